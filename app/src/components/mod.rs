@@ -1,0 +1,5 @@
+//! Reusable pieces of markup.
+
+pub mod copy;
+pub mod layout;
+pub mod tile;

@@ -1,0 +1,180 @@
+//! The user-consent rules (DOMAIN.md, "User-consent policy"): whether a user
+//! may consent to an app's permissions themselves, and if not, what they can
+//! do instead.
+
+use super::decision::AppFacts;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserConsentPolicy {
+    /// Users cannot consent; only privileged admins can.
+    Disabled,
+    /// The default: verified publishers (or apps of this org), low-impact
+    /// permissions that do not need admin consent.
+    VerifiedPublishersLowImpact,
+    /// Any permission that does not need admin consent.
+    AllApps,
+}
+
+impl UserConsentPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserConsentPolicy::Disabled => "disabled",
+            UserConsentPolicy::VerifiedPublishersLowImpact => "verified_low",
+            UserConsentPolicy::AllApps => "all",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "disabled" => Some(UserConsentPolicy::Disabled),
+            "verified_low" => Some(UserConsentPolicy::VerifiedPublishersLowImpact),
+            "all" => Some(UserConsentPolicy::AllApps),
+            _ => None,
+        }
+    }
+}
+
+/// The org's classification of a permission. Unclassified counts as not low.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Classification {
+    Low,
+    Medium,
+    High,
+}
+
+impl Classification {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "low" => Some(Classification::Low),
+            "medium" => Some(Classification::Medium),
+            "high" => Some(Classification::High),
+            _ => None,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Classification::Low => "Low impact",
+            Classification::Medium => "Medium impact",
+            Classification::High => "High impact",
+        }
+    }
+}
+
+/// A requested permission, as the consent rules see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionFacts {
+    pub value: String,
+    pub classification: Option<Classification>,
+    pub admin_consent_required: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgConsentSettings {
+    pub policy: UserConsentPolicy,
+    pub workflow_enabled: bool,
+}
+
+/// What a user who lacks consent can do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentNext {
+    /// Consent themselves (a prompt for the missing permissions).
+    UserCanConsent,
+    /// Ask for approval through the admin-consent workflow.
+    ApprovalRequired,
+    /// Only an admin can grant it; the workflow is off.
+    AdminApprovalNeeded,
+    /// The app was blocked through the workflow.
+    Blocked,
+}
+
+/// May a user consent to these permissions of this app themselves?
+pub fn user_may_consent(policy: UserConsentPolicy, app: &AppFacts, permissions: &[PermissionFacts]) -> bool {
+    if app.consent_blocked {
+        return false;
+    }
+    match policy {
+        UserConsentPolicy::Disabled => false,
+        UserConsentPolicy::VerifiedPublishersLowImpact => {
+            (app.publisher_verified || app.registered_in_org)
+                && permissions.iter().all(|p| p.classification == Some(Classification::Low) && !p.admin_consent_required)
+        }
+        UserConsentPolicy::AllApps => permissions.iter().all(|p| !p.admin_consent_required),
+    }
+}
+
+/// The next step for missing consent.
+pub fn consent_next(settings: &OrgConsentSettings, app: &AppFacts, missing: &[PermissionFacts]) -> ConsentNext {
+    if app.consent_blocked {
+        ConsentNext::Blocked
+    } else if user_may_consent(settings.policy, app, missing) {
+        ConsentNext::UserCanConsent
+    } else if settings.workflow_enabled {
+        ConsentNext::ApprovalRequired
+    } else {
+        ConsentNext::AdminApprovalNeeded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(verified: bool, in_org: bool, blocked: bool) -> AppFacts {
+        AppFacts {
+            enabled: true,
+            visible: true,
+            assignment_required: false,
+            requires_license: false,
+            publisher_verified: verified,
+            registered_in_org: in_org,
+            consent_blocked: blocked,
+        }
+    }
+
+    fn p(c: Option<Classification>, admin: bool) -> PermissionFacts {
+        PermissionFacts { value: "x".into(), classification: c, admin_consent_required: admin }
+    }
+
+    #[test]
+    fn policy_table() {
+        use Classification::*;
+        use UserConsentPolicy::*;
+        let cases: Vec<(&str, UserConsentPolicy, AppFacts, Vec<PermissionFacts>, bool)> = vec![
+            ("disabled refuses everything", Disabled, app(true, true, false), vec![p(Some(Low), false)], false),
+            ("verified + low", VerifiedPublishersLowImpact, app(true, false, false), vec![p(Some(Low), false)], true),
+            ("own org + low", VerifiedPublishersLowImpact, app(false, true, false), vec![p(Some(Low), false)], true),
+            ("unverified third party", VerifiedPublishersLowImpact, app(false, false, false), vec![p(Some(Low), false)], false),
+            ("medium impact", VerifiedPublishersLowImpact, app(true, false, false), vec![p(Some(Low), false), p(Some(Medium), false)], false),
+            ("unclassified counts as not low", VerifiedPublishersLowImpact, app(true, false, false), vec![p(None, false)], false),
+            ("low but admin-only", VerifiedPublishersLowImpact, app(true, false, false), vec![p(Some(Low), true)], false),
+            ("all apps: high impact ok", AllApps, app(false, false, false), vec![p(Some(High), false), p(None, false)], true),
+            ("all apps: admin-only refused", AllApps, app(true, true, false), vec![p(Some(Low), true)], false),
+            ("blocked app never", AllApps, app(true, true, true), vec![p(Some(Low), false)], false),
+        ];
+        for (name, policy, a, perms, expected) in cases {
+            assert_eq!(user_may_consent(policy, &a, &perms), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn next_step() {
+        let low = vec![p(Some(Classification::Low), false)];
+        let high = vec![p(Some(Classification::High), false)];
+        let on = OrgConsentSettings { policy: UserConsentPolicy::VerifiedPublishersLowImpact, workflow_enabled: true };
+        let off = OrgConsentSettings { workflow_enabled: false, ..on };
+        assert_eq!(consent_next(&on, &app(true, false, false), &low), ConsentNext::UserCanConsent);
+        assert_eq!(consent_next(&on, &app(true, false, false), &high), ConsentNext::ApprovalRequired);
+        assert_eq!(consent_next(&off, &app(true, false, false), &high), ConsentNext::AdminApprovalNeeded);
+        assert_eq!(consent_next(&on, &app(true, false, true), &low), ConsentNext::Blocked);
+    }
+
+    #[test]
+    fn policy_round_trip() {
+        for p in [UserConsentPolicy::Disabled, UserConsentPolicy::VerifiedPublishersLowImpact, UserConsentPolicy::AllApps] {
+            assert_eq!(UserConsentPolicy::parse(p.as_str()), Some(p));
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The pure domain core: types and decisions with no I/O, no Leptos, no axum,
+//! no sqlx. Everything here is unit-tested with tables of cases; handlers and
+//! server functions call it rather than re-implementing a rule.
+
+pub mod consent;
+pub mod decision;
+pub mod groups;
+pub mod licensing;
+pub mod model;
+pub mod signin;
+pub mod totp;

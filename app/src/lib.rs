@@ -1,0 +1,74 @@
+//! The My Apps portal's Leptos application: pages, components, server
+//! functions and the pure domain core. Compiled twice: with `ssr` into the
+//! server, with `hydrate` into the browser bundle.
+
+#![recursion_limit = "256"]
+
+pub mod auth;
+#[cfg(feature = "hydrate")]
+pub mod client;
+pub mod components;
+pub mod domain;
+pub mod models;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod services;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The product name, shown in titles and the header.
+pub const PRODUCT_NAME: &str = "My Apps";
+
+/// The HTML document around every page (server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/myapps.css"/>
+        <Title formatter=|title: String| {
+            if title.is_empty() { PRODUCT_NAME.to_string() } else { format!("{title} · {PRODUCT_NAME}") }
+        }/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            // Async: each page is sent complete, so its forms work before (and
+                // without) the browser bundle.
+            <Routes fallback=pages::not_found::NotFoundPage>
+                <Route path=path!("/") view=pages::my_apps::MyAppsPage ssr=SsrMode::Async/>
+                <Route path=path!("/account") view=pages::home::AccountPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:app_id") view=pages::app_details::AppDetailsPage ssr=SsrMode::Async/>
+                <Route path=path!("/launch-refused") view=pages::launch_refused::LaunchRefusedPage ssr=SsrMode::Async/>
+                <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/sign-in/mfa") view=pages::sign_in::MfaVerifyPage ssr=SsrMode::Async/>
+                <Route path=path!("/sign-in/mfa/enrol") view=pages::sign_in::MfaEnrolPage ssr=SsrMode::Async/>
+                <Route path=path!("/sign-in/change-password") view=pages::sign_in::ChangePasswordPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

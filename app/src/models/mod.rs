@@ -1,0 +1,4 @@
+//! Types the server sends to pages and API clients: serializable, shared by
+//! both builds.
+
+pub mod apps;

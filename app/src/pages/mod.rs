@@ -1,0 +1,8 @@
+//! One module per page.
+
+pub mod app_details;
+pub mod home;
+pub mod launch_refused;
+pub mod my_apps;
+pub mod not_found;
+pub mod sign_in;

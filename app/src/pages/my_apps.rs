@@ -1,0 +1,268 @@
+//! My Apps: every app the person may launch, as tiles grouped by category,
+//! with Favourites (pinned) and Recently used rows, instant search, and
+//! keyboard navigation. Rendered complete on the server (search works as a
+//! plain GET form before the script loads); after hydration, search filters
+//! as you type and pins go through the JSON API without a reload.
+
+use crate::auth::{AuthView, Viewer};
+use crate::components::layout::{AppHeader, Loading};
+use crate::components::tile::Tile;
+use crate::models::apps::{by_category, tile_matches, AppTile, MyApps};
+use crate::server_fns::apps::load_my_apps;
+use crate::server_fns::session::auth_state;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn MyAppsPage() -> impl IntoView {
+    let auth = Resource::new(|| (), |_| auth_state());
+    let apps = Resource::new(|| (), |_| load_my_apps());
+    view! {
+        <Title text="My Apps"/>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match (auth.await, apps.await) {
+                    (Ok(AuthView::SignedIn(viewer)), Ok(apps)) => view! { <Portal viewer apps/> }.into_any(),
+                    (_, Err(e)) => view! {
+                        <main id="main" class="page"><h1>"My Apps"</h1><p role="alert" class="alert alert-error">{e.to_string()}</p></main>
+                    }.into_any(),
+                    _ => view! { <main id="main" class="page"><h1>"My Apps"</h1><p><a href="/sign-in" rel="external">"Sign in"</a></p></main> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Portal(viewer: Viewer, apps: MyApps) -> impl IntoView {
+    let query_map = use_query_map();
+    let query = RwSignal::new(query_map.get_untracked().get("q").unwrap_or_default());
+    let state = RwSignal::new(apps);
+    let csrf = viewer.csrf_token.clone();
+    let status = RwSignal::new(String::new());
+
+    let on_pin = Callback::new({
+        let csrf = csrf.clone();
+        move |(app_id, pinned): (String, bool)| {
+            let previous = state.get_untracked();
+            state.update(|s| {
+                if let Some(t) = s.apps.iter_mut().find(|t| t.id == app_id) {
+                    t.pinned = pinned;
+                }
+            });
+            let name = previous.apps.iter().find(|t| t.id == app_id).map(|t| t.name.clone()).unwrap_or_default();
+            status.set(if pinned { format!("{name} added to Favourites") } else { format!("{name} removed from Favourites") });
+            #[cfg(feature = "hydrate")]
+            {
+                let csrf = csrf.clone();
+                leptos::task::spawn_local(async move {
+                    if let Err(e) = crate::client::set_pinned(&app_id, pinned, &csrf).await {
+                        state.set(previous);
+                        status.set(format!("Couldn't save that change ({e}). Try again."));
+                    }
+                });
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (previous, &csrf);
+        }
+    });
+
+    // Live refresh: when the person comes back to the tab, fetch the list
+    // again (assignments may have changed meanwhile).
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::focus, move |_| {
+            leptos::task::spawn_local(async move {
+                if let Ok(fresh) = crate::client::my_apps().await {
+                    state.set(fresh);
+                }
+            });
+        });
+        on_cleanup(move || handle.remove());
+        let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+            keyboard::global_shortcut(&ev);
+        });
+        on_cleanup(move || keys.remove());
+    }
+
+    let filtered = move || {
+        let q = query.get();
+        state.with(|s| s.apps.iter().filter(|t| tile_matches(t, &q)).cloned().collect::<Vec<AppTile>>())
+    };
+    let total = move || state.with(|s| s.apps.len());
+    let searching = move || !query.get().trim().is_empty();
+    let pinned = move || state.with(|s| s.apps.iter().filter(|t| t.pinned).cloned().collect::<Vec<_>>());
+    let recent = move || {
+        state.with(|s| {
+            s.recent.iter().take(6).filter_map(|id| s.apps.iter().find(|t| &t.id == id).cloned()).collect::<Vec<_>>()
+        })
+    };
+
+    let grid = {
+        let csrf = csrf.clone();
+        move |tiles: Vec<AppTile>| {
+            let csrf = csrf.clone();
+            view! {
+                <ul class="tile-grid" on:keydown=keyboard::grid_keys>
+                    {tiles.into_iter().map(|t| view! { <Tile tile=t csrf_token=csrf.clone() on_pin/> }).collect_view()}
+                </ul>
+            }
+        }
+    };
+
+    let body = {
+        let grid = grid.clone();
+        move || {
+            if total() == 0 {
+                return view! {
+                    <div class="empty-state">
+                        <h2>"No apps yet"</h2>
+                        <p>"When your admin gives you access to apps, they appear here. If you expected to see an app, ask your admin to assign it to you."</p>
+                    </div>
+                }
+                .into_any();
+            }
+            if searching() {
+                let results = filtered();
+                if results.is_empty() {
+                    let q = query.get();
+                    return view! {
+                        <div class="empty-state" role="status">
+                            <h2>{format!("No apps match “{q}”")}</h2>
+                            <p>"Check the spelling, or search by publisher or category."</p>
+                            <button type="button" class="button" on:click=move |_| query.set(String::new())>"Clear search"</button>
+                        </div>
+                    }
+                    .into_any();
+                }
+                let n = results.len();
+                return view! {
+                    <section aria-labelledby="results-heading">
+                        <h2 id="results-heading" class="section-title">{format!("{n} result{}", if n == 1 { "" } else { "s" })}</h2>
+                        {grid(results)}
+                    </section>
+                }
+                .into_any();
+            }
+            let favourites = pinned();
+            let recents = recent();
+            let categories = by_category(&state.with(|s| s.apps.clone()));
+            view! {
+                {(!favourites.is_empty()).then(|| view! {
+                    <section aria-labelledby="favourites-heading">
+                        <h2 id="favourites-heading" class="section-title">"Favourites"</h2>
+                        {grid(favourites.clone())}
+                    </section>
+                })}
+                {(!recents.is_empty()).then(|| view! {
+                    <section aria-labelledby="recent-heading">
+                        <h2 id="recent-heading" class="section-title">"Recently used"</h2>
+                        {grid(recents.clone())}
+                    </section>
+                })}
+                {categories.into_iter().enumerate().map(|(i, (category, tiles))| {
+                    let heading = format!("category-{i}");
+                    let labelledby = heading.clone();
+                    view! {
+                        <section aria-labelledby=labelledby>
+                            <h2 id=heading class="section-title">{category}</h2>
+                            {grid(tiles)}
+                        </section>
+                    }
+                }).collect_view()}
+            }
+            .into_any()
+        }
+    };
+
+    view! {
+        <AppHeader viewer=viewer.clone()/>
+        <main id="main" class="page">
+            <div class="page-heading">
+                <h1>"My Apps"</h1>
+                <form method="get" action="/" role="search" class="search-form" on:submit=|ev| ev.prevent_default()>
+                    <label for="app-search" class="visually-hidden">"Search apps"</label>
+                    <input id="app-search" name="q" type="search" placeholder="Search apps  (press / )" autocomplete="off"
+                        prop:value=move || query.get()
+                        on:input=move |ev| query.set(event_target_value(&ev))/>
+                </form>
+            </div>
+            <p class="visually-hidden" role="status">{move || status.get()}</p>
+            {body}
+        </main>
+    }
+}
+
+/// Arrow keys move between tiles; "/" jumps to the search box.
+mod keyboard {
+    #[cfg(feature = "hydrate")]
+    use wasm_bindgen::JsCast;
+
+    /// Arrow keys within a grid of tile links.
+    pub fn grid_keys(ev: leptos::ev::KeyboardEvent) {
+        #[cfg(feature = "hydrate")]
+        {
+            let key = ev.key();
+            if !matches!(key.as_str(), "ArrowRight" | "ArrowLeft" | "ArrowDown" | "ArrowUp") {
+                return;
+            }
+            let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+            let Some(active) = document.active_element() else { return };
+            if !active.class_list().contains("tile-link") {
+                return;
+            }
+            let Ok(list) = document.query_selector_all(".tile-link") else { return };
+            let links: Vec<web_sys::HtmlElement> =
+                (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok()).collect();
+            let Some(current) = links.iter().position(|l| l.is_same_node(Some(&active))) else { return };
+            let here = &links[current];
+            let target = match key.as_str() {
+                "ArrowRight" => links.get(current + 1),
+                "ArrowLeft" => current.checked_sub(1).and_then(|i| links.get(i)),
+                down_or_up => {
+                    // The nearest tile, horizontally, in the next row below (or above).
+                    let top = here.get_bounding_client_rect().top();
+                    let left = here.get_bounding_client_rect().left();
+                    let rows: Vec<&web_sys::HtmlElement> = if down_or_up == "ArrowDown" {
+                        let below: Vec<_> = links.iter().filter(|l| l.get_bounding_client_rect().top() > top + 1.0).collect();
+                        let next_top = below.iter().map(|l| l.get_bounding_client_rect().top()).fold(f64::INFINITY, f64::min);
+                        below.into_iter().filter(|l| (l.get_bounding_client_rect().top() - next_top).abs() < 1.0).collect()
+                    } else {
+                        let above: Vec<_> = links.iter().filter(|l| l.get_bounding_client_rect().top() < top - 1.0).collect();
+                        let prev_top = above.iter().map(|l| l.get_bounding_client_rect().top()).fold(f64::NEG_INFINITY, f64::max);
+                        above.into_iter().filter(|l| (l.get_bounding_client_rect().top() - prev_top).abs() < 1.0).collect()
+                    };
+                    rows.into_iter().min_by(|a, b| {
+                        let da = (a.get_bounding_client_rect().left() - left).abs();
+                        let db = (b.get_bounding_client_rect().left() - left).abs();
+                        da.total_cmp(&db)
+                    })
+                }
+            };
+            if let Some(t) = target {
+                ev.prevent_default();
+                let _ = t.focus();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    }
+
+    /// "/" focuses the search box, unless the person is typing somewhere.
+    #[cfg(feature = "hydrate")]
+    pub fn global_shortcut(ev: &web_sys::KeyboardEvent) {
+        if ev.key() != "/" || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let typing = document.active_element().is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if typing {
+            return;
+        }
+        if let Some(input) = document.get_element_by_id("app-search").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            ev.prevent_default();
+            let _ = input.focus();
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! The storage interface the application needs, declared here (next to the
+//! domain) and implemented by the server for SQLite and PostgreSQL. Handlers
+//! and server functions see only this trait, never SQL.
+//!
+//! Every method that reads or writes org-owned data takes the org id and
+//! scopes its query by it.
+
+use crate::domain::model::{MfaState, Millis, Role, SessionStage};
+use async_trait::async_trait;
+
+/// A storage failure. Its message is for the log only: callers turn it into a
+/// generic client error with a correlation id.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or other named constraint refused the change.
+    #[error("conflict on {constraint}")]
+    Conflict { constraint: String },
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An account as the sign-in flow needs it.
+#[derive(Clone, Debug)]
+pub struct SignInAccount {
+    pub user_id: String,
+    pub org_id: String,
+    pub upn: String,
+    pub password_hash: Option<String>,
+    pub sign_in_blocked: bool,
+    pub locked_until: Option<Millis>,
+    pub failed_sign_in_count: i64,
+    pub password_expires_at: Option<Millis>,
+    pub must_change_password: bool,
+    pub mfa_state: MfaState,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+}
+
+/// A session with the user and organisation it belongs to: what every
+/// request after sign-in needs, read in one query.
+#[derive(Clone, Debug)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub stage: SessionStage,
+    pub csrf_token: String,
+    pub pending_totp_secret: Option<String>,
+    pub last_seen_at: Millis,
+    pub idle_expires_at: Millis,
+    pub absolute_expires_at: Millis,
+    pub user: SessionUser,
+}
+
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    pub user_id: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub upn: String,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub sign_in_blocked: bool,
+    pub password_expires_at: Option<Millis>,
+    pub must_change_password: bool,
+    pub mfa_state: MfaState,
+    pub totp_enrolled: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub id_hash: String,
+    pub org_id: String,
+    pub user_id: String,
+    pub stage: SessionStage,
+    pub csrf_token: String,
+    pub pending_totp_secret: Option<String>,
+    pub created_at: Millis,
+    pub idle_expires_at: Millis,
+    pub absolute_expires_at: Millis,
+    pub client_ip: String,
+    pub user_agent: String,
+}
+
+/// Kinds of sign-in event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInKind {
+    Portal,
+    Launch,
+    Token,
+    Userinfo,
+}
+
+impl SignInKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInKind::Portal => "portal",
+            SignInKind::Launch => "launch",
+            SignInKind::Token => "token",
+            SignInKind::Userinfo => "userinfo",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInOutcome {
+    Success,
+    Failure,
+    /// Password accepted, a further step (MFA, password change) pending.
+    Interrupted,
+}
+
+impl SignInOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInOutcome::Success => "success",
+            SignInOutcome::Failure => "failure",
+            SignInOutcome::Interrupted => "interrupted",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SignInEvent {
+    pub org_id: String,
+    pub correlation_id: String,
+    pub user_id: Option<String>,
+    pub upn_attempted: String,
+    pub app_id: Option<String>,
+    pub kind: SignInKind,
+    pub outcome: SignInOutcome,
+    pub reason_code: String,
+    pub client_ip: String,
+    pub user_agent: String,
+    pub at: Millis,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuditEvent {
+    pub org_id: String,
+    pub actor_user_id: Option<String>,
+    pub actor_label: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub correlation_id: String,
+    pub at: Millis,
+}
+
+/// What a failed password does to the account, applied with its sign-in
+/// event in one transaction.
+#[derive(Clone, Debug)]
+pub struct FailedPassword {
+    pub user_id: String,
+    pub org_id: String,
+    pub failed_sign_in_count: i64,
+    pub locked_until: Option<Millis>,
+}
+
+#[async_trait]
+pub trait Store: AccessStore + Send + Sync + 'static {
+    /// Is the database reachable?
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Accounts with this (lower-cased) UPN, in any organisation, or in the
+    /// one given.
+    async fn find_sign_in_accounts(&self, upn_normalized: &str, org_id: Option<&str>) -> StoreResult<Vec<SignInAccount>>;
+
+    /// One account by id, for the steps after the password.
+    async fn find_sign_in_account(&self, org_id: &str, user_id: &str) -> StoreResult<Option<SignInAccount>>;
+
+    /// Records a failed password (counter, lock) and its sign-in event together.
+    async fn record_failed_password(&self, failed: FailedPassword, event: SignInEvent) -> StoreResult<()>;
+
+    /// Records a sign-in event on its own (unknown account, blocked, ...).
+    async fn record_sign_in_event(&self, event: SignInEvent) -> StoreResult<()>;
+
+    /// Starts a session after a right password: resets the failure counter,
+    /// stores the session and records the sign-in event, in one transaction.
+    async fn start_session(&self, session: NewSession, event: SignInEvent) -> StoreResult<()>;
+
+    async fn find_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
+
+    async fn touch_session(&self, id_hash: &str, now: Millis, idle_expires_at: Millis) -> StoreResult<()>;
+
+    /// Moves a session to its next stage under a new id (the old id stops
+    /// working), with new deadlines.
+    async fn advance_session(
+        &self,
+        old_id_hash: &str,
+        new_session: NewSession,
+        event: Option<SignInEvent>,
+    ) -> StoreResult<()>;
+
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+
+    /// Confirms an authenticator: stores the secret and the step its first
+    /// code used.
+    async fn enrol_totp(&self, org_id: &str, user_id: &str, secret_base32: &str, step: i64, audit: AuditEvent) -> StoreResult<()>;
+
+    /// Remembers the last accepted TOTP step. Returns false when a code of
+    /// that step (or later) was already used: a replay.
+    async fn use_totp_step(&self, org_id: &str, user_id: &str, step: i64) -> StoreResult<bool>;
+
+    /// Stores a new password hash, clears the must-change flag, and ends the
+    /// user's other sessions.
+    async fn set_password(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        password_hash: &str,
+        changed_at: Millis,
+        expires_at: Option<Millis>,
+        keep_session: &str,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    /// Deletes sessions whose deadlines passed; returns how many.
+    async fn delete_expired_sessions(&self, now: Millis) -> StoreResult<u64>;
+}
+
+/// A user's account state and org settings, for the access decision.
+#[derive(Clone, Debug)]
+pub struct AccountStatus {
+    pub sign_in_blocked: bool,
+    pub locked_until: Option<Millis>,
+    pub password_expires_at: Option<Millis>,
+    pub must_change_password: bool,
+    pub user_consent_policy: String,
+    pub admin_consent_workflow_enabled: bool,
+}
+
+/// An application as the portal shows and launches it.
+#[derive(Clone, Debug)]
+pub struct AppRecord {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub logo_url: Option<String>,
+    pub category: String,
+    pub publisher_name: String,
+    pub publisher_verified: bool,
+    pub registered_in_org: bool,
+    pub enabled: bool,
+    pub visible: bool,
+    pub assignment_required: bool,
+    pub required_license_id: Option<String>,
+    pub sign_on_mode: String,
+    pub launch_url: Option<String>,
+    pub initiate_login_uri: Option<String>,
+    pub consent_blocked: bool,
+}
+
+/// An assignment that reaches the user: to them, or to one of their groups.
+#[derive(Clone, Debug)]
+pub struct AssignmentRecord {
+    pub app_id: String,
+    pub user_id: Option<String>,
+    pub group_id: Option<String>,
+}
+
+/// A permission an app requests, and whether a grant covers it.
+#[derive(Clone, Debug)]
+pub struct RequestedPermission {
+    pub app_id: String,
+    pub permission_id: String,
+    pub value: String,
+    pub display_name: String,
+    pub description: String,
+    pub api_name: String,
+    pub admin_consent_required: bool,
+    pub classification: Option<String>,
+    /// Granted tenant-wide (admin consent for all users), and when.
+    pub tenant_granted_at: Option<Millis>,
+    /// Granted by or for this user, and when.
+    pub user_granted_at: Option<Millis>,
+}
+
+/// Everything the access decision and the My Apps views need about one user
+/// (and all their candidate apps, or one app), read in a fixed number of
+/// queries whose cost grows with the user's own memberships and assignments.
+#[derive(Clone, Debug)]
+pub struct AccessSnapshot {
+    pub account: AccountStatus,
+    /// (group id, name, is the user a direct member)
+    pub groups: Vec<(String, String, bool)>,
+    /// (member group, parent group) edges among the user's groups
+    pub group_edges: Vec<(String, String)>,
+    pub apps: Vec<AppRecord>,
+    pub assignments: Vec<AssignmentRecord>,
+    /// (license id, has a seat)
+    pub seats: Vec<(String, bool)>,
+    pub permissions: Vec<RequestedPermission>,
+    /// (app id, when)
+    pub pins: Vec<(String, Millis)>,
+    pub recents: Vec<(String, Millis)>,
+}
+
+/// A recorded sign-in event, as the person it belongs to may see it.
+#[derive(Clone, Debug)]
+pub struct SignInEventRecord {
+    pub correlation_id: String,
+    pub app_id: Option<String>,
+    pub app_name: Option<String>,
+    pub kind: String,
+    pub outcome: String,
+    pub reason_code: String,
+    pub client_ip: String,
+    pub user_agent: String,
+    pub created_at: Millis,
+}
+
+#[async_trait]
+pub trait AccessStore: Send + Sync + 'static {
+    /// See [`AccessSnapshot`]. With `app_id`, only that app (whether or not
+    /// it is assigned, so the decision can say why not).
+    async fn access_snapshot(&self, org_id: &str, user_id: &str, app_id: Option<&str>, now: Millis) -> StoreResult<AccessSnapshot>;
+
+    /// Records a launch: its sign-in event and, when it succeeded, the
+    /// app's daily counter and the user's recently used list. One transaction.
+    async fn record_launch(&self, event: SignInEvent, succeeded: bool) -> StoreResult<()>;
+
+    /// One of the user's own sign-in events, by correlation id.
+    async fn find_own_sign_in_event(&self, org_id: &str, user_id: &str, correlation_id: &str) -> StoreResult<Option<SignInEventRecord>>;
+
+    /// Pins or unpins an app the user can see. Returns false when there is
+    /// no such app in the org.
+    async fn set_pinned(&self, org_id: &str, user_id: &str, app_id: &str, pinned: bool, now: Millis) -> StoreResult<bool>;
+}

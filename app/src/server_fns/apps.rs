@@ -1,0 +1,89 @@
+//! The signed-in employee's apps: the list, one app's details, and a refused
+//! launch. Each requires a fully signed-in session, first thing.
+
+use crate::models::apps::{AppDetails, LaunchRefusal, MyApps};
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+/// The public URL of the portal, provided as context by the server.
+#[derive(Clone, Debug)]
+pub struct PublicUrl(pub String);
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::auth::RequestAuth;
+    use crate::domain::model::SessionStage;
+    use crate::ports::{SessionUser, Store};
+    use leptos::prelude::*;
+    use std::sync::Arc;
+
+    /// The caller's user, when fully signed in; an error otherwise.
+    pub fn require_user() -> Result<SessionUser, ServerFnError> {
+        let parts = use_context::<http::request::Parts>().ok_or_else(|| ServerFnError::new("request context missing"))?;
+        match parts.extensions.get::<RequestAuth>() {
+            Some(RequestAuth::Session(s)) if s.stage == SessionStage::Active => Ok(s.user.clone()),
+            _ => Err(ServerFnError::new("Sign in to continue.")),
+        }
+    }
+
+    pub fn store() -> Result<Arc<dyn Store>, ServerFnError> {
+        use_context::<Arc<dyn Store>>().ok_or_else(|| ServerFnError::new("store missing"))
+    }
+
+    pub fn now() -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+
+    pub fn internal(e: crate::ports::StoreError) -> ServerFnError {
+        tracing::error!(error = %e, "storage failure in a server function");
+        ServerFnError::new("Something went wrong on our side. Try again.")
+    }
+}
+
+/// The apps the caller may launch. Requires a signed-in session.
+#[server(prefix = "/api/fn", endpoint = "my_apps", input = GetUrl)]
+pub async fn load_my_apps() -> Result<MyApps, ServerFnError> {
+    use crate::services::access::UserAccess;
+    let user = ssr::require_user()?;
+    let now = ssr::now();
+    let snapshot = ssr::store()?.access_snapshot(&user.org_id, &user.user_id, None, now).await.map_err(ssr::internal)?;
+    Ok(UserAccess::new(&snapshot, now, true).my_apps())
+}
+
+/// One app the caller has, in detail; None when they don't have it (or it
+/// doesn't exist: the two are not told apart). Requires a signed-in session.
+#[server(prefix = "/api/fn", endpoint = "app_details", input = GetUrl)]
+pub async fn load_app_details(app_id: String) -> Result<Option<AppDetails>, ServerFnError> {
+    use crate::services::access::UserAccess;
+    let user = ssr::require_user()?;
+    if uuid::Uuid::parse_str(&app_id).is_err() {
+        return Ok(None);
+    }
+    let now = ssr::now();
+    let snapshot = ssr::store()?.access_snapshot(&user.org_id, &user.user_id, Some(&app_id), now).await.map_err(ssr::internal)?;
+    let public_url = use_context::<PublicUrl>().map(|p| p.0).unwrap_or_default();
+    Ok(UserAccess::new(&snapshot, now, true).details(&app_id, &public_url))
+}
+
+/// The caller's own refused launch, by its correlation id. Requires a
+/// signed-in session; another person's events are never found.
+#[server(prefix = "/api/fn", endpoint = "launch_refusal", input = GetUrl)]
+pub async fn load_launch_refusal(reference: String) -> Result<Option<LaunchRefusal>, ServerFnError> {
+    let user = ssr::require_user()?;
+    if reference.len() > 64 {
+        return Ok(None);
+    }
+    let event = ssr::store()?.find_own_sign_in_event(&user.org_id, &user.user_id, &reference).await.map_err(ssr::internal)?;
+    Ok(event.filter(|e| e.kind == "launch" && e.outcome == "failure").map(|e| LaunchRefusal {
+        code: e.reason_code,
+        app_name: e.app_name,
+        app_id: e.app_id,
+        correlation_id: e.correlation_id,
+        upn: user.upn.clone(),
+        tenant_id: user.org_id.clone(),
+        user_agent: e.user_agent,
+        time_utc: chrono::DateTime::from_timestamp_millis(e.created_at)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default(),
+    }))
+}

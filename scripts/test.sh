@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs every test: unit and integration tests on SQLite, the integration
+# tests again on PostgreSQL, and the browser tests (Playwright + axe-core in
+# Debian's Chromium) against a freshly built portal with the demo org.
+# Installs what is missing; needs no prior set-up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+apt_install() {
+  if [[ -z "${APT_UPDATED:-}" ]]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+echo "==> building the site (browser bundle + server)"
+scripts/build.sh
+
+echo "==> unit and integration tests (SQLite)"
+# frontend is the wasm entry point: building it for the host would compile
+# app with both its ssr and hydrate features at once.
+cargo test --locked --workspace --exclude frontend
+
+echo "==> integration tests (PostgreSQL)"
+pg_url=${TEST_DATABASE_URL:-}
+pg_tmp=""
+if [[ -z "$pg_url" ]]; then
+  if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then
+    pg_url="postgres://postgres@127.0.0.1:5432/test"
+  else
+    echo "    no PostgreSQL answers on 127.0.0.1:5432: starting a private one"
+    if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then apt_install postgresql; fi
+    bin=$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+    pg_tmp=$(mktemp -d)
+    chmod 755 "$pg_tmp"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    run_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+    [[ $(id -u) == 0 ]] && chown postgres "$pg_tmp"
+    run_pg "$bin/initdb" -D "$pg_tmp/data" -U postgres -A trust >/dev/null
+    run_pg "$bin/pg_ctl" -D "$pg_tmp/data" -o "-p $port -k $pg_tmp -c listen_addresses=127.0.0.1" -w start >/dev/null
+    trap 'run_pg "$bin/pg_ctl" -D "$pg_tmp/data" -m fast stop >/dev/null 2>&1 || true' EXIT
+    pg_url="postgres://postgres@127.0.0.1:$port/postgres"
+  fi
+fi
+# Databases left by earlier runs (each test makes its own).
+if command -v psql >/dev/null; then
+  psql "$pg_url" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'myapps_test_%'" 2>/dev/null \
+    | while read -r db; do psql "$pg_url" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
+fi
+TEST_DATABASE_URL="$pg_url" cargo test --locked -p server --test api
+
+echo "==> browser tests (Chromium + axe-core)"
+command -v chromium >/dev/null || apt_install chromium
+command -v node >/dev/null || apt_install nodejs npm
+(cd tests/browser && npm ci --no-audit --no-fund --silent)
+data_dir=$(mktemp -d)
+log="$data_dir/server.log"
+LEPTOS_SITE_ADDR=127.0.0.1:0 MYAPPS_DATA_DIR="$data_dir" target/debug/server --demo >"$log" 2>&1 &
+server_pid=$!
+stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+base=""
+for _ in $(seq 1 300); do
+  base=$(grep -o 'My Apps is running at http://[0-9.:]*' "$log" | awk '{print $NF}' || true)
+  [[ -n "$base" ]] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$log"; echo "the server did not start"; exit 1; }
+  sleep 0.1
+done
+[[ -n "$base" ]] || { cat "$log"; stop_server; echo "the server did not start in time"; exit 1; }
+set +e
+(cd tests/browser && BASE_URL="$base" node --test --test-concurrency=1 ./*.test.mjs)
+browser_status=$?
+set -e
+stop_server
+if [[ $browser_status != 0 ]]; then
+  echo "---- server log ----"; tail -n 50 "$log"
+  exit "$browser_status"
+fi
+echo "==> all tests passed"

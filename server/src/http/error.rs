@@ -1,0 +1,180 @@
+//! The HTTP layer's one error type, and the rule that every error a client
+//! sees has a stable code, a message a person understands and the request's
+//! correlation id, as JSON for programs or as a small page for browsers.
+//! Internal causes go to the log, never to the client.
+
+use app::ports::StoreError;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    Client { status: StatusCode, code: &'static str, message: String },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Client { status: StatusCode::BAD_REQUEST, code, message: message.into() }
+    }
+    pub fn unauthorized() -> Self {
+        AppError::Client { status: StatusCode::UNAUTHORIZED, code: "sign_in_required", message: "Sign in to continue.".into() }
+    }
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Client { status: StatusCode::FORBIDDEN, code, message: message.into() }
+    }
+    pub fn not_found() -> Self {
+        AppError::Client { status: StatusCode::NOT_FOUND, code: "not_found", message: "There is nothing at this address.".into() }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::Client { status, code, message } => ErrorBody { status, code, message }.into_response(),
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                ErrorBody::internal().into_response()
+            }
+        }
+    }
+}
+
+/// An error on its way out; the correlation id and the format (JSON or HTML)
+/// are filled in by [`normalize_errors`], which knows the request.
+#[derive(Clone, Debug)]
+pub struct ErrorBody {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn internal() -> Self {
+        ErrorBody {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal_error",
+            message: "Something went wrong on our side. Try again; if it keeps happening, give your admin the correlation ID.".into(),
+        }
+    }
+}
+
+impl IntoResponse for ErrorBody {
+    fn into_response(self) -> Response {
+        let mut res = self.status.into_response();
+        res.extensions_mut().insert(self);
+        res
+    }
+}
+
+/// Does the client want a page rather than JSON? (Browsers say so in
+/// Accept on navigations and form posts.)
+pub fn wants_html(_method: &Method, headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"))
+}
+
+pub fn correlation_id(headers: &HeaderMap) -> String {
+    headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+/// Gives every error response a body in our format: our own errors (an
+/// [`ErrorBody`] in the extensions), and the bare or plain-text ones that
+/// routing, extractors and layers produce (404, 405, 413, 415, 422, ...).
+pub async fn normalize_errors(req: Request, next: Next) -> Response {
+    let html = wants_html(req.method(), req.headers());
+    let correlation = correlation_id(req.headers());
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    if let Some(body) = res.extensions().get::<ErrorBody>().cloned() {
+        return render(body, &correlation, html, res.headers());
+    }
+    let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if content_type.starts_with("text/html") || content_type.starts_with("application/json") {
+        return res; // already a page or a JSON error
+    }
+    let headers = res.headers().clone();
+    let text = axum::body::to_bytes(res.into_body(), 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
+    let (code, fallback) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "There is nothing at this address."),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This address does not accept that kind of request."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "What you sent is too large."),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Send this as JSON (Content-Type: application/json) or as a form."),
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid_body", "Some fields are missing or have the wrong type."),
+        StatusCode::BAD_REQUEST => ("bad_request", "The request could not be understood."),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "The request took too long."),
+        s if s.is_server_error() => ("internal_error", "Something went wrong on our side. Try again; if it keeps happening, give your admin the correlation ID."),
+        _ => ("error", "The request could not be completed."),
+    };
+    // Extractor rejections explain themselves in plain text; keep that.
+    let message = if status.is_client_error() && !text.is_empty() && text.len() < 400 {
+        text
+    } else {
+        fallback.to_string()
+    };
+    render(ErrorBody { status, code, message }, &correlation, html, &headers)
+}
+
+fn render(body: ErrorBody, correlation: &str, html: bool, original: &HeaderMap) -> Response {
+    let mut res = if html {
+        (body.status, axum::response::Html(error_page(&body, correlation))).into_response()
+    } else {
+        let json = serde_json::json!({
+            "error": { "code": body.code, "message": body.message, "correlation_id": correlation }
+        });
+        (body.status, axum::Json(json)).into_response()
+    };
+    // keep headers that matter to the client (Allow on 405, Set-Cookie, ...)
+    for name in [header::ALLOW, header::SET_COOKIE, header::WWW_AUTHENTICATE, header::RETRY_AFTER] {
+        for v in original.get_all(&name) {
+            res.headers_mut().append(name.clone(), v.clone());
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(correlation) {
+        res.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    res
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// A self-contained page for errors that happen outside the Leptos app.
+pub fn error_page(body: &ErrorBody, correlation: &str) -> String {
+    let title = match body.status {
+        StatusCode::NOT_FOUND => "We couldn't find that page",
+        StatusCode::FORBIDDEN => "You can't do that",
+        StatusCode::UNAUTHORIZED => "Sign in to continue",
+        s if s.is_server_error() => "Something went wrong",
+        _ => "That didn't work",
+    };
+    format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} · My Apps</title><link rel="stylesheet" href="/pkg/myapps.css"></head><body><main id="main" class="auth-page"><div class="auth-card"><h1>{title}</h1><p>{message}</p><p class="muted">Error code: <code>{code}</code><br>Correlation ID: <code>{correlation}</code></p><p><a class="button" href="/">Go to My Apps</a></p></div></main></body></html>"#,
+        title = title,
+        message = escape(&body.message),
+        code = body.code,
+        correlation = escape(correlation),
+    )
+}
+
+/// The response when a handler panics: logged, and a 500 with our body.
+pub fn panic_response(_err: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    tracing::error!("handler panicked");
+    ErrorBody::internal().into_response()
+}

@@ -1,0 +1,73 @@
+//! The user access URL (deep link) of every app: `GET /launch/{app_id}`.
+//! The session middleware has already sent anyone not signed in to sign in
+//! first (and back here after). Here: the access decision, a sign-in event,
+//! and a redirect to the app or to the refusal page.
+
+use super::error::{correlation_id, AppError};
+use super::AppState;
+use app::auth::RequestAuth;
+use app::domain::model::SessionStage;
+use app::ports::{SignInEvent, SignInKind, SignInOutcome};
+use app::services::access::{launch_target, UserAccess};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use std::net::SocketAddr;
+
+use crate::time::now_ms;
+
+/// GET /launch/{app_id}. Needs a signed-in session.
+#[tracing::instrument(skip_all, fields(app_id = %app_id))]
+pub async fn launch(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+) -> Result<Response, AppError> {
+    let RequestAuth::Session(session) = &auth else { return Err(AppError::unauthorized()) };
+    if session.stage != SessionStage::Active {
+        return Ok(Redirect::to(session.stage.page()).into_response());
+    }
+    let user = &session.user;
+    let now = now_ms();
+    // Malformed ids are not looked up; they get the same answer as unknown ones.
+    let wanted = uuid::Uuid::parse_str(&app_id).ok().map(|u| u.to_string()).filter(|u| *u == app_id);
+    let snapshot = state.store.access_snapshot(&user.org_id, &user.user_id, Some(wanted.as_deref().unwrap_or("")), now).await?;
+    let access = UserAccess::new(&snapshot, now, true);
+    let app = wanted.as_deref().and_then(|id| access.app(id));
+    let (_, decision) = access.decide(app);
+    let target = match (decision.allowed(), app) {
+        (true, Some(app)) => launch_target(app, &state.public_url, &user.upn),
+        _ => None,
+    };
+    let reason = match (decision.first_refusal(), &target) {
+        (Some(refusal), _) => refusal.code(),
+        (None, None) => "app_not_configured",
+        (None, Some(_)) => "",
+    };
+    let correlation = correlation_id(&headers);
+    let event = SignInEvent {
+        org_id: user.org_id.clone(),
+        correlation_id: correlation.clone(),
+        user_id: Some(user.user_id.clone()),
+        upn_attempted: user.upn.clone(),
+        app_id: app.map(|a| a.id.clone()),
+        kind: SignInKind::Launch,
+        outcome: if target.is_some() { SignInOutcome::Success } else { SignInOutcome::Failure },
+        reason_code: reason.to_string(),
+        client_ip: addr.ip().to_string(),
+        user_agent: super::user_agent(&headers),
+        at: now,
+    };
+    state.store.record_launch(event, target.is_some()).await?;
+    state.metrics.record_launch(if target.is_some() { "success" } else { "failure" }, reason);
+    Ok(match target {
+        Some(url) => Redirect::to(&url).into_response(),
+        None => {
+            tracing::info!(reason, "launch refused");
+            Redirect::to(&format!("/launch-refused?ref={correlation}")).into_response()
+        }
+    })
+}

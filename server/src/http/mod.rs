@@ -1,0 +1,124 @@
+//! The HTTP surface: the Leptos pages, the sign-in handlers, probes, and the
+//! layers every request passes through (request id, tracing, panics, error
+//! bodies, body limits, sessions and CSRF).
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod health;
+pub mod launch;
+pub mod metrics;
+pub mod session;
+
+use app::domain::signin::{LockoutPolicy, SessionPolicy};
+use app::ports::Store;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
+use axum::http::{HeaderName, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub leptos_options: LeptosOptions,
+    pub cookies: session::Cookies,
+    pub session_policy: SessionPolicy,
+    pub lockout_policy: LockoutPolicy,
+    pub public_url: Arc<str>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Bearer token /metrics asks for, when set.
+    pub metrics_token: Option<Arc<str>>,
+    /// (connections, idle) of the database pool.
+    pub pool_stats: Arc<dyn Fn() -> (u32, usize) + Send + Sync>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = route_list();
+    let request_id = HeaderName::from_static(error::REQUEST_ID_HEADER);
+    let context = request_context(&state);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/auth/sign-in", post(auth::sign_in))
+        .route("/auth/sign-out", post(auth::sign_out))
+        .route("/auth/mfa/verify", post(auth::mfa_verify))
+        .route("/auth/mfa/enrol", post(auth::mfa_enrol))
+        .route("/auth/mfa/enrol/qr.svg", get(auth::enrol_qr))
+        .route("/auth/change-password", post(auth::change_password))
+        .route("/launch/{app_id}", get(launch::launch))
+        .route("/me/apps/{app_id}/pin", post(api::pin_form))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/me/apps", get(api::my_apps))
+        .route("/api/v1/me/recent", get(api::recent))
+        .route("/api/v1/me/apps/{app_id}", get(api::app_details))
+        .route("/api/v1/me/apps/{app_id}/pin", put(api::pin).delete(api::unpin))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(fallback)
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::session_middleware))
+        .layer(DefaultBodyLimit::max(session::FORM_LIMIT))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::from_fn(error::normalize_errors))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+            let id = req.headers().get(error::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Static files of the site, then the app's 404 page; other methods get a
+/// 404 error body.
+async fn fallback(uri: Uri, State(state): State<AppState>, req: Request<Body>) -> Response {
+    let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
+    let static_asset = uri.path().starts_with("/pkg/") || uri.path().contains('.');
+    if !is_read || !(static_asset || error::wants_html(req.method(), req.headers())) {
+        return error::AppError::not_found().into_response();
+    }
+    let handler = leptos_axum::file_and_error_handler_with_context::<AppState, _>(request_context(&state), app::shell);
+    handler(uri, State(state), req).await
+}
+
+/// What pages and server functions find in their context on every request.
+fn request_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let store = state.store.clone();
+    let public_url = app::server_fns::apps::PublicUrl(state.public_url.to_string());
+    move || {
+        provide_context(store.clone());
+        provide_context(public_url.clone());
+    }
+}
+
+/// The Leptos routes, generated once per process. Generating them renders
+/// the app with resource loading suppressed through a process-global flag;
+/// a page rendered on another thread meanwhile could hang forever
+/// (leptos-rs/leptos#4773), so it must never happen while serving.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
+/// The client's user agent, as sign-in events record it (at most 512 characters).
+pub(crate) fn user_agent(headers: &axum::http::HeaderMap) -> String {
+    headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(512).collect()
+}

@@ -1,0 +1,10 @@
+//! The My Apps server: configuration, storage, the HTTP surface and start-up.
+//! `main.rs` is a thin wrapper; integration tests build the same
+//! [`startup::Application`] on port 0.
+
+pub mod config;
+pub mod http;
+pub mod security;
+pub mod startup;
+pub mod store;
+pub mod time;

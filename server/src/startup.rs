@@ -1,0 +1,97 @@
+//! Wiring: configuration → store → router → listener. `Application::build`
+//! binds first so tests can ask for port 0 and read the real port.
+
+use crate::config::Config;
+use crate::http::{self, session::Cookies, AppState};
+use crate::security;
+use crate::store::SqlStore;
+use app::domain::signin::{LockoutPolicy, SessionPolicy};
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    pub store: SqlStore,
+    pub address: SocketAddr,
+    pub public_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("could not create the data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("database: {0}")]
+    Database(String),
+    #[error("could not listen on {address}: {source}")]
+    Listen { address: SocketAddr, source: std::io::Error },
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let database_url = config.database_url();
+        if database_url.starts_with("sqlite:") {
+            std::fs::create_dir_all(&config.data_dir)
+                .map_err(|source| StartupError::DataDir { path: config.data_dir.display().to_string(), source })?;
+        }
+        let store = SqlStore::connect(&database_url, config.db_max_connections)
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartupError::Listen { address: config.listen, source })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Listen { address: config.listen, source })?;
+        let public_url = config.public_url(address);
+        tokio::task::spawn_blocking(security::warm_up);
+
+        let leptos_options = LeptosOptions::builder()
+            .output_name("myapps")
+            .site_root(config.site_root.clone())
+            .site_pkg_dir("pkg")
+            .site_addr(address)
+            .build();
+        let state = AppState {
+            store: Arc::new(store.clone()),
+            leptos_options,
+            cookies: Cookies { secure: config.secure_cookies() },
+            session_policy: SessionPolicy::default(),
+            lockout_policy: LockoutPolicy::default(),
+            public_url: public_url.clone().into(),
+            metrics: Arc::new(crate::http::metrics::Metrics::default()),
+            metrics_token: config.metrics_token.as_ref().map(|t| Arc::from(t.0.as_str())),
+            pool_stats: {
+                let store = store.clone();
+                Arc::new(move || store.pool_stats())
+            },
+        };
+        let router = http::router(state);
+        Ok(Application { listener, router, store, address, public_url })
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let sweeper = tokio::spawn(sweep_sessions(self.store.clone()));
+        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        sweeper.abort();
+        self.store.close().await;
+        result
+    }
+}
+
+/// Deletes ended sessions every few minutes so the table stays small.
+async fn sweep_sessions(store: SqlStore) {
+    use app::ports::Store;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        match store.delete_expired_sessions(crate::time::now_ms()).await {
+            Ok(n) if n > 0 => tracing::info!(deleted = n, "swept ended sessions"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+        }
+    }
+}

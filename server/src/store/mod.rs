@@ -1,0 +1,485 @@
+//! Storage: one implementation of [`app::ports::Store`] over SQLite or
+//! PostgreSQL, chosen by the database URL's scheme.
+//!
+//! The schema and every query are written in SQL both databases accept
+//! (`$n` placeholders, BIGINT milliseconds, TEXT ids), so each method is
+//! written once and the [`on_pool!`] macro compiles it for both drivers. Only
+//! connecting differs: see `sqlite.rs` and `postgres.rs`.
+
+mod access;
+mod postgres;
+pub mod seed;
+mod sqlite;
+
+use app::domain::model::{MfaState, Millis, Role, SessionStage};
+use app::ports::*;
+use async_trait::async_trait;
+use sqlx::{PgPool, SqlitePool};
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// A connection pool of either backend.
+#[derive(Clone, Debug)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code against whichever pool is in use. The body is
+/// compiled once per backend, so it may use backend-generic sqlx calls only.
+#[macro_export]
+macro_rules! on_pool {
+    ($pool:expr, $p:ident => $body:expr) => {
+        match $pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pub pool: Pool,
+}
+
+/// Which database a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+impl SqlStore {
+    /// Connects and brings the schema up to date.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let pool = match Backend::of_url(url) {
+            Some(Backend::Sqlite) => Pool::Sqlite(sqlite::connect(url, max_connections).await?),
+            Some(Backend::Postgres) => Pool::Postgres(postgres::connect(url, max_connections).await?),
+            None => {
+                return Err(StoreError::Internal(
+                    "DATABASE_URL must start with sqlite: or postgres://".into(),
+                ))
+            }
+        };
+        on_pool!(&pool, p => MIGRATOR.run(p).await).map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
+        Ok(SqlStore { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Connections in use and idle, for /metrics.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        on_pool!(&self.pool, p => (p.size(), p.num_idle()))
+    }
+
+    pub async fn close(&self) {
+        on_pool!(&self.pool, p => p.close().await)
+    }
+}
+
+/// Turns a driver error into a store error, naming the violated constraint
+/// so callers can map it to a field message.
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::Database(d) if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation() => {
+            StoreError::Conflict { constraint: d.constraint().map(str::to_string).unwrap_or_else(|| d.message().to_string()) }
+        }
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: String,
+    org_id: String,
+    upn: String,
+    password_hash: Option<String>,
+    sign_in_blocked: bool,
+    locked_until: Option<i64>,
+    failed_sign_in_count: i64,
+    password_expires_at: Option<i64>,
+    must_change_password: bool,
+    mfa_state: String,
+    totp_secret: Option<String>,
+    totp_last_step: Option<i64>,
+}
+
+impl AccountRow {
+    fn into_account(self) -> StoreResult<SignInAccount> {
+        Ok(SignInAccount {
+            user_id: self.id,
+            org_id: self.org_id,
+            upn: self.upn,
+            password_hash: self.password_hash,
+            sign_in_blocked: self.sign_in_blocked,
+            locked_until: self.locked_until,
+            failed_sign_in_count: self.failed_sign_in_count,
+            password_expires_at: self.password_expires_at,
+            must_change_password: self.must_change_password,
+            mfa_state: parse_mfa(&self.mfa_state)?,
+            totp_secret: self.totp_secret,
+            totp_last_step: self.totp_last_step,
+        })
+    }
+}
+
+fn parse_mfa(s: &str) -> StoreResult<MfaState> {
+    MfaState::parse(s).ok_or_else(|| StoreError::Internal(format!("unknown mfa_state {s:?}")))
+}
+
+const ACCOUNT_COLUMNS: &str = "id, org_id, upn, password_hash, sign_in_blocked, locked_until, failed_sign_in_count, \
+     password_expires_at, must_change_password, mfa_state, totp_secret, totp_last_step";
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id_hash: String,
+    stage: String,
+    csrf_token: String,
+    pending_totp_secret: Option<String>,
+    last_seen_at: i64,
+    idle_expires_at: i64,
+    absolute_expires_at: i64,
+    user_id: String,
+    org_id: String,
+    org_name: String,
+    upn: String,
+    display_name: String,
+    email: String,
+    role: String,
+    sign_in_blocked: bool,
+    password_expires_at: Option<i64>,
+    must_change_password: bool,
+    mfa_state: String,
+    totp_enrolled: bool,
+}
+
+const INSERT_SESSION: &str = "INSERT INTO sessions (id_hash, org_id, user_id, stage, csrf_token, pending_totp_secret, \
+     created_at, last_seen_at, idle_expires_at, absolute_expires_at, client_ip, user_agent) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11)";
+
+pub(crate) const INSERT_SIGN_IN_EVENT: &str = "INSERT INTO sign_in_events (id, org_id, correlation_id, user_id, upn_attempted, app_id, \
+     kind, outcome, reason_code, client_ip, user_agent, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+const INSERT_AUDIT_EVENT: &str = "INSERT INTO audit_events (id, org_id, actor_user_id, actor_label, action, target_type, \
+     target_id, before_json, after_json, correlation_id, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Binds the columns of a new session; used inside a transaction.
+macro_rules! insert_session {
+    ($exec:expr, $s:expr) => {
+        sqlx::query(INSERT_SESSION)
+            .bind(&$s.id_hash)
+            .bind(&$s.org_id)
+            .bind(&$s.user_id)
+            .bind($s.stage.as_str())
+            .bind(&$s.csrf_token)
+            .bind(&$s.pending_totp_secret)
+            .bind($s.created_at)
+            .bind($s.idle_expires_at)
+            .bind($s.absolute_expires_at)
+            .bind(&$s.client_ip)
+            .bind(&$s.user_agent)
+            .execute($exec)
+            .await
+            .map_err(db_err)
+    };
+}
+
+macro_rules! insert_sign_in_event {
+    ($exec:expr, $e:expr) => {
+        sqlx::query($crate::store::INSERT_SIGN_IN_EVENT)
+            .bind($crate::store::new_id())
+            .bind(&$e.org_id)
+            .bind(&$e.correlation_id)
+            .bind(&$e.user_id)
+            .bind(&$e.upn_attempted)
+            .bind(&$e.app_id)
+            .bind($e.kind.as_str())
+            .bind($e.outcome.as_str())
+            .bind(&$e.reason_code)
+            .bind(&$e.client_ip)
+            .bind(&$e.user_agent)
+            .bind($e.at)
+            .execute($exec)
+            .await
+            .map_err(db_err)
+    };
+}
+
+pub(crate) use insert_sign_in_event;
+
+macro_rules! insert_audit_event {
+    ($exec:expr, $a:expr) => {
+        sqlx::query(INSERT_AUDIT_EVENT)
+            .bind(new_id())
+            .bind(&$a.org_id)
+            .bind(&$a.actor_user_id)
+            .bind(&$a.actor_label)
+            .bind(&$a.action)
+            .bind(&$a.target_type)
+            .bind(&$a.target_id)
+            .bind(&$a.before_json)
+            .bind(&$a.after_json)
+            .bind(&$a.correlation_id)
+            .bind($a.at)
+            .execute($exec)
+            .await
+            .map_err(db_err)
+    };
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> StoreResult<()> {
+        on_pool!(&self.pool, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()).map_err(db_err))
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn find_sign_in_accounts(&self, upn_normalized: &str, org_id: Option<&str>) -> StoreResult<Vec<SignInAccount>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM users WHERE upn_normalized = $1 AND ($2 IS NULL OR org_id = $2) LIMIT 2"
+        );
+        let rows: Vec<AccountRow> = on_pool!(&self.pool, p => sqlx::query_as(&sql)
+            .bind(upn_normalized)
+            .bind(org_id)
+            .fetch_all(p)
+            .await
+            .map_err(db_err))?;
+        rows.into_iter().map(AccountRow::into_account).collect()
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn find_sign_in_account(&self, org_id: &str, user_id: &str) -> StoreResult<Option<SignInAccount>> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE org_id = $1 AND id = $2");
+        let row: Option<AccountRow> = on_pool!(&self.pool, p => sqlx::query_as(&sql)
+            .bind(org_id)
+            .bind(user_id)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))?;
+        row.map(AccountRow::into_account).transpose()
+    }
+
+    #[tracing::instrument(skip(self, event))]
+    async fn record_failed_password(&self, failed: FailedPassword, event: SignInEvent) -> StoreResult<()> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query("UPDATE users SET failed_sign_in_count = $1, locked_until = $2 WHERE org_id = $3 AND id = $4")
+                .bind(failed.failed_sign_in_count)
+                .bind(failed.locked_until)
+                .bind(&failed.org_id)
+                .bind(&failed.user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            insert_sign_in_event!(&mut *tx, event)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn record_sign_in_event(&self, event: SignInEvent) -> StoreResult<()> {
+        on_pool!(&self.pool, p => insert_sign_in_event!(p, event).map(|_| ()))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn start_session(&self, session: NewSession, event: SignInEvent) -> StoreResult<()> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query("UPDATE users SET failed_sign_in_count = 0, locked_until = NULL WHERE org_id = $1 AND id = $2")
+                .bind(&session.org_id)
+                .bind(&session.user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            insert_session!(&mut *tx, session)?;
+            insert_sign_in_event!(&mut *tx, event)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn find_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        let row: Option<SessionRow> = on_pool!(&self.pool, p => sqlx::query_as(
+            "SELECT s.id_hash, s.stage, s.csrf_token, s.pending_totp_secret, s.last_seen_at, s.idle_expires_at, \
+                    s.absolute_expires_at, u.id AS user_id, u.org_id, o.name AS org_name, u.upn, u.display_name, \
+                    u.email, u.role, u.sign_in_blocked, u.password_expires_at, u.must_change_password, u.mfa_state, \
+                    (u.totp_secret IS NOT NULL) AS totp_enrolled \
+             FROM sessions s \
+             JOIN users u ON u.org_id = s.org_id AND u.id = s.user_id \
+             JOIN organisations o ON o.id = u.org_id \
+             WHERE s.id_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err))?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(SessionRecord {
+            id_hash: r.id_hash,
+            stage: SessionStage::parse(&r.stage).ok_or_else(|| StoreError::Internal(format!("unknown stage {:?}", r.stage)))?,
+            csrf_token: r.csrf_token,
+            pending_totp_secret: r.pending_totp_secret,
+            last_seen_at: r.last_seen_at,
+            idle_expires_at: r.idle_expires_at,
+            absolute_expires_at: r.absolute_expires_at,
+            user: SessionUser {
+                user_id: r.user_id,
+                org_id: r.org_id,
+                org_name: r.org_name,
+                upn: r.upn,
+                display_name: r.display_name,
+                email: r.email,
+                role: Role::parse(&r.role).ok_or_else(|| StoreError::Internal(format!("unknown role {:?}", r.role)))?,
+                sign_in_blocked: r.sign_in_blocked,
+                password_expires_at: r.password_expires_at,
+                must_change_password: r.must_change_password,
+                mfa_state: parse_mfa(&r.mfa_state)?,
+                totp_enrolled: r.totp_enrolled,
+            },
+        }))
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: Millis, idle_expires_at: Millis) -> StoreResult<()> {
+        on_pool!(&self.pool, p => sqlx::query("UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE id_hash = $3")
+            .bind(now)
+            .bind(idle_expires_at)
+            .bind(id_hash)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn advance_session(&self, old_id_hash: &str, new_session: NewSession, event: Option<SignInEvent>) -> StoreResult<()> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let deleted = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND org_id = $2 AND user_id = $3")
+                .bind(old_id_hash)
+                .bind(&new_session.org_id)
+                .bind(&new_session.user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            // Two tabs finishing the same step: only the first one wins.
+            if deleted.rows_affected() != 1 {
+                return Err(StoreError::NotFound);
+            }
+            insert_session!(&mut *tx, new_session)?;
+            if let Some(event) = event {
+                insert_sign_in_event!(&mut *tx, event)?;
+            }
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        on_pool!(&self.pool, p => sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(db_err))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn enrol_totp(&self, org_id: &str, user_id: &str, secret_base32: &str, step: i64, audit: AuditEvent) -> StoreResult<()> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = $2, failed_sign_in_count = 0, \
+                         locked_until = NULL, updated_at = $3 WHERE org_id = $4 AND id = $5")
+                .bind(secret_base32)
+                .bind(step)
+                .bind(audit.at)
+                .bind(org_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn use_totp_step(&self, org_id: &str, user_id: &str, step: i64) -> StoreResult<bool> {
+        // The condition makes the check-and-set atomic: of two requests with
+        // the same code, only one updates a row.
+        let result = on_pool!(&self.pool, p => sqlx::query(
+            "UPDATE users SET totp_last_step = $1, failed_sign_in_count = 0, locked_until = NULL \
+             WHERE org_id = $2 AND id = $3 AND (totp_last_step IS NULL OR totp_last_step < $1)")
+            .bind(step)
+            .bind(org_id)
+            .bind(user_id)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db_err))?;
+        Ok(result == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_password(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        password_hash: &str,
+        changed_at: Millis,
+        expires_at: Option<Millis>,
+        keep_session: &str,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, password_expires_at = $3, \
+                         must_change_password = FALSE, updated_at = $2 WHERE org_id = $4 AND id = $5")
+                .bind(password_hash)
+                .bind(changed_at)
+                .bind(expires_at)
+                .bind(org_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND user_id = $2 AND id_hash <> $3")
+                .bind(org_id)
+                .bind(user_id)
+                .bind(keep_session)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn delete_expired_sessions(&self, now: Millis) -> StoreResult<u64> {
+        on_pool!(&self.pool, p => sqlx::query("DELETE FROM sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1")
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db_err))
+    }
+}

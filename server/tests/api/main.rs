@@ -1,0 +1,11 @@
+//! Integration tests: each starts the real server on 127.0.0.1:0 with a
+//! fresh database (SQLite by default; PostgreSQL when TEST_DATABASE_URL is a
+//! postgres:// URL) and talks to it over HTTP, as a browser would.
+
+mod bad_input;
+mod health;
+mod helpers;
+mod launch;
+mod my_apps;
+mod sign_in;
+mod mfa_and_password;

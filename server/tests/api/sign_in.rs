@@ -1,0 +1,183 @@
+use crate::helpers::*;
+
+#[tokio::test]
+async fn signing_in_shows_name_and_organisation_and_signing_out_ends_the_session() {
+    let app = spawn_app().await;
+    let client = browser();
+
+    let res = app.sign_in(&client, EMPLOYEE, PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/");
+    let cookie = set_cookies(res.headers()).into_iter().find(|c| c.starts_with("mya_session=")).expect("session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain-HTTP test server: no Secure flag");
+
+    let (status, html) = app.page(&client, "/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Alex Wu"), "shows the name");
+    assert!(html.contains("Northwind Traders"), "shows the organisation");
+    assert!(html.contains(&app.org_id), "shows the tenant id");
+
+    let res = app.post_form(&client, "/", "/auth/sign-out", &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/sign-in?notice=signed_out");
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sessions", &[]).await, 0, "session ended on the server");
+
+    let res = client.get(app.url("/")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(location(&res), "/sign-in");
+}
+
+#[tokio::test]
+async fn a_stolen_cookie_is_useless_after_sign_out() {
+    let app = spawn_app().await;
+    let client = browser();
+    let res = app.sign_in(&client, EMPLOYEE, PASSWORD).await;
+    let cookie = set_cookies(res.headers()).into_iter().find(|c| c.starts_with("mya_session=")).unwrap();
+    let pair = cookie.split(';').next().unwrap().to_string();
+    app.post_form(&client, "/", "/auth/sign-out", &[]).await;
+
+    let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = replay.get(app.url("/")).header("cookie", &pair).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/sign-in");
+}
+
+#[tokio::test]
+async fn unknown_account_and_wrong_password_get_the_same_answer() {
+    let app = spawn_app().await;
+    let client = browser();
+    let wrong = app.sign_in(&client, EMPLOYEE, "not the password").await;
+    let unknown = app.sign_in(&client, "nobody@northwind.example", "not the password").await;
+    assert_eq!(wrong.status(), unknown.status());
+    let strip_upn = |l: String| l.split("&upn=").next().unwrap().to_string();
+    assert_eq!(strip_upn(location(&wrong)), "/sign-in?error=invalid_credentials");
+    assert_eq!(strip_upn(location(&unknown)), "/sign-in?error=invalid_credentials");
+
+    let (_, html) = app.page(&client, &location(&wrong)).await;
+    assert!(html.contains("Your sign-in name or password is incorrect"));
+    assert!(html.contains("value=\"alex.wu@northwind.example\""), "what was typed is kept");
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_until_the_cool_down_ends() {
+    let app = spawn_app().await;
+    let client = browser();
+    for _ in 0..5 {
+        let res = app.sign_in(&client, EMPLOYEE, "wrong password").await;
+        assert!(location(&res).starts_with("/sign-in?error=invalid_credentials"));
+    }
+    // Locked: even the right password is refused, with the same answer.
+    let res = app.sign_in(&client, EMPLOYEE, PASSWORD).await;
+    assert!(location(&res).starts_with("/sign-in?error=invalid_credentials"), "{}", location(&res));
+    let reasons = app
+        .strings("SELECT reason_code FROM sign_in_events WHERE upn_attempted = $1 ORDER BY created_at, id", &[EMPLOYEE])
+        .await;
+    assert_eq!(reasons, ["invalid_password", "invalid_password", "invalid_password", "invalid_password", "account_locked", "account_locked"]);
+
+    // The cool-down passes.
+    app.exec("UPDATE users SET locked_until = 1 WHERE upn_normalized = $1", &[EMPLOYEE]).await;
+    let res = app.sign_in(&client, EMPLOYEE, PASSWORD).await;
+    assert_eq!(location(&res), "/");
+    assert_eq!(app.scalar_i64("SELECT failed_sign_in_count FROM users WHERE upn_normalized = $1", &[EMPLOYEE]).await, 0);
+}
+
+#[tokio::test]
+async fn blocked_accounts_are_refused() {
+    let app = spawn_app().await;
+    let client = browser();
+    let res = app.sign_in(&client, BLOCKED_USER, PASSWORD).await;
+    assert!(location(&res).starts_with("/sign-in?error=account_blocked"));
+    let (_, html) = app.page(&client, &location(&res)).await;
+    assert!(html.contains("blocked from signing in"));
+    // wrong password for a blocked account says nothing about the block
+    let res = app.sign_in(&client, BLOCKED_USER, "wrong password").await;
+    assert!(location(&res).starts_with("/sign-in?error=invalid_credentials"));
+}
+
+#[tokio::test]
+async fn blocking_a_signed_in_user_ends_their_session() {
+    let app = spawn_app().await;
+    let client = browser();
+    app.sign_in(&client, EMPLOYEE, PASSWORD).await;
+    app.exec("UPDATE users SET sign_in_blocked = TRUE WHERE upn_normalized = $1", &[EMPLOYEE]).await;
+    let res = client.get(app.url("/")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(location(&res), "/sign-in");
+}
+
+#[tokio::test]
+async fn every_sign_in_gets_a_new_session_id() {
+    let app = spawn_app().await;
+    let client = browser();
+    let first = set_cookies(app.sign_in(&client, EMPLOYEE, PASSWORD).await.headers());
+    // signing in again from the same browser (with its session's token) replaces the session
+    let (_, home) = app.page(&client, "/").await;
+    let token = csrf_in(&home);
+    let res = client
+        .post(app.url("/auth/sign-in"))
+        .form(&[("csrf_token", token.as_str()), ("upn", EMPLOYEE), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let second = set_cookies(res.headers());
+    let session = |c: &Vec<String>| c.iter().find(|c| c.starts_with("mya_session=")).cloned().unwrap();
+    assert_ne!(session(&first), session(&second));
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sessions", &[]).await, 1, "the old session was ended");
+}
+
+#[tokio::test]
+async fn deep_links_continue_after_sign_in_but_never_off_site() {
+    let app = spawn_app().await;
+    let client = browser();
+    let res = client.get(app.url("/some/deep/link?x=1")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(location(&res), "/sign-in?return_to=%2Fsome%2Fdeep%2Flink%3Fx%3D1");
+
+    let res = app
+        .post_form(&client, "/sign-in", "/auth/sign-in", &[("upn", EMPLOYEE), ("password", PASSWORD), ("return_to", "/some/deep/link?x=1")])
+        .await;
+    assert_eq!(location(&res), "/some/deep/link?x=1");
+
+    for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
+        let c = browser();
+        let res = app.post_form(&c, "/sign-in", "/auth/sign-in", &[("upn", EMPLOYEE), ("password", PASSWORD), ("return_to", evil)]).await;
+        assert_eq!(location(&res), "/", "return_to {evil:?}");
+    }
+    // and a signed-in visit to /sign-in?return_to=... follows only local paths
+    let res = client.get(app.url("/sign-in?return_to=//evil.example")).send().await.unwrap();
+    assert_eq!(location(&res), "/");
+}
+
+#[tokio::test]
+async fn idle_and_absolute_expiry_end_sessions() {
+    let app = spawn_app().await;
+    for column in ["idle_expires_at", "absolute_expires_at"] {
+        let client = browser();
+        app.sign_in(&client, EMPLOYEE, PASSWORD).await;
+        let (status, _) = app.page(&client, "/").await;
+        assert_eq!(status, 200);
+        app.exec(&format!("UPDATE sessions SET {column} = 1"), &[]).await;
+        let res = client.get(app.url("/")).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(location(&res), "/sign-in", "{column}");
+        assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sessions", &[]).await, 0);
+    }
+}
+
+#[tokio::test]
+async fn sign_in_events_record_the_client() {
+    let app = spawn_app().await;
+    let client = browser();
+    client
+        .get(app.url("/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    let (_, html) = app.page(&client, "/sign-in").await;
+    client
+        .post(app.url("/auth/sign-in"))
+        .header("user-agent", "TestAgent/1.0")
+        .form(&[("csrf_token", csrf_in(&html).as_str()), ("upn", EMPLOYEE), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let rows = app.strings("SELECT outcome || ' ' || client_ip || ' ' || user_agent FROM sign_in_events", &[]).await;
+    assert_eq!(rows, ["success 127.0.0.1 TestAgent/1.0"]);
+}

@@ -1,0 +1,72 @@
+//! The server binary itself: its help text documents every setting, and it
+//! stops cleanly on SIGTERM (finishing what it was doing).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_server");
+
+#[test]
+fn help_documents_every_setting() {
+    let out = Command::new(BINARY).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for setting in [
+        "LEPTOS_SITE_ADDR", "DATABASE_URL", "MYAPPS_DB_MAX_CONNECTIONS", "MYAPPS_PUBLIC_URL", "MYAPPS_DATA_DIR",
+        "LEPTOS_SITE_ROOT", "MYAPPS_DEMO", "MYAPPS_LOG_FORMAT", "MYAPPS_METRICS_TOKEN", "MYAPPS_SMTP_HOST", "MYAPPS_SMTP_USERNAME",
+        "MYAPPS_SMTP_PASSWORD", "MYAPPS_SMTP_FROM",
+    ] {
+        assert!(help.contains(setting), "--help mentions {setting}");
+    }
+}
+
+#[test]
+fn bad_configuration_is_a_clear_error() {
+    let out = Command::new(BINARY).args(["--listen", "not-an-address"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'not-an-address'"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BINARY)
+        .env("DATABASE_URL", "mysql://nope")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("MYAPPS_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("DATABASE_URL must start with sqlite: or postgres://"));
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BINARY)
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("MYAPPS_DATA_DIR", dir.path())
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.split("My Apps is running at ").nth(1).map(str::to_string))
+        .expect("the server says where it listens");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async { reqwest::get(format!("{url}/healthz")).await.unwrap().status() });
+    assert_eq!(status, 200);
+    assert!(dir.path().join("myapps.db").exists(), "the SQLite file is created on first start");
+
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server stops within 10 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "clean exit: {exit:?}");
+}

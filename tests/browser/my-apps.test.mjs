@@ -1,0 +1,132 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, assertAccessible, signIn } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const EMPLOYEE = 'alex.wu@northwind.example';
+
+async function signedInPage(colorScheme = 'light') {
+  const context = await browser.newContext({ colorScheme });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/sign-in`);
+  await signIn(page, EMPLOYEE);
+  await page.waitForURL(`${BASE}/`);
+  return { context, page };
+}
+
+/** The signed-in user's apps, by name, from the JSON API. */
+async function appIds(page) {
+  const res = await page.request.get(`${BASE}/api/v1/me/apps`);
+  assert.equal(res.status(), 200);
+  const body = await res.json();
+  return Object.fromEntries(body.apps.map((a) => [a.name, a.id]));
+}
+
+/** Waits until the page's script has taken over (search filters as you type). */
+async function hydrated(page) {
+  await page.waitForSelector('body[data-hydrated="true"]');
+}
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`My Apps, details and refusal pages are accessible (${colorScheme})`, async () => {
+    const { context, page } = await signedInPage(colorScheme);
+    await page.getByRole('heading', { name: 'My Apps', level: 1 }).waitFor();
+    await assertAccessible(page, 'My Apps');
+    const ids = await appIds(page);
+    await page.goto(`${BASE}/apps/${ids['Whiteboard']}`);
+    await page.getByRole('heading', { name: 'Whiteboard' }).waitFor();
+    await assertAccessible(page, 'app details');
+    await page.goto(`${BASE}/launch/${ids['Source Control']}`);
+    await page.waitForURL(/\/launch-refused\?ref=/);
+    await assertAccessible(page, 'launch refusal');
+    await context.close();
+  });
+}
+
+test('a deep link signs in first and lands on the app', async () => {
+  const { context, page } = await signedInPage();
+  const ids = await appIds(page);
+  await context.close();
+
+  const fresh = await browser.newContext();
+  await fresh.route('https://mail.northwind.example/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Mail</title><h1>Inbox</h1>' }));
+  const tab = await fresh.newPage();
+  await tab.goto(`${BASE}/launch/${ids['Mail']}`);
+  assert.match(tab.url(), /\/sign-in\?return_to=%2Flaunch%2F/);
+  await signIn(tab, EMPLOYEE);
+  await tab.waitForURL('https://mail.northwind.example/');
+  assert.equal(await tab.getByRole('heading').innerText(), 'Inbox');
+  await fresh.close();
+});
+
+test('search narrows the grid as you type', async () => {
+  const { context, page } = await signedInPage();
+  await hydrated(page);
+  const tiles = page.locator('li.tile');
+  const before = await tiles.count();
+  assert.ok(before > 10, `many tiles (${before})`);
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'app-search', '"/" focuses search');
+  await page.keyboard.type('tailspin');
+  await page.getByRole('heading', { name: '1 result' }).waitFor();
+  assert.equal(await tiles.count(), 1);
+  assert.equal(await page.locator('.tile-name').innerText(), 'Issue Tracker');
+  await page.getByLabel('Search apps').fill('no such thing');
+  await page.getByText('No apps match').waitFor();
+  await page.getByRole('button', { name: 'Clear search' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('li.tile').length === n, before);
+  await context.close();
+});
+
+test('arrow keys move between tiles', async () => {
+  const { context, page } = await signedInPage();
+  await hydrated(page);
+  const links = page.locator('.tile-link');
+  await links.nth(0).focus();
+  await page.keyboard.press('ArrowRight');
+  const second = await links.nth(1).getAttribute('data-app-id');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-app-id')), second);
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-app-id')), await links.nth(0).getAttribute('data-app-id'));
+  await context.close();
+});
+
+test('pinning is kept on the server', async () => {
+  const { context, page } = await signedInPage();
+  await hydrated(page);
+  const pin = page.getByRole('button', { name: 'Pin Expenses to Favourites' }).first();
+  await pin.click();
+  await page.getByRole('heading', { name: 'Favourites' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: 'Favourites' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Pin Expenses to Favourites' }).first().getAttribute('aria-pressed'), 'true');
+  // unpin again, leaving the demo as it was
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Pin Expenses to Favourites' }).first().click();
+  await page.waitForFunction(() => !document.querySelector('#favourites-heading'));
+  await context.close();
+});
+
+test('a refused launch explains itself and shows the support block', async () => {
+  const { context, page } = await signedInPage();
+  const ids = await appIds(page);
+  await page.goto(`${BASE}/launch/${ids['Source Control']}`);
+  await page.waitForURL(/\/launch-refused\?ref=/);
+  await page.getByRole('heading', { name: 'This app needs permission first' }).waitFor();
+  const support = page.getByTestId('support-block');
+  const text = await support.innerText();
+  const correlation = new URL(page.url()).searchParams.get('ref');
+  for (const expected of ['consent_required', correlation, EMPLOYEE, 'Tenant ID', 'Browser', 'Time (UTC)']) {
+    assert.ok(text.includes(expected), `support block shows ${expected}`);
+  }
+  assert.ok(await support.getByRole('button', { name: 'Copy the troubleshooting details' }).isVisible());
+
+  await page.goto(`${BASE}/launch/0190a0a0-0000-7000-8000-0000000000ff`);
+  await page.getByRole('heading', { name: "We can't find that app" }).waitFor();
+  assert.ok(await page.getByTestId('support-block').isVisible());
+  await context.close();
+});

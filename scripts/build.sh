@@ -4,12 +4,23 @@
 # target/site. Installs what is missing (the wasm target, wasm-bindgen-cli
 # pinned to the version in Cargo.lock); never downloads a prebuilt binary.
 #
-#   scripts/build.sh [--release]     (debug server by default)
+#   scripts/build.sh [--release] [--site-only]
+#     --release    optimised server (debug by default)
+#     --site-only  the browser bundle and static files, not the server: the
+#                  test command lets `cargo test` build the server binary, so
+#                  the dependency tree is compiled once, with the test features
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 profile=dev
-[[ "${1:-}" == "--release" ]] && profile=release
+server=yes
+for arg in "$@"; do
+  case "$arg" in
+    --release) profile=release ;;
+    --site-only) server=no ;;
+    *) echo "unknown option: $arg (expected --release or --site-only)" >&2; exit 2 ;;
+  esac
+done
 
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 
@@ -34,6 +45,7 @@ echo "==> copying the stylesheet and static files"
 cp style/main.css "$site/pkg/myapps.css"
 cp -r public/. "$site/"
 
+if [[ "$server" == no ]]; then exit 0; fi
 echo "==> building the server ($profile)"
 if [[ "$profile" == release ]]; then
   cargo build --locked -p server --release

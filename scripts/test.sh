@@ -12,13 +12,16 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-echo "==> building the site (browser bundle + server)"
-scripts/build.sh
+echo "==> building the browser bundle"
+scripts/build.sh --site-only
 
 echo "==> unit and integration tests (SQLite)"
 # frontend is the wasm entry point: building it for the host would compile
-# app with both its ssr and hydrate features at once.
-cargo test --locked --workspace --exclude frontend
+# app with both its ssr and hydrate features at once. This also builds
+# target/debug/server, which the browser tests below run. Every cargo command
+# here selects the same packages so the tree is compiled once (disk and time).
+cargo_test() { cargo test --locked --workspace --exclude frontend "$@"; }
+cargo_test
 
 echo "==> integration tests (PostgreSQL)"
 pg_url=${TEST_DATABASE_URL:-}
@@ -46,7 +49,7 @@ if command -v psql >/dev/null; then
   psql "$pg_url" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'myapps_test_%'" 2>/dev/null \
     | while read -r db; do psql "$pg_url" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
 fi
-TEST_DATABASE_URL="$pg_url" cargo test --locked -p server --test api
+TEST_DATABASE_URL="$pg_url" cargo_test --test api
 
 echo "==> browser tests (Chromium + axe-core)"
 command -v chromium >/dev/null || apt_install chromium

@@ -75,6 +75,7 @@ impl RequestAuth {
 /// string is reflected.
 pub fn sign_in_message(code: &str) -> Option<&'static str> {
     Some(match code {
+        "too_many_attempts" => "Too many failed sign-ins have come from your network. Sign-in from here pauses for up to 15 minutes; please wait and try again.",
         "invalid_credentials" => "Your sign-in name or password is incorrect. After several failed attempts, sign-in pauses for 15 minutes; if you've forgotten your password, contact your admin.",
         "account_blocked" => "Your account has been blocked from signing in. Contact your admin to have it unblocked.",
         "missing_fields" => "Enter your sign-in name and your password.",

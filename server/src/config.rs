@@ -60,6 +60,17 @@ pub struct Config {
     #[arg(long, env = "MYAPPS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
 
+    /// Failed sign-ins one client address may make in 15 minutes before its
+    /// sign-ins are refused until the 15 minutes are up (0: no limit).
+    #[arg(long, env = "MYAPPS_SIGN_IN_FAILURES_PER_IP", default_value_t = 30)]
+    pub sign_in_failures_per_ip: u32,
+
+    /// Reverse proxies or load balancers in front of the portal (addresses or
+    /// CIDR ranges, comma-separated). Their X-Forwarded-For header names the
+    /// client; from anyone else it is ignored.
+    #[arg(long, env = "MYAPPS_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Bearer token that /metrics requires. Unset: /metrics is open.
     #[arg(long, env = "MYAPPS_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<Secret>,
@@ -114,6 +125,8 @@ impl Config {
             demo: false,
             log_format: "text".into(),
             metrics_token: None,
+            sign_in_failures_per_ip: 30,
+            trusted_proxies: Vec::new(),
             smtp_host: None,
             smtp_username: None,
             smtp_password: None,

@@ -7,4 +7,5 @@ pub mod http;
 pub mod security;
 pub mod startup;
 pub mod store;
+pub mod throttle;
 pub mod time;

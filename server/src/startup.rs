@@ -5,7 +5,9 @@ use crate::config::Config;
 use crate::http::{self, session::Cookies, AppState};
 use crate::security;
 use crate::store::SqlStore;
+use crate::throttle::SignInThrottle;
 use app::domain::signin::{LockoutPolicy, SessionPolicy};
+use app::domain::throttle::ThrottlePolicy;
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,6 +19,7 @@ pub struct Application {
     pub store: SqlStore,
     pub address: SocketAddr,
     pub public_url: String,
+    throttle: Arc<SignInThrottle>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +61,11 @@ impl Application {
             cookies: Cookies { secure: config.secure_cookies() },
             session_policy: SessionPolicy::default(),
             lockout_policy: LockoutPolicy::default(),
+            sign_in_throttle: Arc::new(SignInThrottle::new(ThrottlePolicy {
+                max_failures: config.sign_in_failures_per_ip,
+                ..ThrottlePolicy::default()
+            })),
+            trusted_proxies: config.trusted_proxies.clone().into(),
             public_url: public_url.clone().into(),
             metrics: Arc::new(crate::http::metrics::Metrics::default()),
             metrics_token: config.metrics_token.as_ref().map(|t| Arc::from(t.0.as_str())),
@@ -66,13 +74,14 @@ impl Application {
                 Arc::new(move || store.pool_stats())
             },
         };
+        let throttle = state.sign_in_throttle.clone();
         let router = http::router(state);
-        Ok(Application { listener, router, store, address, public_url })
+        Ok(Application { listener, router, store, address, public_url, throttle })
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(sweep_sessions(self.store.clone()));
+        let sweeper = tokio::spawn(sweep(self.store.clone(), self.throttle.clone()));
         let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
@@ -82,8 +91,9 @@ impl Application {
     }
 }
 
-/// Deletes ended sessions every few minutes so the table stays small.
-async fn sweep_sessions(store: SqlStore) {
+/// Every few minutes: deletes ended sessions so the table stays small, and
+/// forgets ended sign-in throttle windows.
+async fn sweep(store: SqlStore, throttle: Arc<SignInThrottle>) {
     use app::ports::Store;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
     loop {
@@ -93,5 +103,6 @@ async fn sweep_sessions(store: SqlStore) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
         }
+        throttle.prune(crate::time::now_ms());
     }
 }

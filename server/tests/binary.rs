@@ -8,17 +8,30 @@ use std::time::{Duration, Instant};
 const BINARY: &str = env!("CARGO_BIN_EXE_server");
 
 #[test]
-fn help_documents_every_setting() {
+fn help_and_readme_document_every_setting() {
     let out = Command::new(BINARY).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for setting in [
-        "LEPTOS_SITE_ADDR", "DATABASE_URL", "MYAPPS_DB_MAX_CONNECTIONS", "MYAPPS_PUBLIC_URL", "MYAPPS_DATA_DIR",
-        "LEPTOS_SITE_ROOT", "MYAPPS_DEMO", "MYAPPS_LOG_FORMAT", "MYAPPS_METRICS_TOKEN", "MYAPPS_SMTP_HOST", "MYAPPS_SMTP_USERNAME",
-        "MYAPPS_SMTP_PASSWORD", "MYAPPS_SMTP_FROM",
-    ] {
-        assert!(help.contains(setting), "--help mentions {setting}");
+    let in_help: std::collections::BTreeSet<String> = help
+        .split("[env: ")
+        .skip(1)
+        .map(|rest| rest.chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect())
+        .collect();
+    for setting in ["LEPTOS_SITE_ADDR", "DATABASE_URL", "MYAPPS_PUBLIC_URL", "MYAPPS_DATA_DIR", "MYAPPS_SMTP_HOST"] {
+        assert!(in_help.contains(setting), "--help documents {setting}");
     }
+    // The README's configuration table lists exactly the settings there are.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let section = readme.split("## Configuration").nth(1).expect("README has a Configuration section");
+    let section = section.split("\n## ").next().unwrap();
+    let in_readme: std::collections::BTreeSet<String> = section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split('`').next())
+        .filter(|name| name.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(in_readme, in_help, "README's configuration table and --help list the same settings");
 }
 
 #[test]

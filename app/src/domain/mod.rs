@@ -8,4 +8,5 @@ pub mod groups;
 pub mod licensing;
 pub mod model;
 pub mod signin;
+pub mod throttle;
 pub mod totp;

@@ -12,12 +12,12 @@ use app::domain::model::{ReturnTo, SessionStage, Upn};
 use app::domain::signin::{check_password, stage_after_mfa, AccountState, NewPassword, PasswordOutcome};
 use app::domain::totp::TotpSecret;
 use app::ports::{AuditEvent, FailedPassword, NewSession, SessionRecord, SignInAccount, SignInEvent, SignInKind, SignInOutcome};
-use axum::extract::{ConnectInfo, State};
+use super::client::ClientAddr;
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 use crate::security::{hash_password, random_bytes, random_token, token_digest, verify_password};
 use crate::time::now_ms;
@@ -30,8 +30,8 @@ struct Client {
 }
 
 impl Client {
-    fn of(addr: SocketAddr, headers: &HeaderMap) -> Self {
-        Client { ip: addr.ip().to_string(), user_agent: super::user_agent(headers), correlation_id: correlation_id(headers) }
+    fn of(ClientAddr(ip): ClientAddr, headers: &HeaderMap) -> Self {
+        Client { ip: ip.to_string(), user_agent: super::user_agent(headers), correlation_id: correlation_id(headers) }
     }
 
     fn event(&self, account: &SignInAccount, outcome: SignInOutcome, reason: &str) -> SignInEvent {
@@ -135,7 +135,7 @@ pub struct SignInForm {
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: ClientAddr,
     Extension(auth): Extension<RequestAuth>,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
@@ -150,6 +150,15 @@ pub async fn sign_in(
         return Ok(back_to(PAGE, "error", "upn_malformed", &return_to, Some(form.upn.trim())));
     };
     let invalid = || back_to(PAGE, "error", "invalid_credentials", &return_to, Some(upn.as_str()));
+    // Before any lookup or hashing: an address that has used up its failures
+    // costs us nothing more until its window ends.
+    let now = now_ms();
+    if let Some(retry_at) = state.sign_in_throttle.retry_at(addr.0, now) {
+        tracing::warn!(client_ip = %addr.0, retry_in_s = (retry_at - now) / 1000, "sign-in throttled");
+        state.metrics.record_sign_in_throttled();
+        return Ok(back_to(PAGE, "error", "too_many_attempts", &return_to, Some(upn.as_str())));
+    }
+    let failed = || state.sign_in_throttle.record_failure(addr.0, now);
 
     let mut accounts = state.store.find_sign_in_accounts(&upn.normalized(), None).await?;
     // Unknown (or, across organisations, ambiguous): spend the same time as a
@@ -157,10 +166,10 @@ pub async fn sign_in(
     if accounts.len() != 1 {
         verify_password(form.password, None).await;
         tracing::info!(reason = "unknown_account", "sign-in refused");
+        failed();
         return Ok(invalid());
     }
     let account = accounts.remove(0);
-    let now = now_ms();
     let acc_state = account_state(&account);
     let matches = if acc_state.is_locked(now) {
         verify_password(form.password, None).await // same cost; result unused
@@ -170,17 +179,19 @@ pub async fn sign_in(
     match check_password(&acc_state, || matches, now, state.lockout_policy) {
         PasswordOutcome::Locked { .. } => {
             state.store.record_sign_in_event(client.event(&account, SignInOutcome::Failure, "account_locked")).await?;
+            failed();
             Ok(invalid())
         }
         PasswordOutcome::Rejected { failed_sign_in_count, locked_until } => {
             let reason = if locked_until.is_some() { "account_locked" } else { "invalid_password" };
-            let failed = FailedPassword {
+            let failed_password = FailedPassword {
                 user_id: account.user_id.clone(),
                 org_id: account.org_id.clone(),
                 failed_sign_in_count,
                 locked_until,
             };
-            state.store.record_failed_password(failed, client.event(&account, SignInOutcome::Failure, reason)).await?;
+            state.store.record_failed_password(failed_password, client.event(&account, SignInOutcome::Failure, reason)).await?;
+            failed();
             Ok(invalid())
         }
         PasswordOutcome::Blocked => {
@@ -271,7 +282,7 @@ async fn begin_step<'a>(
     auth: &'a RequestAuth,
     stage: SessionStage,
     return_to: &str,
-    addr: SocketAddr,
+    addr: ClientAddr,
     headers: &HeaderMap,
 ) -> Result<Result<Step<'a>, Response>, AppError> {
     let session = match session_at(auth, stage) {
@@ -288,7 +299,7 @@ async fn begin_step<'a>(
 #[tracing::instrument(skip_all)]
 pub async fn mfa_verify(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: ClientAddr,
     Extension(auth): Extension<RequestAuth>,
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
@@ -321,7 +332,7 @@ pub async fn mfa_verify(
 #[tracing::instrument(skip_all)]
 pub async fn mfa_enrol(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: ClientAddr,
     Extension(auth): Extension<RequestAuth>,
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
@@ -370,7 +381,7 @@ pub struct ChangePasswordForm {
 #[tracing::instrument(skip_all)]
 pub async fn change_password(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: ClientAddr,
     Extension(auth): Extension<RequestAuth>,
     headers: HeaderMap,
     Form(form): Form<ChangePasswordForm>,

@@ -9,11 +9,11 @@ use app::auth::RequestAuth;
 use app::domain::model::SessionStage;
 use app::ports::{SignInEvent, SignInKind, SignInOutcome};
 use app::services::access::{launch_target, UserAccess};
-use axum::extract::{ConnectInfo, Path, State};
+use super::client::ClientAddr;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
-use std::net::SocketAddr;
 
 use crate::time::now_ms;
 
@@ -21,7 +21,7 @@ use crate::time::now_ms;
 #[tracing::instrument(skip_all, fields(app_id = %app_id))]
 pub async fn launch(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(client_ip): ClientAddr,
     Extension(auth): Extension<RequestAuth>,
     headers: HeaderMap,
     Path(app_id): Path<String>,
@@ -57,7 +57,7 @@ pub async fn launch(
         kind: SignInKind::Launch,
         outcome: if target.is_some() { SignInOutcome::Success } else { SignInOutcome::Failure },
         reason_code: reason.to_string(),
-        client_ip: addr.ip().to_string(),
+        client_ip: client_ip.to_string(),
         user_agent: super::user_agent(&headers),
         at: now,
     };

@@ -30,12 +30,18 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<(String, String), Histogram>>,
     /// outcome:reason → launches
     launches: Mutex<BTreeMap<(String, String), u64>>,
+    /// Sign-ins refused by the per-address throttle.
+    sign_ins_throttled: std::sync::atomic::AtomicU64,
 }
 
 impl Metrics {
     pub fn record_launch(&self, outcome: &str, reason: &str) {
         let mut launches = self.launches.lock().expect("metrics lock");
         *launches.entry((outcome.to_string(), reason.to_string())).or_default() += 1;
+    }
+
+    pub fn record_sign_in_throttled(&self) {
+        self.sign_ins_throttled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn record_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
@@ -72,6 +78,8 @@ impl Metrics {
         for ((outcome, reason), n) in self.launches.lock().expect("metrics lock").iter() {
             let _ = writeln!(out, "myapps_launches_total{{outcome=\"{outcome}\",reason=\"{reason}\"}} {n}");
         }
+        out.push_str("# HELP myapps_sign_ins_throttled_total Sign-ins refused because their address made too many failed ones.\n# TYPE myapps_sign_ins_throttled_total counter\n");
+        let _ = writeln!(out, "myapps_sign_ins_throttled_total {}", self.sign_ins_throttled.load(std::sync::atomic::Ordering::Relaxed));
         let (size, idle) = pool;
         out.push_str("# HELP myapps_db_pool_connections Database connections by state.\n# TYPE myapps_db_pool_connections gauge\n");
         let _ = writeln!(out, "myapps_db_pool_connections{{state=\"idle\"}} {idle}");
@@ -118,11 +126,13 @@ mod tests {
         m.record_request("GET", "/launch/{app_id}", 303, 0.004);
         m.record_request("GET", "/launch/{app_id}", 303, 0.2);
         m.record_launch("failure", "not_assigned");
+        m.record_sign_in_throttled();
         let text = m.render((5, 3));
         assert!(text.contains("myapps_http_requests_total{method=\"GET\",route=\"/launch/{app_id}\",status=\"303\"} 2"));
         assert!(text.contains("myapps_http_request_duration_seconds_bucket{method=\"GET\",route=\"/launch/{app_id}\",le=\"0.005\"} 1"));
         assert!(text.contains("le=\"+Inf\"} 2"));
         assert!(text.contains("myapps_launches_total{outcome=\"failure\",reason=\"not_assigned\"} 1"));
         assert!(text.contains("myapps_db_pool_connections{state=\"in_use\"} 2"));
+        assert!(text.contains("myapps_sign_ins_throttled_total 1"));
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod health;
 pub mod launch;
@@ -33,6 +34,9 @@ pub struct AppState {
     pub cookies: session::Cookies,
     pub session_policy: SessionPolicy,
     pub lockout_policy: LockoutPolicy,
+    pub sign_in_throttle: Arc<crate::throttle::SignInThrottle>,
+    /// Proxies whose X-Forwarded-For is believed (see `client`).
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
     pub public_url: Arc<str>,
     pub metrics: Arc<metrics::Metrics>,
     /// Bearer token /metrics asks for, when set.

@@ -10,6 +10,8 @@ use tokio::sync::OnceCell;
 
 pub const PASSWORD: &str = seed::DEMO_PASSWORD;
 pub const EMPLOYEE: &str = "alex.wu@northwind.example";
+pub const APP_ADMIN: &str = "sam.patel@northwind.example";
+pub const PRIVILEGED_ADMIN: &str = "morgan.lee@northwind.example";
 pub const MFA_USER: &str = "riley.chen@northwind.example";
 pub const EXPIRED_USER: &str = "jordan.smith@northwind.example";
 pub const BLOCKED_USER: &str = "casey.brown@northwind.example";

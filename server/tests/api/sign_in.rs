@@ -181,3 +181,79 @@ async fn sign_in_events_record_the_client() {
     let rows = app.strings("SELECT outcome || ' ' || client_ip || ' ' || user_agent FROM sign_in_events", &[]).await;
     assert_eq!(rows, ["success 127.0.0.1 TestAgent/1.0"]);
 }
+
+/// Signs in from the address `forwarded_for` names (meaningful only to a
+/// server that trusts 127.0.0.1 as its proxy).
+async fn sign_in_from(app: &TestApp, client: &reqwest::Client, forwarded_for: &str, upn: &str, password: &str) -> String {
+    let (_, html) = app.page(client, "/sign-in").await;
+    let res = client
+        .post(app.url("/auth/sign-in"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[("csrf_token", csrf_in(&html).as_str()), ("upn", upn), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    location(&res)
+}
+
+#[tokio::test]
+async fn an_address_spraying_passwords_is_throttled_before_any_account_locks() {
+    let app = spawn_app_with(|c| c.sign_in_failures_per_ip = 3).await;
+    let client = browser();
+    // One wrong password each on three accounts (one of them unknown): no
+    // account is near its own lockout, but the address has used its allowance.
+    for upn in [EMPLOYEE, APP_ADMIN, "nobody@northwind.example"] {
+        let res = app.sign_in(&client, upn, "Spring2026!").await;
+        assert!(location(&res).starts_with("/sign-in?error=invalid_credentials"), "{}", location(&res));
+    }
+    // Now even the right password is refused, with a message that says why.
+    let res = app.sign_in(&client, PRIVILEGED_ADMIN, PASSWORD).await;
+    let to = location(&res);
+    assert!(to.starts_with("/sign-in?error=too_many_attempts"), "{to}");
+    let (_, html) = app.page(&client, &to).await;
+    assert!(html.contains("Too many failed sign-ins have come from your network"), "the page explains");
+    // Refused before the account was even looked up: nothing was recorded
+    // against it, and the accounts themselves are not locked.
+    let events = app.scalar_i64("SELECT COUNT(*) FROM sign_in_events WHERE upn_attempted = $1", &[PRIVILEGED_ADMIN]).await;
+    assert_eq!(events, 0);
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM users WHERE locked_until IS NOT NULL", &[]).await, 0);
+    let (_, metrics) = app.page(&client, "/metrics").await;
+    assert!(metrics.contains("myapps_sign_ins_throttled_total 1"), "{metrics}");
+}
+
+#[tokio::test]
+async fn x_forwarded_for_counts_only_from_a_trusted_proxy() {
+    // Not trusted (the default): the header is ignored, so a client cannot
+    // escape the throttle by naming a new address each time.
+    let app = spawn_app_with(|c| c.sign_in_failures_per_ip = 2).await;
+    let client = browser();
+    for fake in ["203.0.113.1", "203.0.113.2"] {
+        let to = sign_in_from(&app, &client, fake, EMPLOYEE, "wrong password").await;
+        assert!(to.starts_with("/sign-in?error=invalid_credentials"), "{to}");
+    }
+    let to = sign_in_from(&app, &client, "203.0.113.3", EMPLOYEE, PASSWORD).await;
+    assert!(to.starts_with("/sign-in?error=too_many_attempts"), "{to}");
+    let ips = app.strings("SELECT DISTINCT client_ip FROM sign_in_events", &[]).await;
+    assert_eq!(ips, ["127.0.0.1"]);
+
+    // Behind a trusted proxy: each client is itself, in the throttle and in
+    // the sign-in events.
+    let app = spawn_app_with(|c| {
+        c.sign_in_failures_per_ip = 2;
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let client = browser();
+    for _ in 0..2 {
+        sign_in_from(&app, &client, "203.0.113.1", EMPLOYEE, "wrong password").await;
+    }
+    let to = sign_in_from(&app, &client, "203.0.113.1", EMPLOYEE, PASSWORD).await;
+    assert!(to.starts_with("/sign-in?error=too_many_attempts"), "{to}");
+    // A forged entry before the real client changes nothing.
+    let to = sign_in_from(&app, &client, "198.51.100.7, 203.0.113.1", EMPLOYEE, PASSWORD).await;
+    assert!(to.starts_with("/sign-in?error=too_many_attempts"), "{to}");
+    let to = sign_in_from(&app, &client, "203.0.113.2", EMPLOYEE, PASSWORD).await;
+    assert_eq!(to, "/", "another client is not held back");
+    let ips = app.strings("SELECT client_ip FROM sign_in_events WHERE outcome = 'success'", &[]).await;
+    assert_eq!(ips, ["203.0.113.2"]);
+}

@@ -12,6 +12,9 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+echo "==> formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
 echo "==> building the browser bundle"
 scripts/build.sh --site-only
 

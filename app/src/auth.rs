@@ -22,9 +22,17 @@ pub struct Viewer {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AuthView {
     /// No session; `csrf_token` protects the sign-in form.
-    Anonymous { csrf_token: String },
+    Anonymous {
+        csrf_token: String,
+    },
     /// Password accepted, a step still to do.
-    Pending { display_name: String, upn: String, stage: SessionStage, csrf_token: String, enrolment_secret: Option<String> },
+    Pending {
+        display_name: String,
+        upn: String,
+        stage: SessionStage,
+        csrf_token: String,
+        enrolment_secret: Option<String>,
+    },
     SignedIn(Viewer),
 }
 

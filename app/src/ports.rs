@@ -190,12 +190,7 @@ pub trait Store: AccessStore + Send + Sync + 'static {
 
     /// Moves a session to its next stage under a new id (the old id stops
     /// working), with new deadlines.
-    async fn advance_session(
-        &self,
-        old_id_hash: &str,
-        new_session: NewSession,
-        event: Option<SignInEvent>,
-    ) -> StoreResult<()>;
+    async fn advance_session(&self, old_id_hash: &str, new_session: NewSession, event: Option<SignInEvent>) -> StoreResult<()>;
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
 

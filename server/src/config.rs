@@ -95,9 +95,7 @@ pub struct Config {
 impl Config {
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}", self.data_dir.join("myapps.db").display())
-        })
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("myapps.db").display()))
     }
 
     /// The public base URL in effect, without a trailing slash.

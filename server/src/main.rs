@@ -51,7 +51,11 @@ async fn seed_demo(app: &Application) -> Result<(), String> {
     match created {
         Some(summary) => println!(
             "\n  Created the demo organisation {} ({} users, {} groups, {} apps); tenant ID {}",
-            seed::DEMO_ORG_NAME, summary.users, summary.groups, summary.apps, summary.org_id
+            seed::DEMO_ORG_NAME,
+            summary.users,
+            summary.groups,
+            summary.apps,
+            summary.org_id
         ),
         None => println!("\n  The database already has an organisation; the demo was not created again."),
     }

@@ -65,9 +65,7 @@ pub async fn verify_password(password: String, stored_hash: Option<String>) -> b
     tokio::task::spawn_blocking(move || {
         let has_hash = stored_hash.is_some();
         let hash = stored_hash.unwrap_or_else(|| dummy_hash().to_string());
-        let ok = PasswordHash::new(&hash)
-            .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
-            .unwrap_or(false);
+        let ok = PasswordHash::new(&hash).map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false);
         ok && has_hash
     })
     .await

@@ -39,12 +39,8 @@ impl Application {
             std::fs::create_dir_all(&config.data_dir)
                 .map_err(|source| StartupError::DataDir { path: config.data_dir.display().to_string(), source })?;
         }
-        let store = SqlStore::connect(&database_url, config.db_max_connections)
-            .await
-            .map_err(|e| StartupError::Database(e.to_string()))?;
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartupError::Listen { address: config.listen, source })?;
+        let store = SqlStore::connect(&database_url, config.db_max_connections).await.map_err(|e| StartupError::Database(e.to_string()))?;
+        let listener = TcpListener::bind(config.listen).await.map_err(|source| StartupError::Listen { address: config.listen, source })?;
         let address = listener.local_addr().map_err(|source| StartupError::Listen { address: config.listen, source })?;
         let public_url = config.public_url(address);
         tokio::task::spawn_blocking(security::warm_up);

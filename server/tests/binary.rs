@@ -12,11 +12,8 @@ fn help_and_readme_document_every_setting() {
     let out = Command::new(BINARY).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    let in_help: std::collections::BTreeSet<String> = help
-        .split("[env: ")
-        .skip(1)
-        .map(|rest| rest.chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect())
-        .collect();
+    let in_help: std::collections::BTreeSet<String> =
+        help.split("[env: ").skip(1).map(|rest| rest.chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect()).collect();
     for setting in ["LEPTOS_SITE_ADDR", "DATABASE_URL", "MYAPPS_PUBLIC_URL", "MYAPPS_DATA_DIR", "MYAPPS_SMTP_HOST"] {
         assert!(in_help.contains(setting), "--help documents {setting}");
     }

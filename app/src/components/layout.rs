@@ -37,13 +37,8 @@ pub fn CsrfField(#[prop(into)] token: String) -> impl IntoView {
 /// The header of signed-in pages: who you are and a way out.
 #[component]
 pub fn AppHeader(viewer: Viewer) -> impl IntoView {
-    let initials: String = viewer
-        .display_name
-        .split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .take(2)
-        .collect::<String>()
-        .to_uppercase();
+    let initials: String =
+        viewer.display_name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect::<String>().to_uppercase();
     view! {
         <header class="app-header">
             <Brand/>

@@ -189,10 +189,7 @@ pub fn decide(facts: &AccessFacts) -> Decision {
     // 6. Consent for every requested permission.
     if !facts.missing_consent.is_empty() {
         let next = consent_next(&facts.consent_settings, app, &facts.missing_consent);
-        reasons.push(Refusal::ConsentRequired {
-            missing: facts.missing_consent.iter().map(|p| p.value.clone()).collect(),
-            next,
-        });
+        reasons.push(Refusal::ConsentRequired { missing: facts.missing_consent.iter().map(|p| p.value.clone()).collect(), next });
     }
 
     Decision { reasons, paths }
@@ -249,22 +246,58 @@ mod tests {
         let cases: Vec<(&str, AccessFacts, Vec<&str>)> = vec![
             ("all good", facts(), vec![]),
             ("not signed in", AccessFacts { account: None, ..facts() }, vec!["sign_in_required"]),
-            ("blocked", AccessFacts { account: Some(AccountFacts { sign_in_blocked: true, ..ok_account() }), ..facts() }, vec!["account_blocked"]),
+            (
+                "blocked",
+                AccessFacts { account: Some(AccountFacts { sign_in_blocked: true, ..ok_account() }), ..facts() },
+                vec!["account_blocked"],
+            ),
             ("locked", AccessFacts { account: Some(AccountFacts { locked: true, ..ok_account() }), ..facts() }, vec!["account_locked"]),
-            ("password expired", AccessFacts { account: Some(AccountFacts { password_expired: true, ..ok_account() }), ..facts() }, vec!["password_expired"]),
-            ("mfa not done", AccessFacts { account: Some(AccountFacts { mfa_satisfied: false, ..ok_account() }), ..facts() }, vec!["mfa_required"]),
+            (
+                "password expired",
+                AccessFacts { account: Some(AccountFacts { password_expired: true, ..ok_account() }), ..facts() },
+                vec!["password_expired"],
+            ),
+            (
+                "mfa not done",
+                AccessFacts { account: Some(AccountFacts { mfa_satisfied: false, ..ok_account() }), ..facts() },
+                vec!["mfa_required"],
+            ),
             ("no such app", AccessFacts { app: None, ..facts() }, vec!["app_not_found"]),
             ("disabled app", AccessFacts { app: Some(AppFacts { enabled: false, ..app() }), ..facts() }, vec!["app_disabled"]),
             ("hidden app still launches", AccessFacts { app: Some(AppFacts { visible: false, ..app() }), ..facts() }, vec![]),
             ("not assigned", AccessFacts { assignments: vec![], ..facts() }, vec!["not_assigned"]),
-            ("assigned through a group", AccessFacts { assignments: vec![AccessPath::Group { group: "Sales".into(), via: vec![] }], ..facts() }, vec![]),
+            (
+                "assigned through a group",
+                AccessFacts { assignments: vec![AccessPath::Group { group: "Sales".into(), via: vec![] }], ..facts() },
+                vec![],
+            ),
             ("assigned through a nested group", AccessFacts { assignments: vec![nested], ..facts() }, vec![]),
-            ("open app needs no assignment", AccessFacts { assignments: vec![], app: Some(AppFacts { assignment_required: false, ..app() }), ..facts() }, vec![]),
-            ("license held", AccessFacts { app: Some(AppFacts { requires_license: true, ..app() }), license: LicenseFacts::Held, ..facts() }, vec![]),
-            ("license missing", AccessFacts { app: Some(AppFacts { requires_license: true, ..app() }), license: LicenseFacts::Missing, ..facts() }, vec!["license_missing"]),
-            ("beyond the seat count", AccessFacts { app: Some(AppFacts { requires_license: true, ..app() }), license: LicenseFacts::NoSeat, ..facts() }, vec!["license_seats_exhausted"]),
+            (
+                "open app needs no assignment",
+                AccessFacts { assignments: vec![], app: Some(AppFacts { assignment_required: false, ..app() }), ..facts() },
+                vec![],
+            ),
+            (
+                "license held",
+                AccessFacts { app: Some(AppFacts { requires_license: true, ..app() }), license: LicenseFacts::Held, ..facts() },
+                vec![],
+            ),
+            (
+                "license missing",
+                AccessFacts { app: Some(AppFacts { requires_license: true, ..app() }), license: LicenseFacts::Missing, ..facts() },
+                vec!["license_missing"],
+            ),
+            (
+                "beyond the seat count",
+                AccessFacts { app: Some(AppFacts { requires_license: true, ..app() }), license: LicenseFacts::NoSeat, ..facts() },
+                vec!["license_seats_exhausted"],
+            ),
             ("license not required ignores license state", AccessFacts { license: LicenseFacts::Missing, ..facts() }, vec![]),
-            ("consent missing", AccessFacts { missing_consent: vec![perm("Mail.Read", Some(Classification::Medium), false)], ..facts() }, vec!["consent_required"]),
+            (
+                "consent missing",
+                AccessFacts { missing_consent: vec![perm("Mail.Read", Some(Classification::Medium), false)], ..facts() },
+                vec!["consent_required"],
+            ),
         ];
         for (name, f, expected) in cases {
             assert_eq!(codes(&f), expected, "{name}");
@@ -283,7 +316,16 @@ mod tests {
         };
         assert_eq!(
             codes(&f),
-            ["account_blocked", "account_locked", "password_expired", "mfa_required", "app_disabled", "not_assigned", "license_seats_exhausted", "consent_required"]
+            [
+                "account_blocked",
+                "account_locked",
+                "password_expired",
+                "mfa_required",
+                "app_disabled",
+                "not_assigned",
+                "license_seats_exhausted",
+                "consent_required"
+            ]
         );
         assert_eq!(decide(&f).first_refusal().map(Refusal::code), Some("account_blocked"));
         // An unknown app stops the app checks: nothing to assign or license.
@@ -298,8 +340,16 @@ mod tests {
             ("hidden", AccessFacts { app: Some(AppFacts { visible: false, ..app() }), ..facts() }, false),
             ("disabled", AccessFacts { app: Some(AppFacts { enabled: false, ..app() }), ..facts() }, false),
             ("unassigned", AccessFacts { assignments: vec![], ..facts() }, false),
-            ("no seat", AccessFacts { app: Some(AppFacts { requires_license: true, ..app() }), license: LicenseFacts::NoSeat, ..facts() }, false),
-            ("consent pending still shows", AccessFacts { missing_consent: vec![perm("openid", Some(Classification::Low), false)], ..facts() }, true),
+            (
+                "no seat",
+                AccessFacts { app: Some(AppFacts { requires_license: true, ..app() }), license: LicenseFacts::NoSeat, ..facts() },
+                false,
+            ),
+            (
+                "consent pending still shows",
+                AccessFacts { missing_consent: vec![perm("openid", Some(Classification::Low), false)], ..facts() },
+                true,
+            ),
         ];
         for (name, f, shows) in cases {
             assert_eq!(shows_tile(&f, &decide(&f)), shows, "{name}");
@@ -310,7 +360,8 @@ mod tests {
     fn paths_explain_why_the_user_has_the_app() {
         let open = AccessFacts { assignments: vec![], app: Some(AppFacts { assignment_required: false, ..app() }), ..facts() };
         assert_eq!(decide(&open).paths, [AccessPath::OpenToEveryone]);
-        let both = AccessFacts { assignments: vec![AccessPath::Direct, AccessPath::Group { group: "Sales".into(), via: vec![] }], ..facts() };
+        let both =
+            AccessFacts { assignments: vec![AccessPath::Direct, AccessPath::Group { group: "Sales".into(), via: vec![] }], ..facts() };
         assert_eq!(decide(&both).paths.len(), 2);
     }
 
@@ -321,6 +372,8 @@ mod tests {
         let f = AccessFacts { missing_consent: vec![low.clone()], ..facts() };
         assert_eq!(decide(&f).reasons, [Refusal::ConsentRequired { missing: vec!["openid".into()], next: ConsentNext::UserCanConsent }]);
         let f = AccessFacts { missing_consent: vec![low, medium], ..facts() };
-        assert!(matches!(&decide(&f).reasons[0], Refusal::ConsentRequired { next: ConsentNext::ApprovalRequired, missing } if missing.len() == 2));
+        assert!(
+            matches!(&decide(&f).reasons[0], Refusal::ConsentRequired { next: ConsentNext::ApprovalRequired, missing } if missing.len() == 2)
+        );
     }
 }

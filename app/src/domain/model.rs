@@ -42,15 +42,11 @@ impl Upn {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         let local_ok = !local.is_empty()
             && !local.starts_with('.')
             && !local.ends_with('.')
-            && local.chars().all(|c| {
-                c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c)
-            });
+            && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         if !domain_ok || !local_ok {
             return Err(UpnError::Malformed);
         }
@@ -193,9 +189,7 @@ impl ReturnTo {
             && !candidate.starts_with("//")
             && !candidate.starts_with("/\\")
             && candidate.len() <= 2048
-            && !candidate
-                .chars()
-                .any(|c| c.is_control() || c == '\\' || c.is_whitespace());
+            && !candidate.chars().any(|c| c.is_control() || c == '\\' || c.is_whitespace());
         ok.then(|| ReturnTo(candidate.to_string()))
     }
 
@@ -238,10 +232,7 @@ mod tests {
 
     #[test]
     fn upn_normalizes_case() {
-        assert_eq!(
-            Upn::parse("Alex@Contoso.Example").unwrap().normalized(),
-            "alex@contoso.example"
-        );
+        assert_eq!(Upn::parse("Alex@Contoso.Example").unwrap().normalized(), "alex@contoso.example");
     }
 
     #[test]
@@ -273,12 +264,7 @@ mod tests {
         for m in [MfaState::Disabled, MfaState::Enabled, MfaState::Enforced] {
             assert_eq!(MfaState::parse(m.as_str()), Some(m));
         }
-        for s in [
-            SessionStage::MfaEnrol,
-            SessionStage::MfaVerify,
-            SessionStage::PasswordChange,
-            SessionStage::Active,
-        ] {
+        for s in [SessionStage::MfaEnrol, SessionStage::MfaVerify, SessionStage::PasswordChange, SessionStage::Active] {
             assert_eq!(SessionStage::parse(s.as_str()), Some(s));
         }
         assert_eq!(Role::parse("root"), None);

@@ -2,7 +2,7 @@
 //! session lifetimes and what makes an acceptable new password. Pure: the
 //! callers bring the clock and the stored state.
 
-use super::model::{MfaState, Millis, SessionStage, Upn, MINUTE, HOUR};
+use super::model::{MfaState, Millis, SessionStage, Upn, HOUR, MINUTE};
 
 /// How many failed passwords in a row lock an account, and for how long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,8 +138,7 @@ impl SessionPolicy {
 
     /// The new idle deadline, when it is time to store one.
     pub fn touch(&self, stage: SessionStage, times: SessionTimes, last_seen: Millis, now: Millis) -> Option<Millis> {
-        (stage == SessionStage::Active && now - last_seen >= self.touch_interval)
-            .then(|| (now + self.idle).min(times.absolute_expires_at))
+        (stage == SessionStage::Active && now - last_seen >= self.touch_interval).then(|| (now + self.idle).min(times.absolute_expires_at))
     }
 }
 
@@ -174,8 +173,19 @@ pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const PASSWORD_MAX_CHARS: usize = 128;
 
 const COMMON_PASSWORDS: &[&str] = &[
-    "password", "passw0rd", "123456789012", "qwertyuiop", "letmein", "welcome", "iloveyou",
-    "administrator", "changeme", "abc123", "qwerty123", "111111111111", "password1234",
+    "password",
+    "passw0rd",
+    "123456789012",
+    "qwertyuiop",
+    "letmein",
+    "welcome",
+    "iloveyou",
+    "administrator",
+    "changeme",
+    "abc123",
+    "qwerty123",
+    "111111111111",
+    "password1234",
 ];
 
 impl NewPassword {
@@ -215,7 +225,7 @@ impl NewPassword {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::model::{MINUTE, DAY};
+    use crate::domain::model::{DAY, MINUTE};
 
     fn account() -> AccountState {
         AccountState {
@@ -240,18 +250,29 @@ mod tests {
         let four_failures = AccountState { failed_sign_in_count: 4, ..account() };
         let cases: Vec<(&str, AccountState, bool, PasswordOutcome)> = vec![
             ("right password", account(), true, PasswordOutcome::Accepted { stage: SessionStage::Active }),
-            ("wrong password counts", account(), false,
-                PasswordOutcome::Rejected { failed_sign_in_count: 1, locked_until: None }),
-            ("fifth failure locks", four_failures, false,
-                PasswordOutcome::Rejected { failed_sign_in_count: 5, locked_until: Some(NOW + policy.cool_down) }),
+            ("wrong password counts", account(), false, PasswordOutcome::Rejected { failed_sign_in_count: 1, locked_until: None }),
+            (
+                "fifth failure locks",
+                four_failures,
+                false,
+                PasswordOutcome::Rejected { failed_sign_in_count: 5, locked_until: Some(NOW + policy.cool_down) },
+            ),
             ("locked ignores even the right password", locked.clone(), true, PasswordOutcome::Locked { until: NOW + MINUTE }),
             ("locked ignores a wrong password", locked, false, PasswordOutcome::Locked { until: NOW + MINUTE }),
-            ("cool-down over: counts afresh", expired_lock.clone(), false,
-                PasswordOutcome::Rejected { failed_sign_in_count: 1, locked_until: None }),
+            (
+                "cool-down over: counts afresh",
+                expired_lock.clone(),
+                false,
+                PasswordOutcome::Rejected { failed_sign_in_count: 1, locked_until: None },
+            ),
             ("cool-down over: right password works", expired_lock, true, PasswordOutcome::Accepted { stage: SessionStage::Active }),
             ("blocked only said with the right password", blocked.clone(), true, PasswordOutcome::Blocked),
-            ("blocked with a wrong password is just wrong", blocked, false,
-                PasswordOutcome::Rejected { failed_sign_in_count: 1, locked_until: None }),
+            (
+                "blocked with a wrong password is just wrong",
+                blocked,
+                false,
+                PasswordOutcome::Rejected { failed_sign_in_count: 1, locked_until: None },
+            ),
         ];
         for (name, acc, matches, expected) in cases {
             assert_eq!(check_password(&acc, || matches, NOW, policy), expected, "{name}");
@@ -278,12 +299,8 @@ mod tests {
             (MfaState::Enforced, false, true, SessionStage::MfaEnrol),
         ];
         for (mfa, enrolled, expired, expected) in cases {
-            let acc = AccountState {
-                mfa_state: mfa,
-                totp_enrolled: enrolled,
-                password_expires_at: expired.then_some(NOW - DAY),
-                ..account()
-            };
+            let acc =
+                AccountState { mfa_state: mfa, totp_enrolled: enrolled, password_expires_at: expired.then_some(NOW - DAY), ..account() };
             assert_eq!(stage_after_password(&acc, NOW), expected, "{mfa:?} enrolled={enrolled} expired={expired}");
         }
         let must_change = AccountState { must_change_password: true, ..account() };
@@ -325,6 +342,9 @@ mod tests {
         }
         let long = "x1y2z3".repeat(30);
         assert_eq!(NewPassword::parse(&long, &long, &upn).map(|_| ()), Err(PasswordPolicyError::TooLong { max: 128 }));
-        assert_eq!(format!("{:?}", NewPassword::parse("correct horse battery", "correct horse battery", &upn).unwrap()), "NewPassword(***)");
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("correct horse battery", "correct horse battery", &upn).unwrap()),
+            "NewPassword(***)"
+        );
     }
 }

@@ -43,9 +43,7 @@ impl ThrottlePolicy {
         if self.is_off() {
             return None;
         }
-        self.current(window, now)
-            .filter(|w| w.failures >= self.max_failures)
-            .map(|w| w.started_at + self.window)
+        self.current(window, now).filter(|w| w.failures >= self.max_failures).map(|w| w.started_at + self.window)
     }
 
     /// The window after one more failure at `now`.

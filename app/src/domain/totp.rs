@@ -27,11 +27,7 @@ impl TotpSecret {
 
     /// Parses the unpadded base32 form people type into authenticator apps.
     pub fn from_base32(encoded: &str) -> Option<Self> {
-        let cleaned: String = encoded
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '=')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let cleaned: String = encoded.chars().filter(|c| !c.is_whitespace() && *c != '=').map(|c| c.to_ascii_uppercase()).collect();
         data_encoding::BASE32_NOPAD.decode(cleaned.as_bytes()).ok().filter(|b| !b.is_empty()).map(TotpSecret)
     }
 

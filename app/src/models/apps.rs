@@ -119,11 +119,7 @@ pub fn refusal_text(code: &str) -> (&'static str, &'static str, &'static [&'stat
             "The app asks for permissions that nobody has granted yet. Granting them is not possible from here yet.",
             &["Ask your admin to grant consent for the organisation, sharing the correlation ID below."],
         ),
-        "account_blocked" => (
-            "Your account is blocked",
-            "Your account has been blocked from signing in.",
-            &["Contact your admin."],
-        ),
+        "account_blocked" => ("Your account is blocked", "Your account has been blocked from signing in.", &["Contact your admin."]),
         "account_locked" => (
             "Your account is locked",
             "Your account is locked after several failed sign-in attempts.",
@@ -191,8 +187,19 @@ mod tests {
 
     #[test]
     fn every_decision_code_has_words() {
-        for code in ["app_not_found", "app_disabled", "not_assigned", "license_missing", "license_seats_exhausted", "consent_required",
-                     "account_blocked", "account_locked", "password_expired", "mfa_required", "app_not_configured"] {
+        for code in [
+            "app_not_found",
+            "app_disabled",
+            "not_assigned",
+            "license_missing",
+            "license_seats_exhausted",
+            "consent_required",
+            "account_blocked",
+            "account_locked",
+            "password_expired",
+            "mfa_required",
+            "app_not_configured",
+        ] {
             assert_ne!(refusal_text(code).0, refusal_text("unknown").0, "{code}");
         }
     }
@@ -239,7 +246,15 @@ mod search_tests {
     #[test]
     fn search_matches_every_word_anywhere() {
         let t = tile("Issue Tracker", "Tailspin Software", "Engineering");
-        for (q, hit) in [("", true), ("issue", true), ("TRACK", true), ("tailspin eng", true), ("plan", true), ("issue payroll", false), ("mail", false)] {
+        for (q, hit) in [
+            ("", true),
+            ("issue", true),
+            ("TRACK", true),
+            ("tailspin eng", true),
+            ("plan", true),
+            ("issue payroll", false),
+            ("mail", false),
+        ] {
             assert_eq!(tile_matches(&t, q), hit, "{q:?}");
         }
     }

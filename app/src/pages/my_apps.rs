@@ -93,11 +93,8 @@ fn Portal(viewer: Viewer, apps: MyApps) -> impl IntoView {
     let total = move || state.with(|s| s.apps.len());
     let searching = move || !query.get().trim().is_empty();
     let pinned = move || state.with(|s| s.apps.iter().filter(|t| t.pinned).cloned().collect::<Vec<_>>());
-    let recent = move || {
-        state.with(|s| {
-            s.recent.iter().take(6).filter_map(|id| s.apps.iter().find(|t| &t.id == id).cloned()).collect::<Vec<_>>()
-        })
-    };
+    let recent =
+        move || state.with(|s| s.recent.iter().take(6).filter_map(|id| s.apps.iter().find(|t| &t.id == id).cloned()).collect::<Vec<_>>());
 
     let grid = {
         let csrf = csrf.clone();

@@ -8,11 +8,7 @@ use leptos::server_fn::codec::GetUrl;
 #[server(prefix = "/api/fn", endpoint = "auth_state", input = GetUrl)]
 pub async fn auth_state() -> Result<AuthView, ServerFnError> {
     use crate::auth::RequestAuth;
-    let parts = use_context::<http::request::Parts>()
-        .ok_or_else(|| ServerFnError::new("request context missing"))?;
-    let auth = parts
-        .extensions
-        .get::<RequestAuth>()
-        .ok_or_else(|| ServerFnError::new("session middleware missing"))?;
+    let parts = use_context::<http::request::Parts>().ok_or_else(|| ServerFnError::new("request context missing"))?;
+    let auth = parts.extensions.get::<RequestAuth>().ok_or_else(|| ServerFnError::new("session middleware missing"))?;
     Ok(auth.view())
 }

@@ -159,13 +159,7 @@ impl<'a> UserAccess<'a> {
                 shows_tile(&facts, &decision).then(|| self.tile(app, &decision))
             })
             .collect();
-        let recent = self
-            .snapshot
-            .recents
-            .iter()
-            .filter(|(id, _)| apps.iter().any(|a| &a.id == id))
-            .map(|(id, _)| id.clone())
-            .collect();
+        let recent = self.snapshot.recents.iter().filter(|(id, _)| apps.iter().any(|a| &a.id == id)).map(|(id, _)| id.clone()).collect();
         MyApps { apps, recent }
     }
 
@@ -229,9 +223,7 @@ pub fn launch_path(app_id: &str) -> String {
 /// None when the app has no usable address.
 pub fn launch_target(app: &AppRecord, issuer: &str, login_hint: &str) -> Option<String> {
     let web = |raw: &Option<String>| {
-        raw.as_deref()
-            .and_then(|u| url::Url::parse(u).ok())
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        raw.as_deref().and_then(|u| url::Url::parse(u).ok()).filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
     };
     if app.sign_on_mode == "oidc" {
         if let Some(mut initiate) = web(&app.initiate_login_uri) {
@@ -291,7 +283,13 @@ mod tests {
             (app("oidc", None, Some("ftp://crm.example/login")), None),
         ];
         for (a, expected) in cases {
-            assert_eq!(launch_target(&a, issuer, "alex@contoso.example").as_deref(), expected, "{:?} {:?}", a.launch_url, a.initiate_login_uri);
+            assert_eq!(
+                launch_target(&a, issuer, "alex@contoso.example").as_deref(),
+                expected,
+                "{:?} {:?}",
+                a.launch_url,
+                a.initiate_login_uri
+            );
         }
     }
 }

@@ -91,14 +91,22 @@ async fn set_pin(state: &AppState, user: &SessionUser, app_id: &str, pinned: boo
 }
 
 /// PUT /api/v1/me/apps/{id}/pin: pin an app to Favourites (204).
-pub async fn pin(State(state): State<AppState>, Extension(auth): Extension<RequestAuth>, Path(app_id): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn pin(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(app_id): Path<String>,
+) -> Result<StatusCode, AppError> {
     let session = require_session(&auth)?;
     set_pin(&state, &session.user, &app_id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// DELETE /api/v1/me/apps/{id}/pin: unpin it (204).
-pub async fn unpin(State(state): State<AppState>, Extension(auth): Extension<RequestAuth>, Path(app_id): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn unpin(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(app_id): Path<String>,
+) -> Result<StatusCode, AppError> {
     let session = require_session(&auth)?;
     set_pin(&state, &session.user, &app_id, false).await?;
     Ok(StatusCode::NO_CONTENT)

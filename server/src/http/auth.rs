@@ -4,6 +4,7 @@
 //! where the person was going, or back to the form with a fixed error code.
 //! Every attempt is a sign-in event; every new step gets a new session id.
 
+use super::client::ClientAddr;
 use super::error::{correlation_id, AppError};
 use super::session::urlencode;
 use super::AppState;
@@ -12,7 +13,6 @@ use app::domain::model::{ReturnTo, SessionStage, Upn};
 use app::domain::signin::{check_password, stage_after_mfa, AccountState, NewPassword, PasswordOutcome};
 use app::domain::totp::TotpSecret;
 use app::ports::{AuditEvent, FailedPassword, NewSession, SessionRecord, SignInAccount, SignInEvent, SignInKind, SignInOutcome};
-use super::client::ClientAddr;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -91,7 +91,14 @@ fn with_cookie(mut res: Response, cookie: HeaderValue) -> Response {
 }
 
 /// A new session row for `account` at `stage`, and the cookie token for it.
-fn new_session(state: &AppState, org_id: &str, user_id: &str, stage: SessionStage, pending_totp_secret: Option<String>, client: &Client) -> (String, NewSession) {
+fn new_session(
+    state: &AppState,
+    org_id: &str,
+    user_id: &str,
+    stage: SessionStage,
+    pending_totp_secret: Option<String>,
+    client: &Client,
+) -> (String, NewSession) {
     let token = random_token();
     let now = now_ms();
     let times = state.session_policy.new_session(stage, now);
@@ -184,12 +191,8 @@ pub async fn sign_in(
         }
         PasswordOutcome::Rejected { failed_sign_in_count, locked_until } => {
             let reason = if locked_until.is_some() { "account_locked" } else { "invalid_password" };
-            let failed_password = FailedPassword {
-                user_id: account.user_id.clone(),
-                org_id: account.org_id.clone(),
-                failed_sign_in_count,
-                locked_until,
-            };
+            let failed_password =
+                FailedPassword { user_id: account.user_id.clone(), org_id: account.org_id.clone(), failed_sign_in_count, locked_until };
             state.store.record_failed_password(failed_password, client.event(&account, SignInOutcome::Failure, reason)).await?;
             failed();
             Ok(invalid())
@@ -233,7 +236,14 @@ fn session_at(auth: &RequestAuth, stage: SessionStage) -> Result<&SessionRecord,
 
 /// A wrong code counts like a wrong password: enough of them lock the
 /// account, which ends this half-finished sign-in.
-async fn wrong_code(state: &AppState, session: &SessionRecord, account: &SignInAccount, client: &Client, page: &str, return_to: &ReturnTo) -> Result<Response, AppError> {
+async fn wrong_code(
+    state: &AppState,
+    session: &SessionRecord,
+    account: &SignInAccount,
+    client: &Client,
+    page: &str,
+    return_to: &ReturnTo,
+) -> Result<Response, AppError> {
     let now = now_ms();
     let outcome = check_password(&account_state(account), || false, now, state.lockout_policy);
     let (failed_sign_in_count, locked_until) = match outcome {
@@ -252,7 +262,15 @@ async fn wrong_code(state: &AppState, session: &SessionRecord, account: &SignInA
 }
 
 /// Moves the session past a completed step, under a new id.
-async fn advance(state: &AppState, session: &SessionRecord, account: &SignInAccount, next: SessionStage, client: &Client, return_to: &ReturnTo, reason_when_done: &str) -> Result<Response, AppError> {
+async fn advance(
+    state: &AppState,
+    session: &SessionRecord,
+    account: &SignInAccount,
+    next: SessionStage,
+    client: &Client,
+    return_to: &ReturnTo,
+    reason_when_done: &str,
+) -> Result<Response, AppError> {
     let (token, new) = new_session(state, &account.org_id, &account.user_id, next, None, client);
     let (outcome, reason) = stage_reason(next);
     let reason = if next == SessionStage::Active { reason_when_done } else { reason };
@@ -457,9 +475,5 @@ pub async fn enrol_qr(Extension(auth): Extension<RequestAuth>) -> Result<Respons
         .dark_color(qrcode::render::svg::Color("#000000"))
         .light_color(qrcode::render::svg::Color("#ffffff"))
         .build();
-    Ok((
-        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")],
-        svg,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], svg).into_response())
 }

@@ -27,11 +27,8 @@ impl FromRequestParts<AppState> for ClientAddr {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         // The server always runs with connect info; a router driven without
         // it (never in this binary) counts as one unknown local client.
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let peer =
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
         Ok(ClientAddr(client_ip(peer, &parts.headers, &state.trusted_proxies)))
     }
 }
@@ -44,13 +41,8 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
         return client;
     }
     // Several X-Forwarded-For headers form one list, in order.
-    let hops: Vec<&str> = headers
-        .get_all(FORWARDED_FOR)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .collect();
+    let hops: Vec<&str> =
+        headers.get_all(FORWARDED_FOR).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).map(str::trim).collect();
     let mut hops = hops.into_iter().rev();
     while trusted.iter().any(|net| net.contains(&client)) {
         let Some(hop) = hops.next() else { break };

@@ -109,24 +109,25 @@ pub async fn normalize_errors(req: Request, next: Next) -> Response {
         return res; // already a page or a JSON error
     }
     let headers = res.headers().clone();
-    let text = axum::body::to_bytes(res.into_body(), 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
+    let text =
+        axum::body::to_bytes(res.into_body(), 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
     let (code, fallback) = match status {
         StatusCode::NOT_FOUND => ("not_found", "There is nothing at this address."),
         StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This address does not accept that kind of request."),
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "What you sent is too large."),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Send this as JSON (Content-Type: application/json) or as a form."),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", "Send this as JSON (Content-Type: application/json) or as a form.")
+        }
         StatusCode::UNPROCESSABLE_ENTITY => ("invalid_body", "Some fields are missing or have the wrong type."),
         StatusCode::BAD_REQUEST => ("bad_request", "The request could not be understood."),
         StatusCode::REQUEST_TIMEOUT => ("timeout", "The request took too long."),
-        s if s.is_server_error() => ("internal_error", "Something went wrong on our side. Try again; if it keeps happening, give your admin the correlation ID."),
+        s if s.is_server_error() => {
+            ("internal_error", "Something went wrong on our side. Try again; if it keeps happening, give your admin the correlation ID.")
+        }
         _ => ("error", "The request could not be completed."),
     };
     // Extractor rejections explain themselves in plain text; keep that.
-    let message = if status.is_client_error() && !text.is_empty() && text.len() < 400 {
-        text
-    } else {
-        fallback.to_string()
-    };
+    let message = if status.is_client_error() && !text.is_empty() && text.len() < 400 { text } else { fallback.to_string() };
     render(ErrorBody { status, code, message }, &correlation, html, &headers)
 }
 

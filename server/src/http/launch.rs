@@ -3,13 +3,13 @@
 //! first (and back here after). Here: the access decision, a sign-in event,
 //! and a redirect to the app or to the refusal page.
 
+use super::client::ClientAddr;
 use super::error::{correlation_id, AppError};
 use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::model::SessionStage;
 use app::ports::{SignInEvent, SignInKind, SignInOutcome};
 use app::services::access::{launch_target, UserAccess};
-use super::client::ClientAddr;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -60,7 +60,9 @@ impl Metrics {
 
     fn render(&self, pool: (u32, usize)) -> String {
         let mut out = String::new();
-        out.push_str("# HELP myapps_http_requests_total HTTP requests by method, route and status.\n# TYPE myapps_http_requests_total counter\n");
+        out.push_str(
+            "# HELP myapps_http_requests_total HTTP requests by method, route and status.\n# TYPE myapps_http_requests_total counter\n",
+        );
         for ((method, route, status), n) in self.requests.lock().expect("metrics lock").iter() {
             let _ = writeln!(out, "myapps_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}", escape(route));
         }

@@ -32,13 +32,25 @@ pub struct Cookies {
 
 impl Cookies {
     pub fn session_name(&self) -> &'static str {
-        if self.secure { "__Host-mya_session" } else { "mya_session" }
+        if self.secure {
+            "__Host-mya_session"
+        } else {
+            "mya_session"
+        }
     }
     pub fn csrf_name(&self) -> &'static str {
-        if self.secure { "__Host-mya_csrf" } else { "mya_csrf" }
+        if self.secure {
+            "__Host-mya_csrf"
+        } else {
+            "mya_csrf"
+        }
     }
     fn attributes(&self) -> &'static str {
-        if self.secure { "; Path=/; HttpOnly; SameSite=Lax; Secure" } else { "; Path=/; HttpOnly; SameSite=Lax" }
+        if self.secure {
+            "; Path=/; HttpOnly; SameSite=Lax; Secure"
+        } else {
+            "; Path=/; HttpOnly; SameSite=Lax"
+        }
     }
     pub fn set(&self, name: &str, value: &str) -> HeaderValue {
         HeaderValue::from_str(&format!("{name}={value}{}", self.attributes())).expect("cookie values are URL-safe")
@@ -69,8 +81,10 @@ fn looks_like_token(v: &str) -> bool {
 
 /// Paths anyone may reach without a session.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/sign-in" | "/auth/sign-in" | "/auth/sign-out" | "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | "/api/fn/auth_state")
-        || path.starts_with("/pkg/")
+    matches!(
+        path,
+        "/sign-in" | "/auth/sign-in" | "/auth/sign-out" | "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | "/api/fn/auth_state"
+    ) || path.starts_with("/pkg/")
 }
 
 /// Paths a session that still owes a sign-in step may reach.

@@ -213,8 +213,15 @@ impl AccessStore for SqlStore {
             .bind(org_id).bind(user_id).bind(correlation_id)
             .fetch_optional(p).await.map_err(db_err))?;
         Ok(row.map(|r| SignInEventRecord {
-            correlation_id: r.correlation_id, app_id: r.app_id, app_name: r.app_name, kind: r.kind, outcome: r.outcome,
-            reason_code: r.reason_code, client_ip: r.client_ip, user_agent: r.user_agent, created_at: r.created_at,
+            correlation_id: r.correlation_id,
+            app_id: r.app_id,
+            app_name: r.app_name,
+            kind: r.kind,
+            outcome: r.outcome,
+            reason_code: r.reason_code,
+            client_ip: r.client_ip,
+            user_agent: r.user_agent,
+            created_at: r.created_at,
         }))
     }
 
@@ -252,7 +259,11 @@ macro_rules! recompute_license_seats {
         let org_id: &str = $org_id;
         let license_id: &str = $license_id;
         let seats: i64 = sqlx::query_scalar("SELECT seats FROM licenses WHERE org_id = $1 AND id = $2")
-            .bind(org_id).bind(license_id).fetch_one(&mut *$conn).await.map_err($crate::store::db_err)?;
+            .bind(org_id)
+            .bind(license_id)
+            .fetch_one(&mut *$conn)
+            .await
+            .map_err($crate::store::db_err)?;
         let claimants: Vec<(String, i64)> = sqlx::query_as(
             "WITH RECURSIVE sub(group_id, since) AS ( \
                  SELECT group_id, assigned_at FROM license_assignments \
@@ -264,8 +275,13 @@ macro_rules! recompute_license_seats {
              SELECT gum.user_id, CASE WHEN gum.added_at > s.since THEN gum.added_at ELSE s.since END AS effective_at \
              FROM sub s JOIN group_user_members gum ON gum.group_id = s.group_id \
              UNION ALL \
-             SELECT user_id, assigned_at FROM license_assignments WHERE org_id = $1 AND license_id = $2 AND user_id IS NOT NULL")
-            .bind(org_id).bind(license_id).fetch_all(&mut *$conn).await.map_err($crate::store::db_err)?;
+             SELECT user_id, assigned_at FROM license_assignments WHERE org_id = $1 AND license_id = $2 AND user_id IS NOT NULL",
+        )
+        .bind(org_id)
+        .bind(license_id)
+        .fetch_all(&mut *$conn)
+        .await
+        .map_err($crate::store::db_err)?;
         let mut effective: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
         for (user, at) in &claimants {
             let e = effective.entry(user.clone()).or_insert(*at);
@@ -276,11 +292,21 @@ macro_rules! recompute_license_seats {
             claimants.into_iter().map(|(user_id, effective_at)| app::domain::licensing::Claimant { user_id, effective_at }).collect(),
         );
         sqlx::query("DELETE FROM license_seats WHERE org_id = $1 AND license_id = $2")
-            .bind(org_id).bind(license_id).execute(&mut *$conn).await.map_err($crate::store::db_err)?;
+            .bind(org_id)
+            .bind(license_id)
+            .execute(&mut *$conn)
+            .await
+            .map_err($crate::store::db_err)?;
         for (user_id, has_seat) in &allocation {
             sqlx::query("INSERT INTO license_seats (org_id, license_id, user_id, effective_at, has_seat) VALUES ($1, $2, $3, $4, $5)")
-                .bind(org_id).bind(license_id).bind(user_id).bind(effective[user_id]).bind(*has_seat)
-                .execute(&mut *$conn).await.map_err($crate::store::db_err)?;
+                .bind(org_id)
+                .bind(license_id)
+                .bind(user_id)
+                .bind(effective[user_id])
+                .bind(*has_seat)
+                .execute(&mut *$conn)
+                .await
+                .map_err($crate::store::db_err)?;
         }
     }};
 }

@@ -67,11 +67,7 @@ impl SqlStore {
         let pool = match Backend::of_url(url) {
             Some(Backend::Sqlite) => Pool::Sqlite(sqlite::connect(url, max_connections).await?),
             Some(Backend::Postgres) => Pool::Postgres(postgres::connect(url, max_connections).await?),
-            None => {
-                return Err(StoreError::Internal(
-                    "DATABASE_URL must start with sqlite: or postgres://".into(),
-                ))
-            }
+            None => return Err(StoreError::Internal("DATABASE_URL must start with sqlite: or postgres://".into())),
         };
         on_pool!(&pool, p => MIGRATOR.run(p).await).map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
         Ok(SqlStore { pool })
@@ -259,9 +255,7 @@ impl Store for SqlStore {
 
     #[tracing::instrument(skip(self))]
     async fn find_sign_in_accounts(&self, upn_normalized: &str, org_id: Option<&str>) -> StoreResult<Vec<SignInAccount>> {
-        let sql = format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM users WHERE upn_normalized = $1 AND ($2 IS NULL OR org_id = $2) LIMIT 2"
-        );
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE upn_normalized = $1 AND ($2 IS NULL OR org_id = $2) LIMIT 2");
         let rows: Vec<AccountRow> = on_pool!(&self.pool, p => sqlx::query_as(&sql)
             .bind(upn_normalized)
             .bind(org_id)

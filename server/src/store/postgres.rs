@@ -8,10 +8,5 @@ use sqlx::PgPool;
 use std::time::Duration;
 
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
-    PgPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect(url)
-        .await
-        .map_err(db_err)
+    PgPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(10)).connect(url).await.map_err(db_err)
 }

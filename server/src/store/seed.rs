@@ -21,14 +21,12 @@ pub const DEMO_ACCOUNTS: &[(&str, &str)] = &[
 ];
 
 const FIRST: &[&str] = &[
-    "Alex", "Sam", "Morgan", "Riley", "Jordan", "Casey", "Taylor", "Jamie", "Avery", "Quinn", "Drew", "Reese",
-    "Harper", "Rowan", "Emerson", "Finley", "Hayden", "Kendall", "Logan", "Parker", "Sage", "Skyler", "Blake",
-    "Cameron", "Dakota",
+    "Alex", "Sam", "Morgan", "Riley", "Jordan", "Casey", "Taylor", "Jamie", "Avery", "Quinn", "Drew", "Reese", "Harper", "Rowan",
+    "Emerson", "Finley", "Hayden", "Kendall", "Logan", "Parker", "Sage", "Skyler", "Blake", "Cameron", "Dakota",
 ];
 const LAST: &[&str] = &[
-    "Wu", "Patel", "Lee", "Chen", "Smith", "Brown", "Garcia", "Müller", "Okafor", "Nakamura", "Rossi", "Dubois",
-    "Kowalski", "Silva", "Andersen", "O'Brien", "Haddad", "Ivanova", "Kim", "Novak", "Santos", "Fischer", "Moreau",
-    "Singh", "Tanaka",
+    "Wu", "Patel", "Lee", "Chen", "Smith", "Brown", "Garcia", "Müller", "Okafor", "Nakamura", "Rossi", "Dubois", "Kowalski", "Silva",
+    "Andersen", "O'Brien", "Haddad", "Ivanova", "Kim", "Novak", "Santos", "Fischer", "Moreau", "Singh", "Tanaka",
 ];
 const DEPARTMENTS: &[(&str, &str)] = &[
     ("Engineering", "Software Engineer"),
@@ -64,25 +62,53 @@ const LICENSES: &[(&str, &str, i64, &str)] = &[
 /// (api name, identifier, [(scope, display name, description, admin consent required, classification)])
 type PermissionSpec = (&'static str, &'static str, &'static str, bool, Option<&'static str>);
 const APIS: &[(&str, &str, &[PermissionSpec])] = &[
-    ("OpenID Connect", "openid", &[
-        ("openid", "Sign you in", "Sign you in with your work account", false, Some("low")),
-        ("profile", "View your basic profile", "See your name and sign-in name", false, Some("low")),
-        ("email", "View your email address", "See your email address", false, Some("low")),
-        ("offline_access", "Maintain access", "Keep access to data you gave it access to, even when you're not using the app", false, Some("low")),
-    ]),
-    ("Northwind Mail", "https://mail.northwind.example", &[
-        ("Mail.Read", "Read your mail", "Read the email in your mailbox", false, Some("medium")),
-        ("Mail.Send", "Send mail as you", "Send email as you", false, Some("high")),
-        ("Mail.ReadWrite.All", "Read and write all mailboxes", "Read and change mail in every mailbox in the organisation", true, Some("high")),
-    ]),
-    ("Northwind Files", "https://files.northwind.example", &[
-        ("Files.Read", "Read your files", "Read the files you can open", false, Some("low")),
-        ("Files.ReadWrite.All", "Read and write all files", "Read, change and delete all files you can open", false, None),
-    ]),
-    ("Directory", "https://directory.northwind.example", &[
-        ("User.Read", "Read your profile", "Read your full profile", false, Some("low")),
-        ("User.Read.All", "Read all users' profiles", "Read the profiles of everyone in the organisation", true, Some("high")),
-    ]),
+    (
+        "OpenID Connect",
+        "openid",
+        &[
+            ("openid", "Sign you in", "Sign you in with your work account", false, Some("low")),
+            ("profile", "View your basic profile", "See your name and sign-in name", false, Some("low")),
+            ("email", "View your email address", "See your email address", false, Some("low")),
+            (
+                "offline_access",
+                "Maintain access",
+                "Keep access to data you gave it access to, even when you're not using the app",
+                false,
+                Some("low"),
+            ),
+        ],
+    ),
+    (
+        "Northwind Mail",
+        "https://mail.northwind.example",
+        &[
+            ("Mail.Read", "Read your mail", "Read the email in your mailbox", false, Some("medium")),
+            ("Mail.Send", "Send mail as you", "Send email as you", false, Some("high")),
+            (
+                "Mail.ReadWrite.All",
+                "Read and write all mailboxes",
+                "Read and change mail in every mailbox in the organisation",
+                true,
+                Some("high"),
+            ),
+        ],
+    ),
+    (
+        "Northwind Files",
+        "https://files.northwind.example",
+        &[
+            ("Files.Read", "Read your files", "Read the files you can open", false, Some("low")),
+            ("Files.ReadWrite.All", "Read and write all files", "Read, change and delete all files you can open", false, None),
+        ],
+    ),
+    (
+        "Directory",
+        "https://directory.northwind.example",
+        &[
+            ("User.Read", "Read your profile", "Read your full profile", false, Some("low")),
+            ("User.Read.All", "Read all users' profiles", "Read the profiles of everyone in the organisation", true, Some("high")),
+        ],
+    ),
 ];
 
 struct AppSpec {
@@ -102,10 +128,30 @@ struct AppSpec {
     description: &'static str,
 }
 
-const fn app(name: &'static str, category: &'static str, publisher: &'static str, mode: &'static str, url: &'static str, groups: &'static [&'static str], description: &'static str) -> AppSpec {
+const fn app(
+    name: &'static str,
+    category: &'static str,
+    publisher: &'static str,
+    mode: &'static str,
+    url: &'static str,
+    groups: &'static [&'static str],
+    description: &'static str,
+) -> AppSpec {
     AppSpec {
-        name, category, publisher, verified: true, in_org: false, mode, url, assignment_required: true, license: "",
-        assigned_groups: groups, enabled: true, visible: true, scopes: &[], description,
+        name,
+        category,
+        publisher,
+        verified: true,
+        in_org: false,
+        mode,
+        url,
+        assignment_required: true,
+        license: "",
+        assigned_groups: groups,
+        enabled: true,
+        visible: true,
+        scopes: &[],
+        description,
     }
 }
 
@@ -113,31 +159,282 @@ const OIDC_BASIC: &[&str] = &["openid", "profile", "email"];
 
 fn apps() -> Vec<AppSpec> {
     vec![
-        AppSpec { license: "OFFICE_E3", ..app("Mail", "Productivity", "Northwind Traders", "linked", "https://mail.northwind.example/", &["All Staff"], "Email and calendar.") },
-        AppSpec { license: "OFFICE_E3", ..app("Documents", "Productivity", "Northwind Traders", "linked", "https://docs.northwind.example/", &["All Staff"], "Write, share and co-author documents.") },
-        AppSpec { license: "OFFICE_E3", ..app("Spreadsheets", "Productivity", "Northwind Traders", "linked", "https://sheets.northwind.example/", &["All Staff"], "Spreadsheets for everyone.") },
-        AppSpec { assignment_required: false, ..app("Intranet", "Collaboration", "Northwind Traders", "linked", "https://intranet.northwind.example/", &[], "News, policies and the staff directory.") },
-        AppSpec { assignment_required: false, in_org: true, scopes: OIDC_BASIC, ..app("Team Chat", "Collaboration", "Northwind Traders", "oidc", "https://chat.northwind.example/", &[], "Channels and direct messages for the whole company.") },
-        app("Video Meetings", "Collaboration", "Contoso Video Ltd", "linked", "https://meet.contoso-video.example/", &["All Staff"], "Video calls and webinars."),
-        AppSpec { scopes: &["openid", "profile", "email", "Files.Read"], ..app("Whiteboard", "Collaboration", "Fabrikam Boards", "oidc", "https://board.fabrikam.example/", &["All Staff"], "Infinite canvas for workshops.") },
-        AppSpec { in_org: true, scopes: &["openid", "profile", "offline_access"], ..app("Source Control", "Engineering", "Northwind Traders", "oidc", "https://git.northwind.example/", &["Engineering"], "Repositories, reviews and pipelines.") },
-        app("Issue Tracker", "Engineering", "Tailspin Software", "linked", "https://issues.tailspin.example/", &["Engineering"], "Plan and track product work."),
-        app("Cloud Console", "Engineering", "Northwind Traders", "linked", "https://cloud.northwind.example/", &["Platform Team"], "Manage the production cloud accounts."),
-        app("Design Studio", "Engineering", "Adatum Design", "linked", "https://design.adatum.example/", &["Frontend Team", "Marketing"], "Interface design and prototyping."),
-        AppSpec { license: "CRM_ENT", scopes: &["openid", "profile", "email", "Mail.Read"], ..app("CRM", "Sales & CRM", "Litware Inc.", "oidc", "https://crm.litware.example/", &["Sales"], "Accounts, contacts and the sales pipeline.") },
-        app("Quote Builder", "Sales & CRM", "Litware Inc.", "linked", "https://quotes.litware.example/", &["Sales"], "Build and send quotes."),
-        AppSpec { verified: false, scopes: &["openid", "email", "Mail.Send"], ..app("Lead Enricher", "Sales & CRM", "Leadly", "oidc", "https://app.leadly.example/", &["Sales EMEA"], "Finds company details for new leads.") },
-        AppSpec { license: "DESIGN_PRO", ..app("Brand Assets", "Marketing", "Adatum Design", "linked", "https://brand.adatum.example/", &["Marketing"], "Logos, templates and brand guidelines.") },
-        app("Social Scheduler", "Marketing", "Proseware", "linked", "https://social.proseware.example/", &["Marketing"], "Plan and publish social posts."),
-        app("Expenses", "HR & Finance", "Woodgrove Finance", "linked", "https://expenses.woodgrove.example/", &["All Staff"], "Submit and approve expense claims."),
-        app("Payroll", "HR & Finance", "Woodgrove Finance", "linked", "https://payroll.woodgrove.example/", &["Finance", "Human Resources"], "Payroll runs and payslips."),
-        AppSpec { in_org: true, scopes: &["openid", "profile", "email", "User.Read"], ..app("People Portal", "HR & Finance", "Northwind Traders", "oidc", "https://people.northwind.example/", &["All Staff"], "Leave, benefits and your employee record.") },
-        app("Ledger", "HR & Finance", "Woodgrove Finance", "linked", "https://ledger.woodgrove.example/", &["Finance"], "General ledger and reporting.") ,
-        app("Password Vault", "IT & Security", "Fourth Coffee Security", "linked", "https://vault.fourthcoffee.example/", &["IT Admins"], "Shared credentials for the IT team."),
-        AppSpec { scopes: &["openid", "profile", "User.Read.All"], ..app("Device Manager", "IT & Security", "Fourth Coffee Security", "oidc", "https://devices.fourthcoffee.example/", &["IT Admins"], "Enrol and manage company devices.") },
-        AppSpec { license: "ANALYTICS_PLUS", ..app("Analytics", "Analytics", "Contoso Analytics", "linked", "https://analytics.contoso.example/", &["Engineering", "Sales", "Marketing"], "Dashboards and ad-hoc analysis.") },
-        AppSpec { enabled: false, ..app("Legacy Reports", "Analytics", "Northwind Traders", "linked", "https://reports-old.northwind.example/", &["All Staff"], "Retired reporting tool (sign-in disabled).") },
-        AppSpec { visible: false, ..app("Status Page Admin", "IT & Security", "Northwind Traders", "linked", "https://status-admin.northwind.example/", &["IT Admins"], "Hidden from the portal; reachable by its link.") },
+        AppSpec {
+            license: "OFFICE_E3",
+            ..app(
+                "Mail",
+                "Productivity",
+                "Northwind Traders",
+                "linked",
+                "https://mail.northwind.example/",
+                &["All Staff"],
+                "Email and calendar.",
+            )
+        },
+        AppSpec {
+            license: "OFFICE_E3",
+            ..app(
+                "Documents",
+                "Productivity",
+                "Northwind Traders",
+                "linked",
+                "https://docs.northwind.example/",
+                &["All Staff"],
+                "Write, share and co-author documents.",
+            )
+        },
+        AppSpec {
+            license: "OFFICE_E3",
+            ..app(
+                "Spreadsheets",
+                "Productivity",
+                "Northwind Traders",
+                "linked",
+                "https://sheets.northwind.example/",
+                &["All Staff"],
+                "Spreadsheets for everyone.",
+            )
+        },
+        AppSpec {
+            assignment_required: false,
+            ..app(
+                "Intranet",
+                "Collaboration",
+                "Northwind Traders",
+                "linked",
+                "https://intranet.northwind.example/",
+                &[],
+                "News, policies and the staff directory.",
+            )
+        },
+        AppSpec {
+            assignment_required: false,
+            in_org: true,
+            scopes: OIDC_BASIC,
+            ..app(
+                "Team Chat",
+                "Collaboration",
+                "Northwind Traders",
+                "oidc",
+                "https://chat.northwind.example/",
+                &[],
+                "Channels and direct messages for the whole company.",
+            )
+        },
+        app(
+            "Video Meetings",
+            "Collaboration",
+            "Contoso Video Ltd",
+            "linked",
+            "https://meet.contoso-video.example/",
+            &["All Staff"],
+            "Video calls and webinars.",
+        ),
+        AppSpec {
+            scopes: &["openid", "profile", "email", "Files.Read"],
+            ..app(
+                "Whiteboard",
+                "Collaboration",
+                "Fabrikam Boards",
+                "oidc",
+                "https://board.fabrikam.example/",
+                &["All Staff"],
+                "Infinite canvas for workshops.",
+            )
+        },
+        AppSpec {
+            in_org: true,
+            scopes: &["openid", "profile", "offline_access"],
+            ..app(
+                "Source Control",
+                "Engineering",
+                "Northwind Traders",
+                "oidc",
+                "https://git.northwind.example/",
+                &["Engineering"],
+                "Repositories, reviews and pipelines.",
+            )
+        },
+        app(
+            "Issue Tracker",
+            "Engineering",
+            "Tailspin Software",
+            "linked",
+            "https://issues.tailspin.example/",
+            &["Engineering"],
+            "Plan and track product work.",
+        ),
+        app(
+            "Cloud Console",
+            "Engineering",
+            "Northwind Traders",
+            "linked",
+            "https://cloud.northwind.example/",
+            &["Platform Team"],
+            "Manage the production cloud accounts.",
+        ),
+        app(
+            "Design Studio",
+            "Engineering",
+            "Adatum Design",
+            "linked",
+            "https://design.adatum.example/",
+            &["Frontend Team", "Marketing"],
+            "Interface design and prototyping.",
+        ),
+        AppSpec {
+            license: "CRM_ENT",
+            scopes: &["openid", "profile", "email", "Mail.Read"],
+            ..app(
+                "CRM",
+                "Sales & CRM",
+                "Litware Inc.",
+                "oidc",
+                "https://crm.litware.example/",
+                &["Sales"],
+                "Accounts, contacts and the sales pipeline.",
+            )
+        },
+        app(
+            "Quote Builder",
+            "Sales & CRM",
+            "Litware Inc.",
+            "linked",
+            "https://quotes.litware.example/",
+            &["Sales"],
+            "Build and send quotes.",
+        ),
+        AppSpec {
+            verified: false,
+            scopes: &["openid", "email", "Mail.Send"],
+            ..app(
+                "Lead Enricher",
+                "Sales & CRM",
+                "Leadly",
+                "oidc",
+                "https://app.leadly.example/",
+                &["Sales EMEA"],
+                "Finds company details for new leads.",
+            )
+        },
+        AppSpec {
+            license: "DESIGN_PRO",
+            ..app(
+                "Brand Assets",
+                "Marketing",
+                "Adatum Design",
+                "linked",
+                "https://brand.adatum.example/",
+                &["Marketing"],
+                "Logos, templates and brand guidelines.",
+            )
+        },
+        app(
+            "Social Scheduler",
+            "Marketing",
+            "Proseware",
+            "linked",
+            "https://social.proseware.example/",
+            &["Marketing"],
+            "Plan and publish social posts.",
+        ),
+        app(
+            "Expenses",
+            "HR & Finance",
+            "Woodgrove Finance",
+            "linked",
+            "https://expenses.woodgrove.example/",
+            &["All Staff"],
+            "Submit and approve expense claims.",
+        ),
+        app(
+            "Payroll",
+            "HR & Finance",
+            "Woodgrove Finance",
+            "linked",
+            "https://payroll.woodgrove.example/",
+            &["Finance", "Human Resources"],
+            "Payroll runs and payslips.",
+        ),
+        AppSpec {
+            in_org: true,
+            scopes: &["openid", "profile", "email", "User.Read"],
+            ..app(
+                "People Portal",
+                "HR & Finance",
+                "Northwind Traders",
+                "oidc",
+                "https://people.northwind.example/",
+                &["All Staff"],
+                "Leave, benefits and your employee record.",
+            )
+        },
+        app(
+            "Ledger",
+            "HR & Finance",
+            "Woodgrove Finance",
+            "linked",
+            "https://ledger.woodgrove.example/",
+            &["Finance"],
+            "General ledger and reporting.",
+        ),
+        app(
+            "Password Vault",
+            "IT & Security",
+            "Fourth Coffee Security",
+            "linked",
+            "https://vault.fourthcoffee.example/",
+            &["IT Admins"],
+            "Shared credentials for the IT team.",
+        ),
+        AppSpec {
+            scopes: &["openid", "profile", "User.Read.All"],
+            ..app(
+                "Device Manager",
+                "IT & Security",
+                "Fourth Coffee Security",
+                "oidc",
+                "https://devices.fourthcoffee.example/",
+                &["IT Admins"],
+                "Enrol and manage company devices.",
+            )
+        },
+        AppSpec {
+            license: "ANALYTICS_PLUS",
+            ..app(
+                "Analytics",
+                "Analytics",
+                "Contoso Analytics",
+                "linked",
+                "https://analytics.contoso.example/",
+                &["Engineering", "Sales", "Marketing"],
+                "Dashboards and ad-hoc analysis.",
+            )
+        },
+        AppSpec {
+            enabled: false,
+            ..app(
+                "Legacy Reports",
+                "Analytics",
+                "Northwind Traders",
+                "linked",
+                "https://reports-old.northwind.example/",
+                &["All Staff"],
+                "Retired reporting tool (sign-in disabled).",
+            )
+        },
+        AppSpec {
+            visible: false,
+            ..app(
+                "Status Page Admin",
+                "IT & Security",
+                "Northwind Traders",
+                "linked",
+                "https://status-admin.northwind.example/",
+                &["IT Admins"],
+                "Hidden from the portal; reachable by its link.",
+            )
+        },
     ]
 }
 
@@ -365,7 +662,11 @@ pub fn demo_users() -> Vec<DemoUser> {
                 display_name: format!("{first} {last}"),
                 job_title,
                 department,
-                role: match i { 1 => "app_admin", 2 => "privileged_admin", _ => "user" },
+                role: match i {
+                    1 => "app_admin",
+                    2 => "privileged_admin",
+                    _ => "user",
+                },
                 groups,
                 mfa: if i == 3 { "enforced" } else { "disabled" },
                 password_expired: i == 4,

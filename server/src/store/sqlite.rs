@@ -18,9 +18,5 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePool, Stor
         .synchronous(SqliteSynchronous::Normal)
         // Writers queue for the lock instead of failing at once.
         .busy_timeout(Duration::from_secs(10));
-    SqlitePoolOptions::new()
-        .max_connections(max_connections)
-        .connect_with(options)
-        .await
-        .map_err(db_err)
+    SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await.map_err(db_err)
 }

@@ -32,12 +32,7 @@ async fn a_signed_in_post_needs_the_session_token_not_the_anonymous_one() {
     let (_, page) = app.page(&client, "/sign-in").await;
     let anonymous_token = csrf_in(&page);
     app.sign_in(&client, EMPLOYEE, PASSWORD).await;
-    let res = client
-        .post(app.url("/auth/sign-out"))
-        .header("x-csrf-token", anonymous_token)
-        .send()
-        .await
-        .unwrap();
+    let res = client.post(app.url("/auth/sign-out")).header("x-csrf-token", anonymous_token).send().await.unwrap();
     assert_eq!(res.status(), 403);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "csrf_token_invalid");

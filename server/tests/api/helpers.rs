@@ -92,12 +92,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
 
 /// A browser: keeps cookies, does not follow redirects (tests look at them).
 pub fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .unwrap()
+    Client::builder().cookie_store(true).redirect(Policy::none()).timeout(std::time::Duration::from_secs(30)).build().unwrap()
 }
 
 pub fn location(res: &Response) -> String {
@@ -199,8 +194,11 @@ impl TestApp {
 
     /// The last sign-in event's reason code for a launch.
     pub async fn last_launch_reason(&self) -> String {
-        self.strings("SELECT outcome || ':' || reason_code FROM sign_in_events WHERE kind = 'launch' ORDER BY created_at DESC, id DESC LIMIT 1", &[])
-            .await
-            .remove(0)
+        self.strings(
+            "SELECT outcome || ':' || reason_code FROM sign_in_events WHERE kind = 'launch' ORDER BY created_at DESC, id DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .remove(0)
     }
 }

@@ -40,7 +40,11 @@ async fn every_refusal_branch_has_its_code_and_page() {
     let alex_id = app.user_id(EMPLOYEE).await;
     // Alex is assigned Brand Assets directly but has no Design Pro license.
     let brand = app.app_id("Brand Assets").await;
-    app.exec("INSERT INTO app_assignments (id, org_id, app_id, user_id, assigned_at) VALUES ($1, $2, $3, $4, 1)", &["x1", &app.org_id, &brand, &alex_id]).await;
+    app.exec(
+        "INSERT INTO app_assignments (id, org_id, app_id, user_id, assigned_at) VALUES ($1, $2, $3, $4, 1)",
+        &["x1", &app.org_id, &brand, &alex_id],
+    )
+    .await;
     let cases = [
         ("Payroll", "not_assigned", "You don't have access to this app"),
         ("Legacy Reports", "app_disabled", "This app is switched off"),
@@ -84,7 +88,11 @@ async fn a_hidden_app_is_not_listed_but_its_link_still_works() {
     let alex = app.signed_in(EMPLOYEE).await;
     let hidden = app.app_id("Status Page Admin").await;
     let alex_id = app.user_id(EMPLOYEE).await;
-    app.exec("INSERT INTO app_assignments (id, org_id, app_id, user_id, assigned_at) VALUES ($1, $2, $3, $4, 1)", &["x2", &app.org_id, &hidden, &alex_id]).await;
+    app.exec(
+        "INSERT INTO app_assignments (id, org_id, app_id, user_id, assigned_at) VALUES ($1, $2, $3, $4, 1)",
+        &["x2", &app.org_id, &hidden, &alex_id],
+    )
+    .await;
     let list: serde_json::Value = alex.get(app.url("/api/v1/me/apps")).send().await.unwrap().json().await.unwrap();
     assert!(!list["apps"].as_array().unwrap().iter().any(|a| a["id"] == hidden.as_str()));
     assert_eq!(app.launch(&alex, &hidden).await, "https://status-admin.northwind.example/");
@@ -95,11 +103,21 @@ async fn users_beyond_the_seat_count_are_refused() {
     let app = spawn_app().await;
     // Office Suite E3 has 40 seats for the 50 members of All Staff.
     let without = app
-        .strings("SELECT u.upn_normalized FROM license_seats s JOIN users u ON u.id = s.user_id JOIN licenses l ON l.id = s.license_id \
+        .strings(
+            "SELECT u.upn_normalized FROM license_seats s JOIN users u ON u.id = s.user_id JOIN licenses l ON l.id = s.license_id \
                   WHERE l.sku = 'OFFICE_E3' AND s.has_seat = FALSE AND u.sign_in_blocked = FALSE AND u.mfa_state = 'disabled' \
-                  AND u.password_expires_at IS NULL ORDER BY u.upn_normalized", &[])
+                  AND u.password_expires_at IS NULL ORDER BY u.upn_normalized",
+            &[],
+        )
         .await;
-    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM license_seats s JOIN licenses l ON l.id = s.license_id WHERE l.sku = 'OFFICE_E3' AND s.has_seat", &[]).await, 40);
+    assert_eq!(
+        app.scalar_i64(
+            "SELECT COUNT(*) FROM license_seats s JOIN licenses l ON l.id = s.license_id WHERE l.sku = 'OFFICE_E3' AND s.has_seat",
+            &[]
+        )
+        .await,
+        40
+    );
     let client = app.signed_in(&without[0]).await;
     let mail = app.app_id("Mail").await;
     assert!(app.launch(&client, &mail).await.starts_with(REFUSED));
@@ -117,7 +135,9 @@ async fn unknown_malformed_and_foreign_app_ids_look_the_same() {
               VALUES ('0190a0a0-0000-7000-8000-000000000001', 'other-org', 'Secret Other App', 'linked', 'https://other.example/', FALSE, 1, 1)", &[]).await;
     let alex = app.signed_in(EMPLOYEE).await;
     let mut pages = Vec::new();
-    for id in ["0190a0a0-0000-7000-8000-000000000001", "0190a0a0-0000-7000-8000-0000000000ff", "not-a-uuid", "%2e%2e%2fetc", "'%20OR%201=1--"] {
+    for id in
+        ["0190a0a0-0000-7000-8000-000000000001", "0190a0a0-0000-7000-8000-0000000000ff", "not-a-uuid", "%2e%2e%2fetc", "'%20OR%201=1--"]
+    {
         let target = app.launch(&alex, id).await;
         assert!(target.starts_with(REFUSED), "{id}: {target}");
         assert_eq!(app.last_launch_reason().await, "failure:app_not_found", "{id}");
@@ -138,7 +158,12 @@ async fn a_deep_link_signs_in_first_then_continues_to_the_app() {
     let to_sign_in = location(&res);
     assert_eq!(to_sign_in, format!("/sign-in?return_to=%2Flaunch%2F{mail}"));
     let res = app
-        .post_form(&client, &to_sign_in, "/auth/sign-in", &[("upn", EMPLOYEE), ("password", PASSWORD), ("return_to", &format!("/launch/{mail}"))])
+        .post_form(
+            &client,
+            &to_sign_in,
+            "/auth/sign-in",
+            &[("upn", EMPLOYEE), ("password", PASSWORD), ("return_to", &format!("/launch/{mail}"))],
+        )
         .await;
     assert_eq!(location(&res), format!("/launch/{mail}"));
     assert_eq!(app.launch(&client, &mail).await, "https://mail.northwind.example/");
@@ -168,8 +193,7 @@ async fn launches_record_client_and_correlation_id() {
         .unwrap();
     let request_id = res.headers()["x-request-id"].to_str().unwrap().to_string();
     assert_eq!(location(&res), format!("{REFUSED}{request_id}"));
-    let row = app
-        .strings("SELECT correlation_id || ' ' || client_ip || ' ' || user_agent FROM sign_in_events WHERE kind = 'launch'", &[])
-        .await;
+    let row =
+        app.strings("SELECT correlation_id || ' ' || client_ip || ' ' || user_agent FROM sign_in_events WHERE kind = 'launch'", &[]).await;
     assert_eq!(row, [format!("{request_id} 127.0.0.1 LaunchAgent/2.0")]);
 }

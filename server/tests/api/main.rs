@@ -6,6 +6,6 @@ mod bad_input;
 mod health;
 mod helpers;
 mod launch;
+mod mfa_and_password;
 mod my_apps;
 mod sign_in;
-mod mfa_and_password;

@@ -108,8 +108,13 @@ async fn a_password_change_ends_other_sessions() {
 
     let client = browser();
     app.sign_in(&client, EXPIRED_USER, PASSWORD).await;
-    app.post_form(&client, "/sign-in/change-password", "/auth/change-password", &[("new_password", "violet tundra harmonica"), ("confirm_password", "violet tundra harmonica")]).await;
+    app.post_form(
+        &client,
+        "/sign-in/change-password",
+        "/auth/change-password",
+        &[("new_password", "violet tundra harmonica"), ("confirm_password", "violet tundra harmonica")],
+    )
+    .await;
     let res = other.get(app.url("/")).header("accept", "text/html").send().await.unwrap();
     assert_eq!(location(&res), "/sign-in");
 }
-

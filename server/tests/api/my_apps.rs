@@ -13,8 +13,22 @@ async fn the_list_has_exactly_the_apps_the_user_may_launch() {
     let alex = app.signed_in(EMPLOYEE).await;
     let list: Value = alex.get(app.url("/api/v1/me/apps")).send().await.unwrap().json().await.unwrap();
     let names = names(&list);
-    for expected in ["Mail", "Documents", "Spreadsheets", "Intranet", "Team Chat", "Video Meetings", "Whiteboard", "Source Control",
-                     "Issue Tracker", "Cloud Console", "Design Studio", "Expenses", "People Portal", "Analytics"] {
+    for expected in [
+        "Mail",
+        "Documents",
+        "Spreadsheets",
+        "Intranet",
+        "Team Chat",
+        "Video Meetings",
+        "Whiteboard",
+        "Source Control",
+        "Issue Tracker",
+        "Cloud Console",
+        "Design Studio",
+        "Expenses",
+        "People Portal",
+        "Analytics",
+    ] {
         assert!(names.contains(&expected.to_string()), "{expected} is listed: {names:?}");
     }
     for absent in ["Payroll", "Legacy Reports", "Status Page Admin", "CRM", "Brand Assets", "Ledger"] {
@@ -39,7 +53,10 @@ async fn each_tile_says_why_the_user_has_it() {
     assert_eq!(why("Issue Tracker"), serde_json::json!([{ "kind": "group", "group": "Engineering", "via": ["Platform Team"] }]));
     assert_eq!(why("Design Studio"), serde_json::json!([{ "kind": "direct" }]));
     let (_, html) = app.page(&alex, "/").await;
-    assert!(html.contains("Through the group Engineering (you&#x27;re in it via Platform Team)") || html.contains("Through the group Engineering (you're in it via Platform Team)"));
+    assert!(
+        html.contains("Through the group Engineering (you&#x27;re in it via Platform Team)")
+            || html.contains("Through the group Engineering (you're in it via Platform Team)")
+    );
 }
 
 #[tokio::test]

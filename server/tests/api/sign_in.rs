@@ -69,10 +69,11 @@ async fn repeated_failures_lock_the_account_until_the_cool_down_ends() {
     // Locked: even the right password is refused, with the same answer.
     let res = app.sign_in(&client, EMPLOYEE, PASSWORD).await;
     assert!(location(&res).starts_with("/sign-in?error=invalid_credentials"), "{}", location(&res));
-    let reasons = app
-        .strings("SELECT reason_code FROM sign_in_events WHERE upn_attempted = $1 ORDER BY created_at, id", &[EMPLOYEE])
-        .await;
-    assert_eq!(reasons, ["invalid_password", "invalid_password", "invalid_password", "invalid_password", "account_locked", "account_locked"]);
+    let reasons = app.strings("SELECT reason_code FROM sign_in_events WHERE upn_attempted = $1 ORDER BY created_at, id", &[EMPLOYEE]).await;
+    assert_eq!(
+        reasons,
+        ["invalid_password", "invalid_password", "invalid_password", "invalid_password", "account_locked", "account_locked"]
+    );
 
     // The cool-down passes.
     app.exec("UPDATE users SET locked_until = 1 WHERE upn_normalized = $1", &[EMPLOYEE]).await;
@@ -165,11 +166,7 @@ async fn idle_and_absolute_expiry_end_sessions() {
 async fn sign_in_events_record_the_client() {
     let app = spawn_app().await;
     let client = browser();
-    client
-        .get(app.url("/sign-in"))
-        .send()
-        .await
-        .unwrap();
+    client.get(app.url("/sign-in")).send().await.unwrap();
     let (_, html) = app.page(&client, "/sign-in").await;
     client
         .post(app.url("/auth/sign-in"))

@@ -22,9 +22,11 @@ export async function launch() {
   });
 }
 
-/** Runs axe-core on the page; any violation fails the test, named. */
+/** Runs axe-core on the page; any violation fails the test, named. axe is
+ * evaluated through the DevTools protocol rather than added as a <script>:
+ * the portal's Content-Security-Policy (rightly) refuses inline scripts. */
 export async function assertAccessible(page, label) {
-  await page.addScriptTag({ content: axeSource });
+  await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
     return await axe.run(document, { resultTypes: ['violations'] });
@@ -40,4 +42,19 @@ export async function signIn(page, upn, password = PASSWORD) {
   await page.getByLabel('Sign-in name').fill(upn);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Records the Content-Security-Policy violations of every page the context
+ * opens (read them with `cspViolations`). */
+export async function watchCsp(context) {
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+}
+
+export async function cspViolations(page) {
+  return page.evaluate(() => window.__cspViolations ?? ['the CSP watcher is not installed']);
 }

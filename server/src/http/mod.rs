@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod headers;
 pub mod health;
 pub mod launch;
 pub mod metrics;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(session::FORM_LIMIT))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn(error::normalize_errors))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
             let id = req.headers().get(error::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
@@ -110,6 +112,12 @@ fn request_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'stati
     move || {
         provide_context(store.clone());
         provide_context(public_url.clone());
+        // A page render: its Content-Security-Policy names this render's nonce.
+        if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+            if let Ok(policy) = axum::http::HeaderValue::from_str(&headers::page_policy(&nonce)) {
+                res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
+            }
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! postgres:// URL) and talks to it over HTTP, as a browser would.
 
 mod bad_input;
+mod headers;
 mod health;
 mod helpers;
 mod launch;

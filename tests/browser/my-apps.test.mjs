@@ -82,6 +82,32 @@ test('search narrows the grid as you type', async () => {
   await context.close();
 });
 
+test('category chips filter the grid without reloading the page', async () => {
+  const { context, page } = await signedInPage();
+  await hydrated(page);
+  const before = await page.locator('li.tile').count();
+  // A full navigation would reset this marker; the router must not reload.
+  await page.evaluate(() => { window.__samePage = true; });
+  const chips = page.getByRole('navigation', { name: 'Categories' });
+  await chips.getByRole('link', { name: /^Collaboration/ }).click();
+  await page.waitForURL(/\?category=Collaboration$/);
+  await page.getByRole('heading', { name: /^Collaboration · \d+ apps?$/ }).waitFor();
+  const names = await page.locator('.tile-name').allInnerTexts();
+  assert.ok(names.length >= 2 && names.length < before, `${names.length} of ${before}`);
+  assert.ok(names.includes('Whiteboard'));
+  assert.equal(await chips.getByRole('link', { name: /^Collaboration/ }).getAttribute('aria-current'), 'page');
+  // Search within the category.
+  await page.getByLabel('Search apps').fill('whiteboard');
+  await page.getByRole('heading', { name: '1 result in Collaboration' }).waitFor();
+  // "All" keeps the search and drops the category.
+  await chips.getByRole('link', { name: /^All/ }).click();
+  await page.waitForURL(/\/\?q=whiteboard$/);
+  await page.getByRole('heading', { name: /^\d+ results?$/ }).waitFor();
+  assert.equal(await page.evaluate(() => window.__samePage), true, 'no full reload');
+  await assertAccessible(page, 'My Apps filtered by category');
+  await context.close();
+});
+
 test('arrow keys move between tiles', async () => {
   const { context, page } = await signedInPage();
   await hydrated(page);

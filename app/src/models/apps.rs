@@ -221,6 +221,17 @@ pub fn by_category(tiles: &[AppTile]) -> Vec<(String, Vec<AppTile>)> {
     groups.into_iter().map(|((_, name), tiles)| (name, tiles)).collect()
 }
 
+/// The categories of `tiles` with how many apps each holds, in the order
+/// `by_category` shows them.
+pub fn category_counts(tiles: &[AppTile]) -> Vec<(String, usize)> {
+    by_category(tiles).into_iter().map(|(name, tiles)| (name, tiles.len())).collect()
+}
+
+/// The tiles a search and an optional category filter leave, in the order given.
+pub fn filter_tiles(tiles: &[AppTile], query: &str, category: Option<&str>) -> Vec<AppTile> {
+    tiles.iter().filter(|t| category.is_none_or(|c| t.category == c) && tile_matches(t, query)).cloned().collect()
+}
+
 #[cfg(test)]
 mod search_tests {
     use super::*;
@@ -265,5 +276,18 @@ mod search_tests {
         let groups = by_category(&tiles);
         let names: Vec<_> = groups.iter().map(|(n, t)| (n.as_str(), t.len())).collect();
         assert_eq!(names, [("Engineering", 1), ("Sales", 2), ("Other", 1)]);
+        assert_eq!(category_counts(&tiles), [("Engineering".to_string(), 1), ("Sales".to_string(), 2), ("Other".to_string(), 1)]);
+    }
+
+    #[test]
+    fn category_and_search_filter_together() {
+        let tiles = [tile("CRM", "Contoso", "Sales"), tile("Quotes", "Tailspin", "Sales"), tile("Wiki", "Tailspin", "Engineering")];
+        let names = |v: Vec<AppTile>| v.into_iter().map(|t| t.name).collect::<Vec<_>>();
+        assert_eq!(names(filter_tiles(&tiles, "", None)), ["CRM", "Quotes", "Wiki"]);
+        assert_eq!(names(filter_tiles(&tiles, "", Some("Sales"))), ["CRM", "Quotes"]);
+        assert_eq!(names(filter_tiles(&tiles, "tailspin", Some("Sales"))), ["Quotes"]);
+        assert_eq!(names(filter_tiles(&tiles, "tailspin", None)), ["Quotes", "Wiki"]);
+        assert!(filter_tiles(&tiles, "", Some("Finance")).is_empty());
+        assert!(filter_tiles(&tiles, "", Some("sales")).is_empty(), "categories match exactly");
     }
 }

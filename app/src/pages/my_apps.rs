@@ -7,7 +7,7 @@
 use crate::auth::{AuthView, Viewer};
 use crate::components::layout::{AppHeader, Loading};
 use crate::components::tile::Tile;
-use crate::models::apps::{by_category, tile_matches, AppTile, MyApps};
+use crate::models::apps::{by_category, category_counts, filter_tiles, AppTile, MyApps};
 use crate::server_fns::apps::load_my_apps;
 use crate::server_fns::session::auth_state;
 use leptos::prelude::*;
@@ -38,6 +38,10 @@ pub fn MyAppsPage() -> impl IntoView {
 fn Portal(viewer: Viewer, apps: MyApps) -> impl IntoView {
     let query_map = use_query_map();
     let query = RwSignal::new(query_map.get_untracked().get("q").unwrap_or_default());
+    // The category filter lives in the URL (`?category=`): the chips are plain
+    // links, so they work before the script loads, can be bookmarked, and
+    // after hydration the router changes only this query, not the page.
+    let category = Memo::new(move |_| query_map.with(|q| q.get("category")).filter(|c| !c.trim().is_empty()));
     let state = RwSignal::new(apps);
     let csrf = viewer.csrf_token.clone();
     let status = RwSignal::new(String::new());
@@ -88,10 +92,11 @@ fn Portal(viewer: Viewer, apps: MyApps) -> impl IntoView {
 
     let filtered = move || {
         let q = query.get();
-        state.with(|s| s.apps.iter().filter(|t| tile_matches(t, &q)).cloned().collect::<Vec<AppTile>>())
+        category.with(|c| state.with(|s| filter_tiles(&s.apps, &q, c.as_deref())))
     };
     let total = move || state.with(|s| s.apps.len());
     let searching = move || !query.get().trim().is_empty();
+    let filtering = move || searching() || category.with(Option::is_some);
     let pinned = move || state.with(|s| s.apps.iter().filter(|t| t.pinned).cloned().collect::<Vec<_>>());
     let recent =
         move || state.with(|s| s.recent.iter().take(6).filter_map(|id| s.apps.iter().find(|t| &t.id == id).cloned()).collect::<Vec<_>>());
@@ -120,23 +125,33 @@ fn Portal(viewer: Viewer, apps: MyApps) -> impl IntoView {
                 }
                 .into_any();
             }
-            if searching() {
+            if filtering() {
                 let results = filtered();
+                let in_category = category.get().map(|c| format!(" in {c}")).unwrap_or_default();
                 if results.is_empty() {
                     let q = query.get();
+                    let title = if searching() { format!("No apps match “{q}”{in_category}") } else { format!("No apps{in_category}") };
                     return view! {
                         <div class="empty-state" role="status">
-                            <h2>{format!("No apps match “{q}”")}</h2>
-                            <p>"Check the spelling, or search by publisher or category."</p>
-                            <button type="button" class="button" on:click=move |_| query.set(String::new())>"Clear search"</button>
+                            <h2>{title}</h2>
+                            {searching().then(|| view! {
+                                <p>"Check the spelling, or search by publisher or category."</p>
+                                <button type="button" class="button" on:click=move |_| query.set(String::new())>"Clear search"</button>
+                            })}
+                            {category.get().map(|_| view! { <p><a href="/">"Show all apps"</a></p> })}
                         </div>
                     }
                     .into_any();
                 }
                 let n = results.len();
+                let heading = if searching() {
+                    format!("{n} result{}{in_category}", if n == 1 { "" } else { "s" })
+                } else {
+                    format!("{} · {n} app{}", category.get().unwrap_or_default(), if n == 1 { "" } else { "s" })
+                };
                 return view! {
                     <section aria-labelledby="results-heading">
-                        <h2 id="results-heading" class="section-title">{format!("{n} result{}", if n == 1 { "" } else { "s" })}</h2>
+                        <h2 id="results-heading" class="section-title">{heading}</h2>
                         {grid(results)}
                     </section>
                 }
@@ -180,14 +195,60 @@ fn Portal(viewer: Viewer, apps: MyApps) -> impl IntoView {
                 <h1>"My Apps"</h1>
                 <form method="get" action="/" role="search" class="search-form" on:submit=|ev| ev.prevent_default()>
                     <label for="app-search" class="visually-hidden">"Search apps"</label>
+                    {move || category.get().map(|c| view! { <input type="hidden" name="category" value=c/> })}
                     <input id="app-search" name="q" type="search" placeholder="Search apps  (press / )" autocomplete="off"
                         prop:value=move || query.get()
                         on:input=move |ev| query.set(event_target_value(&ev))/>
                 </form>
             </div>
+            <CategoryFilter apps=state category query/>
             <p class="visually-hidden" role="status">{move || status.get()}</p>
             {body}
         </main>
+    }
+}
+
+/// The category chips: "All" and one link per category with its count. Only
+/// shown when there is more than one category to choose from.
+#[component]
+fn CategoryFilter(apps: RwSignal<MyApps>, category: Memo<Option<String>>, query: RwSignal<String>) -> impl IntoView {
+    let href = move |c: Option<&str>| {
+        let mut params = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(c) = c {
+            params.append_pair("category", c);
+        }
+        let q = query.get();
+        if !q.trim().is_empty() {
+            params.append_pair("q", q.trim());
+        }
+        let params = params.finish();
+        if params.is_empty() {
+            "/".to_string()
+        } else {
+            format!("/?{params}")
+        }
+    };
+    move || {
+        let counts = apps.with(|s| category_counts(&s.apps));
+        let total: usize = counts.iter().map(|(_, n)| n).sum();
+        (counts.len() > 1).then(|| {
+            let selected = category.get();
+            let current = move |this: Option<&str>| (selected.as_deref() == this).then_some("page");
+            view! {
+                <nav aria-label="Categories" class="category-filter">
+                    <ul>
+                        <li><a href=href(None) aria-current=current(None) class="chip">"All" <span class="chip-count">{total}</span></a></li>
+                        {counts.into_iter().map(|(name, n)| view! {
+                            <li>
+                                <a href=href(Some(&name)) aria-current=current(Some(&name)) class="chip">
+                                    {name.clone()} <span class="chip-count">{n}</span>
+                                </a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </nav>
+            }
+        })
     }
 }
 

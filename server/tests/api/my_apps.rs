@@ -145,6 +145,31 @@ async fn search_works_without_the_script() {
 }
 
 #[tokio::test]
+async fn the_category_filter_works_without_the_script() {
+    let app = spawn_app().await;
+    let alex = app.signed_in(EMPLOYEE).await;
+    let apps: Value = alex.get(app.url("/api/v1/me/apps")).send().await.unwrap().json().await.unwrap();
+    let in_category = |c: &str| apps["apps"].as_array().unwrap().iter().filter(|a| a["category"] == c).count();
+    let collaboration = in_category("Collaboration");
+    assert!(collaboration >= 2, "the demo gives Alex several collaboration apps");
+
+    let (_, html) = app.page(&alex, "/?category=Collaboration").await;
+    assert_eq!(html.matches("<li class=\"tile\">").count(), collaboration);
+    assert!(html.contains(&format!("Collaboration · {collaboration} apps")));
+    assert!(html.contains("aria-current=\"page\" class=\"chip\">Collaboration"), "the chosen chip is marked");
+    // Search within the category; the search form keeps the category.
+    let (_, html) = app.page(&alex, "/?category=Collaboration&q=whiteboard").await;
+    assert_eq!(html.matches("<li class=\"tile\">").count(), 1);
+    assert!(html.contains("1 result in Collaboration"));
+    assert!(html.contains("<input type=\"hidden\" name=\"category\" value=\"Collaboration\">"));
+    // A category the person has no apps in (or that does not exist) says so.
+    let (status, html) = app.page(&alex, "/?category=%3Cscript%3E").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No apps in &lt;script&gt;"), "escaped, never reflected raw");
+    assert!(html.contains("Show all apps"));
+}
+
+#[tokio::test]
 async fn the_api_needs_a_session() {
     let app = spawn_app().await;
     let anonymous = browser();

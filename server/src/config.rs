@@ -71,6 +71,13 @@ pub struct Config {
     #[arg(long, env = "MYAPPS_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// Key that encrypts second factors (TOTP keys) at rest: 64 hex digits,
+    /// e.g. from `openssl rand -hex 32`. Required with PostgreSQL (the same on
+    /// every replica); with SQLite, DATA_DIR/secret.key is used, created on
+    /// first start.
+    #[arg(long, env = "MYAPPS_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<Secret>,
+
     /// Bearer token that /metrics requires. Unset: /metrics is open.
     #[arg(long, env = "MYAPPS_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<Secret>,
@@ -124,6 +131,7 @@ impl Config {
             log_format: "text".into(),
             metrics_token: None,
             sign_in_failures_per_ip: 30,
+            secret_key: Some(Secret(crate::sealing::SecretKey::generate().to_hex())),
             trusted_proxies: Vec::new(),
             smtp_host: None,
             smtp_username: None,

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod http;
+pub mod sealing;
 pub mod security;
 pub mod startup;
 pub mod store;

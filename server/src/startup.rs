@@ -3,8 +3,9 @@
 
 use crate::config::Config;
 use crate::http::{self, session::Cookies, AppState};
+use crate::sealing::{Sealer, SecretKey};
 use crate::security;
-use crate::store::SqlStore;
+use crate::store::{Backend, SqlStore};
 use crate::throttle::SignInThrottle;
 use app::domain::signin::{LockoutPolicy, SessionPolicy};
 use app::domain::throttle::ThrottlePolicy;
@@ -28,6 +29,8 @@ pub enum StartupError {
     DataDir { path: String, source: std::io::Error },
     #[error("database: {0}")]
     Database(String),
+    #[error("{0}")]
+    SecretKey(String),
     #[error("could not listen on {address}: {source}")]
     Listen { address: SocketAddr, source: std::io::Error },
 }
@@ -39,7 +42,25 @@ impl Application {
             std::fs::create_dir_all(&config.data_dir)
                 .map_err(|source| StartupError::DataDir { path: config.data_dir.display().to_string(), source })?;
         }
-        let store = SqlStore::connect(&database_url, config.db_max_connections).await.map_err(|e| StartupError::Database(e.to_string()))?;
+        let secret_key = match (&config.secret_key, Backend::of_url(&database_url)) {
+            // Parsed here, not by clap: clap would echo a bad value, and this one is a secret.
+            (Some(key), _) => key.0.parse::<SecretKey>().map_err(|e| StartupError::SecretKey(format!("MYAPPS_SECRET_KEY: {e}")))?,
+            (None, Some(Backend::Sqlite)) => {
+                SecretKey::load_or_create(&config.data_dir.join("secret.key")).map_err(StartupError::SecretKey)?
+            }
+            (None, Some(Backend::Postgres)) => {
+                return Err(StartupError::SecretKey(
+                    "with PostgreSQL, set MYAPPS_SECRET_KEY (the same on every replica), for example to the output of \
+                     `openssl rand -hex 32`: it encrypts second factors at rest"
+                        .into(),
+                ))
+            }
+            (None, None) => return Err(StartupError::Database("DATABASE_URL must start with sqlite: or postgres://".into())),
+        };
+        let store = SqlStore::connect(&database_url, config.db_max_connections)
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?
+            .with_sealer(Sealer::new(&secret_key));
         let listener = TcpListener::bind(config.listen).await.map_err(|source| StartupError::Listen { address: config.listen, source })?;
         let address = listener.local_addr().map_err(|source| StartupError::Listen { address: config.listen, source })?;
         let public_url = config.public_url(address);

@@ -45,6 +45,26 @@ fn bad_configuration_is_a_clear_error() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("DATABASE_URL must start with sqlite: or postgres://"));
+
+    // PostgreSQL without the key that seals second factors: refused before
+    // connecting, saying what to set.
+    let out = Command::new(BINARY)
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("MYAPPS_DATA_DIR", dir.path())
+        .env_remove("MYAPPS_SECRET_KEY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("set MYAPPS_SECRET_KEY"), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // A key that is not 32 bytes of hex is a usage error that says what a key looks like.
+    let out = Command::new(BINARY).env("MYAPPS_SECRET_KEY", "hunter2").arg("--help").output().unwrap();
+    assert!(out.status.success(), "--help works whatever the environment holds");
+    let out = Command::new(BINARY).env("MYAPPS_SECRET_KEY", "hunter2").env("MYAPPS_DATA_DIR", dir.path()).output().unwrap();
+    assert!(!out.status.success());
+    let output = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(output.contains("64 hexadecimal digits") && !output.contains("hunter2"), "{output}");
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod postgres;
 pub mod seed;
 mod sqlite;
 
+use crate::sealing::Sealer;
 use app::domain::model::{MfaState, Millis, Role, SessionStage};
 use app::ports::*;
 use async_trait::async_trait;
@@ -40,6 +41,14 @@ macro_rules! on_pool {
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     pub pool: Pool,
+    /// Encrypts TOTP keys at rest (see `crate::sealing`). A store without
+    /// one (test fixtures, benchmarks) refuses to read or write them.
+    sealer: Option<std::sync::Arc<Sealer>>,
+}
+
+/// The associated data that binds a sealed TOTP key to its user.
+fn totp_context(column: &str, org_id: &str, user_id: &str) -> String {
+    format!("{column}:{org_id}:{user_id}")
 }
 
 /// Which database a URL names.
@@ -70,7 +79,39 @@ impl SqlStore {
             None => return Err(StoreError::Internal("DATABASE_URL must start with sqlite: or postgres://".into())),
         };
         on_pool!(&pool, p => MIGRATOR.run(p).await).map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
-        Ok(SqlStore { pool })
+        Ok(SqlStore { pool, sealer: None })
+    }
+
+    /// The same store, sealing second factors with `sealer`.
+    pub fn with_sealer(self, sealer: Sealer) -> Self {
+        SqlStore { sealer: Some(std::sync::Arc::new(sealer)), ..self }
+    }
+
+    fn sealer(&self) -> StoreResult<&Sealer> {
+        self.sealer.as_deref().ok_or_else(|| StoreError::Internal("this store has no secret key to seal second factors with".into()))
+    }
+
+    fn seal_totp(&self, column: &str, org_id: &str, user_id: &str, secret: Option<&str>) -> StoreResult<Option<String>> {
+        secret.map(|s| Ok(self.sealer()?.seal(s, &totp_context(column, org_id, user_id)))).transpose()
+    }
+
+    /// Fails closed: a key that does not open is an error, never "not enrolled"
+    /// (which would let someone with the password enrol their own device).
+    fn open_totp(&self, column: &str, org_id: &str, user_id: &str, sealed: Option<String>) -> StoreResult<Option<String>> {
+        sealed
+            .map(|s| {
+                self.sealer()?
+                    .open(&s, &totp_context(column, org_id, user_id))
+                    .map_err(|e| StoreError::Internal(format!("{column} of user {user_id}: {e}")))
+            })
+            .transpose()
+    }
+
+    /// A new session as stored: its pending TOTP key sealed.
+    fn sealed_session(&self, mut session: NewSession) -> StoreResult<NewSession> {
+        session.pending_totp_secret =
+            self.seal_totp(PENDING_TOTP, &session.org_id, &session.user_id, session.pending_totp_secret.as_deref())?;
+        Ok(session)
     }
 
     pub fn backend(&self) -> Backend {
@@ -118,8 +159,12 @@ struct AccountRow {
     totp_last_step: Option<i64>,
 }
 
+const USER_TOTP: &str = "users.totp_secret";
+const PENDING_TOTP: &str = "sessions.pending_totp_secret";
+
 impl AccountRow {
-    fn into_account(self) -> StoreResult<SignInAccount> {
+    fn into_account(self, store: &SqlStore) -> StoreResult<SignInAccount> {
+        let totp_secret = store.open_totp(USER_TOTP, &self.org_id, &self.id, self.totp_secret)?;
         Ok(SignInAccount {
             user_id: self.id,
             org_id: self.org_id,
@@ -131,7 +176,7 @@ impl AccountRow {
             password_expires_at: self.password_expires_at,
             must_change_password: self.must_change_password,
             mfa_state: parse_mfa(&self.mfa_state)?,
-            totp_secret: self.totp_secret,
+            totp_secret,
             totp_last_step: self.totp_last_step,
         })
     }
@@ -262,7 +307,7 @@ impl Store for SqlStore {
             .fetch_all(p)
             .await
             .map_err(db_err))?;
-        rows.into_iter().map(AccountRow::into_account).collect()
+        rows.into_iter().map(|r| r.into_account(self)).collect()
     }
 
     #[tracing::instrument(skip(self))]
@@ -274,7 +319,7 @@ impl Store for SqlStore {
             .fetch_optional(p)
             .await
             .map_err(db_err))?;
-        row.map(AccountRow::into_account).transpose()
+        row.map(|r| r.into_account(self)).transpose()
     }
 
     #[tracing::instrument(skip(self, event))]
@@ -300,6 +345,7 @@ impl Store for SqlStore {
 
     #[tracing::instrument(skip_all)]
     async fn start_session(&self, session: NewSession, event: SignInEvent) -> StoreResult<()> {
+        let session = self.sealed_session(session)?;
         on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
             sqlx::query("UPDATE users SET failed_sign_in_count = 0, locked_until = NULL WHERE org_id = $1 AND id = $2")
@@ -330,11 +376,12 @@ impl Store for SqlStore {
             .await
             .map_err(db_err))?;
         let Some(r) = row else { return Ok(None) };
+        let pending_totp_secret = self.open_totp(PENDING_TOTP, &r.org_id, &r.user_id, r.pending_totp_secret)?;
         Ok(Some(SessionRecord {
             id_hash: r.id_hash,
             stage: SessionStage::parse(&r.stage).ok_or_else(|| StoreError::Internal(format!("unknown stage {:?}", r.stage)))?,
             csrf_token: r.csrf_token,
-            pending_totp_secret: r.pending_totp_secret,
+            pending_totp_secret,
             last_seen_at: r.last_seen_at,
             idle_expires_at: r.idle_expires_at,
             absolute_expires_at: r.absolute_expires_at,
@@ -368,6 +415,7 @@ impl Store for SqlStore {
 
     #[tracing::instrument(skip_all)]
     async fn advance_session(&self, old_id_hash: &str, new_session: NewSession, event: Option<SignInEvent>) -> StoreResult<()> {
+        let new_session = self.sealed_session(new_session)?;
         on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
             let deleted = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND org_id = $2 AND user_id = $3")
@@ -400,11 +448,12 @@ impl Store for SqlStore {
 
     #[tracing::instrument(skip_all)]
     async fn enrol_totp(&self, org_id: &str, user_id: &str, secret_base32: &str, step: i64, audit: AuditEvent) -> StoreResult<()> {
+        let sealed = self.seal_totp(USER_TOTP, org_id, user_id, Some(secret_base32))?;
         on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
             sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = $2, failed_sign_in_count = 0, \
                          locked_until = NULL, updated_at = $3 WHERE org_id = $4 AND id = $5")
-                .bind(secret_base32)
+                .bind(sealed)
                 .bind(step)
                 .bind(audit.at)
                 .bind(org_id)

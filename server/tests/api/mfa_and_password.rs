@@ -48,6 +48,41 @@ async fn enforced_mfa_enrols_at_first_sign_in_then_asks_for_codes() {
 }
 
 #[tokio::test]
+async fn second_factors_are_encrypted_at_rest_and_bound_to_their_user() {
+    let app = spawn_app().await;
+    let client = browser();
+    app.sign_in(&client, MFA_USER, PASSWORD).await;
+    let (_, html) = app.page(&client, "/sign-in/mfa/enrol").await;
+    let at = html.find("data-testid=\"totp-secret\"").unwrap();
+    let start = at + html[at..].find('>').unwrap() + 1;
+    let shown: String = html[start..].split('<').next().unwrap().chars().filter(|c| !c.is_whitespace()).collect();
+    let secret = TotpSecret::from_base32(&shown).unwrap();
+    let canonical = secret.to_base32();
+
+    // While enrolling, the offered key sits sealed in the session row.
+    let pending = app.strings("SELECT pending_totp_secret FROM sessions WHERE pending_totp_secret IS NOT NULL", &[]).await;
+    assert_eq!(pending.len(), 1);
+    assert!(pending[0].starts_with("v1.") && !pending[0].contains(&canonical), "{}", pending[0]);
+
+    let code = code_for(&secret, unix_now());
+    let res = app.post_form(&client, "/sign-in/mfa/enrol", "/auth/mfa/enrol", &[("code", &code)]).await;
+    assert_eq!(location(&res), "/");
+    let stored = app.strings("SELECT totp_secret FROM users WHERE upn_normalized = $1", &[MFA_USER]).await.remove(0);
+    assert!(stored.starts_with("v1.") && !stored.contains(&canonical), "{stored}");
+
+    // Copied onto another user's row, the sealed key does not open: that
+    // user's sign-in fails closed (an error page), never "not enrolled".
+    app.exec("UPDATE users SET totp_secret = $1, mfa_state = 'enforced' WHERE upn_normalized = $2", &[&stored, EMPLOYEE]).await;
+    let other = browser();
+    let res = app.sign_in(&other, EMPLOYEE, PASSWORD).await;
+    assert_eq!(res.status(), 500, "{:?}", res.headers().get("location"));
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM sessions WHERE user_id = (SELECT id FROM users WHERE upn_normalized = $1)", &[EMPLOYEE]).await,
+        0
+    );
+}
+
+#[tokio::test]
 async fn wrong_codes_count_towards_lockout() {
     let app = spawn_app().await;
     let client = browser();

@@ -15,6 +15,9 @@ apt_install() {
 echo "==> formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 
+echo "==> lints (cargo clippy, warnings are errors)"
+cargo clippy --locked --workspace --exclude frontend --all-targets -- -D warnings
+
 echo "==> building the browser bundle"
 scripts/build.sh --site-only
 

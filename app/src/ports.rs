@@ -162,6 +162,8 @@ pub struct FailedPassword {
     pub locked_until: Option<Millis>,
 }
 
+// `set_password` takes everything one transaction changes, by name.
+#[allow(clippy::too_many_arguments)]
 #[async_trait]
 pub trait Store: AccessStore + Send + Sync + 'static {
     /// Is the database reachable?

@@ -82,12 +82,12 @@ mod tests {
     #[test]
     fn the_window_ends_and_counting_starts_again() {
         let t0 = 5_000;
-        let full = Some(FailureWindow { started_at: t0, failures: 3 });
+        let window = FailureWindow { started_at: t0, failures: 3 };
         let end = t0 + 10 * MINUTE;
-        assert_eq!(POLICY.retry_at(full, end), None);
-        assert!(!POLICY.is_live(full.unwrap(), end));
-        assert!(POLICY.is_live(full.unwrap(), end - 1));
-        assert_eq!(POLICY.after_failure(full, end), FailureWindow { started_at: end, failures: 1 });
+        assert_eq!(POLICY.retry_at(Some(window), end), None);
+        assert!(!POLICY.is_live(window, end));
+        assert!(POLICY.is_live(window, end - 1));
+        assert_eq!(POLICY.after_failure(Some(window), end), FailureWindow { started_at: end, failures: 1 });
     }
 
     #[test]

@@ -226,6 +226,7 @@ pub struct CodeForm {
 
 /// The session of this request when it is at `stage`; otherwise the response
 /// that sends the person to sign in again.
+#[allow(clippy::result_large_err)] // the Err is the handler's answer, returned at once
 fn session_at(auth: &RequestAuth, stage: SessionStage) -> Result<&SessionRecord, Response> {
     match auth {
         RequestAuth::Session(s) if s.stage == stage => Ok(s),

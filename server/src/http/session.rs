@@ -3,6 +3,7 @@
 //! 1. resolve the session cookie (or issue the anonymous CSRF cookie);
 //! 2. refuse state-changing requests without the right CSRF token;
 //! 3. send people who are not (fully) signed in to the step they owe.
+//!
 //! Handlers then find a [`RequestAuth`] in the request's extensions.
 
 use super::error::{wants_html, AppError, ErrorBody};

@@ -5,6 +5,14 @@ fn unix_now() -> i64 {
     server::time::now_ms() / 1000
 }
 
+/// The key the enrolment page offers for typing into an authenticator.
+fn offered_secret(enrolment_page: &str) -> TotpSecret {
+    let at = enrolment_page.find("data-testid=\"totp-secret\"").expect("page shows the secret");
+    let start = at + enrolment_page[at..].find('>').unwrap() + 1;
+    let text: String = enrolment_page[start..].split('<').next().unwrap().chars().filter(|c| !c.is_whitespace()).collect();
+    TotpSecret::from_base32(&text).expect("the shown key is base32")
+}
+
 #[tokio::test]
 async fn enforced_mfa_enrols_at_first_sign_in_then_asks_for_codes() {
     let app = spawn_app().await;
@@ -18,10 +26,7 @@ async fn enforced_mfa_enrols_at_first_sign_in_then_asks_for_codes() {
 
     let (status, html) = app.page(&client, "/sign-in/mfa/enrol").await;
     assert_eq!(status, 200);
-    let at = html.find("data-testid=\"totp-secret\"").expect("page shows the secret");
-    let start = at + html[at..].find('>').unwrap() + 1;
-    let secret_text: String = html[start..].split('<').next().unwrap().to_string();
-    let secret = TotpSecret::from_base32(&secret_text).expect("page shows the secret");
+    let secret = offered_secret(&html);
     let qr = client.get(app.url("/auth/mfa/enrol/qr.svg")).send().await.unwrap();
     assert_eq!(qr.headers()["content-type"], "image/svg+xml");
 
@@ -53,10 +58,7 @@ async fn second_factors_are_encrypted_at_rest_and_bound_to_their_user() {
     let client = browser();
     app.sign_in(&client, MFA_USER, PASSWORD).await;
     let (_, html) = app.page(&client, "/sign-in/mfa/enrol").await;
-    let at = html.find("data-testid=\"totp-secret\"").unwrap();
-    let start = at + html[at..].find('>').unwrap() + 1;
-    let shown: String = html[start..].split('<').next().unwrap().chars().filter(|c| !c.is_whitespace()).collect();
-    let secret = TotpSecret::from_base32(&shown).unwrap();
+    let secret = offered_secret(&html);
     let canonical = secret.to_base32();
 
     // While enrolling, the offered key sits sealed in the session row.

@@ -36,13 +36,16 @@ fn default_policy() -> String {
     format!("default-src 'self'; script-src 'none'; style-src 'self'; {COMMON}")
 }
 
+static DEFAULT_POLICY: std::sync::LazyLock<HeaderValue> =
+    std::sync::LazyLock::new(|| HeaderValue::from_str(&default_policy()).expect("the policy is ASCII"));
+
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // The same test as the router's fallback uses for files of the site.
     let static_file = req.uri().path().starts_with("/pkg/") || req.uri().path().contains('.');
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
     if !headers.contains_key(CONTENT_SECURITY_POLICY) {
-        headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_str(&default_policy()).expect("ASCII policy"));
+        headers.insert(CONTENT_SECURITY_POLICY, DEFAULT_POLICY.clone());
     }
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

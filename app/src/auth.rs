@@ -101,6 +101,7 @@ pub fn sign_in_message(code: &str) -> Option<&'static str> {
         "too_common" => "That password is too easy to guess. Try a few unrelated words.",
         "same_as_current" => "Choose a password you haven't used here before.",
         "signed_out" => "You've signed out.",
+        "try_again" => "We were busy a moment ago. Enter your password again to continue.",
         "password_changed" => "Your password was changed.",
         _ => return None,
     })

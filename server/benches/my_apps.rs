@@ -60,7 +60,7 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let store = SqlStore::connect(&url, 5).await.expect("database");
-    let hash = server::security::hash_password(seed::DEMO_PASSWORD.into()).await.unwrap();
+    let hash = server::passwords::Passwords::new(1, 0).hash(seed::DEMO_PASSWORD.into()).await.unwrap();
     let summary = seed::seed_demo(&store, vec![hash; seed::demo_users().len()], server::time::now_ms())
         .await
         .unwrap()

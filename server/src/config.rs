@@ -65,6 +65,12 @@ pub struct Config {
     #[arg(long, env = "MYAPPS_SIGN_IN_FAILURES_PER_IP", default_value_t = 30)]
     pub sign_in_failures_per_ip: u32,
 
+    /// Sign-ins (and password changes) that may wait for a password check
+    /// while every core is busy hashing; past that they are answered 503
+    /// with Retry-After at once.
+    #[arg(long, env = "MYAPPS_PASSWORD_CHECK_QUEUE", default_value_t = 128)]
+    pub password_check_queue: usize,
+
     /// Reverse proxies or load balancers in front of the portal (addresses or
     /// CIDR ranges, comma-separated). Their X-Forwarded-For header names the
     /// client; from anyone else it is ignored.
@@ -131,6 +137,7 @@ impl Config {
             log_format: "text".into(),
             metrics_token: None,
             sign_in_failures_per_ip: 30,
+            password_check_queue: 128,
             secret_key: Some(Secret(crate::sealing::SecretKey::generate().to_hex())),
             trusted_proxies: Vec::new(),
             smtp_host: None,

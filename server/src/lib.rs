@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod http;
+pub mod passwords;
 pub mod sealing;
 pub mod security;
 pub mod startup;

@@ -3,8 +3,8 @@
 
 use crate::config::Config;
 use crate::http::{self, session::Cookies, AppState};
+use crate::passwords::Passwords;
 use crate::sealing::{Sealer, SecretKey};
-use crate::security;
 use crate::store::{Backend, SqlStore};
 use crate::throttle::SignInThrottle;
 use app::domain::signin::{LockoutPolicy, SessionPolicy};
@@ -21,6 +21,9 @@ pub struct Application {
     pub address: SocketAddr,
     pub public_url: String,
     throttle: Arc<SignInThrottle>,
+    /// The bounded password hasher (also used to create the demo).
+    pub passwords: Arc<Passwords>,
+    metrics: Arc<crate::http::metrics::Metrics>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +67,11 @@ impl Application {
         let listener = TcpListener::bind(config.listen).await.map_err(|source| StartupError::Listen { address: config.listen, source })?;
         let address = listener.local_addr().map_err(|source| StartupError::Listen { address: config.listen, source })?;
         let public_url = config.public_url(address);
-        tokio::task::spawn_blocking(security::warm_up);
+        let passwords = Arc::new(Passwords::per_core(config.password_check_queue));
+        tokio::spawn({
+            let passwords = passwords.clone();
+            async move { passwords.warm_up().await }
+        });
 
         let leptos_options = LeptosOptions::builder()
             .output_name("myapps")
@@ -85,6 +92,7 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone().into(),
             public_url: public_url.clone().into(),
             metrics: Arc::new(crate::http::metrics::Metrics::default()),
+            passwords: passwords.clone(),
             metrics_token: config.metrics_token.as_ref().map(|t| Arc::from(t.0.as_str())),
             pool_stats: {
                 let store = store.clone();
@@ -92,17 +100,27 @@ impl Application {
             },
         };
         let throttle = state.sign_in_throttle.clone();
+        let metrics = state.metrics.clone();
         let router = http::router(state);
-        Ok(Application { listener, router, store, address, public_url, throttle })
+        Ok(Application { listener, router, store, address, public_url, throttle, passwords, metrics })
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep(self.store.clone(), self.throttle.clone()));
+        let metrics = self.metrics.clone();
+        let upkeep = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                metrics.upkeep();
+            }
+        });
         let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
         sweeper.abort();
+        upkeep.abort();
         self.store.close().await;
         result
     }

@@ -19,7 +19,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
 
-use crate::security::{hash_password, random_bytes, random_token, token_digest, verify_password};
+use crate::passwords::{Busy, HashError};
+use crate::security::{random_bytes, random_token, token_digest};
 use crate::time::now_ms;
 
 /// Who is at the other end, for sign-in events.
@@ -74,6 +75,26 @@ fn back_to(page: &str, param: &str, code: &str, return_to: &ReturnTo, upn: Optio
         target.push_str(&format!("&upn={}", urlencode(upn)));
     }
     Redirect::to(&target).into_response()
+}
+
+/// The 503 a saturated password hasher answers with; `try_again` is the
+/// form to go back to.
+fn busy(state: &AppState, b: Busy, try_again: &str) -> AppError {
+    tracing::warn!(retry_after_s = b.retry_after_secs, "password checks saturated");
+    state.metrics.record_password_check_refused();
+    AppError::Busy { retry_after_secs: b.retry_after_secs, try_again: try_again.to_string() }
+}
+
+/// The query that takes a person back to a form as they left it.
+fn retry_query(return_to: &ReturnTo, upn: &str) -> String {
+    let mut query = String::from("notice=try_again");
+    if return_to.as_str() != "/" {
+        query.push_str(&format!("&return_to={}", urlencode(return_to.as_str())));
+    }
+    if !upn.is_empty() && upn.len() <= 254 {
+        query.push_str(&format!("&upn={}", urlencode(upn)));
+    }
+    query
 }
 
 /// Where a session at `stage` goes next.
@@ -166,12 +187,18 @@ pub async fn sign_in(
         return Ok(back_to(PAGE, "error", "too_many_attempts", &return_to, Some(upn.as_str())));
     }
     let failed = || state.sign_in_throttle.record_failure(addr.0, now);
+    // Password checks are bounded (one per core, a short queue): when they
+    // are saturated, say so at once, before any other work.
+    let busy = |b: Busy| busy(&state, b, &format!("{PAGE}?{}", retry_query(&return_to, upn.as_str())));
+    if let Err(b) = state.passwords.saturated() {
+        return Err(busy(b));
+    }
 
     let mut accounts = state.store.find_sign_in_accounts(&upn.normalized(), None).await?;
     // Unknown (or, across organisations, ambiguous): spend the same time as a
     // real check, then give the same answer as a wrong password.
     if accounts.len() != 1 {
-        verify_password(form.password, None).await;
+        state.passwords.verify(form.password, None).await.map_err(busy)?;
         tracing::info!(reason = "unknown_account", "sign-in refused");
         failed();
         return Ok(invalid());
@@ -179,9 +206,9 @@ pub async fn sign_in(
     let account = accounts.remove(0);
     let acc_state = account_state(&account);
     let matches = if acc_state.is_locked(now) {
-        verify_password(form.password, None).await // same cost; result unused
+        state.passwords.verify(form.password, None).await.map_err(busy)? // same cost; result unused
     } else {
-        verify_password(form.password, account.password_hash.clone()).await
+        state.passwords.verify(form.password, account.password_hash.clone()).await.map_err(busy)?
     };
     match check_password(&acc_state, || matches, now, state.lockout_policy) {
         PasswordOutcome::Locked { .. } => {
@@ -427,10 +454,15 @@ pub async fn change_password(
             return Ok(back_to(PAGE, "error", code, &return_to, None));
         }
     };
-    if verify_password(new_password.expose().to_string(), account.password_hash.clone()).await {
+    let busy = |b: Busy| busy(&state, b, &format!("{PAGE}?{}", retry_query(&return_to, "")));
+    if state.passwords.verify(new_password.expose().to_string(), account.password_hash.clone()).await.map_err(busy)? {
         return Ok(back_to(PAGE, "error", "same_as_current", &return_to, None));
     }
-    let hash = hash_password(new_password.expose().to_string()).await.map_err(AppError::Internal)?;
+    let hash = match state.passwords.hash(new_password.expose().to_string()).await {
+        Ok(hash) => hash,
+        Err(HashError::Busy(b)) => return Err(busy(b)),
+        Err(HashError::Failed(e)) => return Err(AppError::Internal(e)),
+    };
     let now = now_ms();
     let audit = AuditEvent {
         org_id: account.org_id.clone(),

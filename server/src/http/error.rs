@@ -16,6 +16,10 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 pub enum AppError {
     #[error("{message}")]
     Client { status: StatusCode, code: &'static str, message: String },
+    /// A bounded resource (password checks) is saturated: 503 with
+    /// `Retry-After`, and for people a way back to where they were.
+    #[error("busy; retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64, try_again: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -44,7 +48,18 @@ impl From<StoreError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
-            AppError::Client { status, code, message } => ErrorBody { status, code, message }.into_response(),
+            AppError::Client { status, code, message } => ErrorBody { status, code, message, try_again: None }.into_response(),
+            AppError::Busy { retry_after_secs, try_again } => {
+                let body = ErrorBody {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    code: "busy",
+                    message: "We're checking a lot of sign-ins right now. Wait a moment, then try again.".into(),
+                    try_again: Some(try_again),
+                };
+                let mut res = body.into_response();
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                res
+            }
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 ErrorBody::internal().into_response()
@@ -60,6 +75,8 @@ pub struct ErrorBody {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// A local address to try again at (a page's "Try again" button).
+    pub try_again: Option<String>,
 }
 
 impl ErrorBody {
@@ -68,6 +85,7 @@ impl ErrorBody {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "internal_error",
             message: "Something went wrong on our side. Try again; if it keeps happening, give your admin the correlation ID.".into(),
+            try_again: None,
         }
     }
 }
@@ -128,7 +146,7 @@ pub async fn normalize_errors(req: Request, next: Next) -> Response {
     };
     // Extractor rejections explain themselves in plain text; keep that.
     let message = if status.is_client_error() && !text.is_empty() && text.len() < 400 { text } else { fallback.to_string() };
-    render(ErrorBody { status, code, message }, &correlation, html, &headers)
+    render(ErrorBody { status, code, message, try_again: None }, &correlation, html, &headers)
 }
 
 fn render(body: ErrorBody, correlation: &str, html: bool, original: &HeaderMap) -> Response {
@@ -162,15 +180,20 @@ pub fn error_page(body: &ErrorBody, correlation: &str) -> String {
         StatusCode::NOT_FOUND => "We couldn't find that page",
         StatusCode::FORBIDDEN => "You can't do that",
         StatusCode::UNAUTHORIZED => "Sign in to continue",
+        StatusCode::SERVICE_UNAVAILABLE => "We're busy right now",
         s if s.is_server_error() => "Something went wrong",
         _ => "That didn't work",
     };
     format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} · My Apps</title><link rel="stylesheet" href="/pkg/myapps.css"></head><body><main id="main" class="auth-page"><div class="auth-card"><h1>{title}</h1><p>{message}</p><p class="muted">Error code: <code>{code}</code><br>Correlation ID: <code>{correlation}</code></p><p><a class="button" href="/">Go to My Apps</a></p></div></main></body></html>"#,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} · My Apps</title><link rel="stylesheet" href="/pkg/myapps.css"></head><body><main id="main" class="auth-page"><div class="auth-card"><h1>{title}</h1><p>{message}</p><p class="muted">Error code: <code>{code}</code><br>Correlation ID: <code>{correlation}</code></p><p>{action}</p></div></main></body></html>"#,
         title = title,
         message = escape(&body.message),
         code = body.code,
         correlation = escape(correlation),
+        action = match &body.try_again {
+            Some(href) => format!(r#"<a class="button button-primary" href="{}">Try again</a>"#, escape(href)),
+            None => r#"<a class="button" href="/">Go to My Apps</a>"#.to_string(),
+        },
     )
 }
 

@@ -1,107 +1,139 @@
 //! `/metrics` in the Prometheus text format: requests and latency by route,
-//! launches by outcome, and database pool use. A small in-process registry:
-//! the numbers are few, so no metrics framework is needed.
+//! launches by outcome, sign-in throttling and password-check load, and
+//! database pool use.
+//!
+//! Recording goes through the `metrics` crate into a
+//! `metrics-exporter-prometheus` recorder: lock-free counters and histogram
+//! buckets, so the hot paths take no global lock. Each server instance has
+//! its own recorder (entered with `with_local_recorder` around each
+//! recording), so two servers in one process — integration tests — never
+//! share counts.
 
 use super::AppState;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
+use metrics::{counter, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 use std::time::Instant;
 
 /// Upper bounds of the latency histogram, in seconds.
-const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+pub struct Metrics {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
 }
 
-#[derive(Default)]
-pub struct Metrics {
-    /// (method, route, status) → requests
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    /// (method, route) → latency
-    latency: Mutex<BTreeMap<(String, String), Histogram>>,
-    /// outcome:reason → launches
-    launches: Mutex<BTreeMap<(String, String), u64>>,
-    /// Sign-ins refused by the per-address throttle.
-    sign_ins_throttled: std::sync::atomic::AtomicU64,
+impl Default for Metrics {
+    fn default() -> Self {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full("myapps_http_request_duration_seconds".into()), &BUCKETS)
+            .expect("the buckets are not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        let metrics = Metrics { recorder, handle };
+        metrics.record(|| {
+            metrics::describe_counter!("myapps_http_requests_total", "HTTP requests by method, route and status.");
+            metrics::describe_histogram!(
+                "myapps_http_request_duration_seconds",
+                metrics::Unit::Seconds,
+                "Time to answer, by method and route."
+            );
+            metrics::describe_counter!("myapps_launches_total", "App launches by outcome and reason code.");
+            metrics::describe_counter!(
+                "myapps_sign_ins_throttled_total",
+                "Sign-ins refused because their address made too many failed ones."
+            );
+            metrics::describe_counter!(
+                "myapps_password_checks_refused_total",
+                "Sign-ins and password changes answered 503 because password checks were saturated."
+            );
+            metrics::describe_gauge!("myapps_password_checks", "Password checks running and waiting for a core.");
+            metrics::describe_gauge!("myapps_db_pool_connections", "Database connections by state.");
+            // Present from the start, so a dashboard sees a zero, not a gap.
+            counter!("myapps_sign_ins_throttled_total").absolute(0);
+            counter!("myapps_password_checks_refused_total").absolute(0);
+        });
+        metrics
+    }
 }
 
 impl Metrics {
-    pub fn record_launch(&self, outcome: &str, reason: &str) {
-        let mut launches = self.launches.lock().expect("metrics lock");
-        *launches.entry((outcome.to_string(), reason.to_string())).or_default() += 1;
+    fn record(&self, f: impl FnOnce()) {
+        metrics::with_local_recorder(&self.recorder, f)
+    }
+
+    pub fn record_launch(&self, outcome: &'static str, reason: &'static str) {
+        self.record(|| counter!("myapps_launches_total", "outcome" => outcome, "reason" => reason).increment(1));
     }
 
     pub fn record_sign_in_throttled(&self) {
-        self.sign_ins_throttled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.record(|| counter!("myapps_sign_ins_throttled_total").increment(1));
     }
 
-    fn record_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let key = (method.to_string(), route.to_string());
-        *self.requests.lock().expect("metrics lock").entry((key.0.clone(), key.1.clone(), status)).or_default() += 1;
-        let mut latency = self.latency.lock().expect("metrics lock");
-        let h = latency.entry(key).or_default();
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            if seconds <= *bound {
-                h.counts[i] += 1;
-            }
-        }
-        h.count += 1;
-        h.sum += seconds;
+    pub fn record_password_check_refused(&self) {
+        self.record(|| counter!("myapps_password_checks_refused_total").increment(1));
     }
 
-    fn render(&self, pool: (u32, usize)) -> String {
-        let mut out = String::new();
-        out.push_str(
-            "# HELP myapps_http_requests_total HTTP requests by method, route and status.\n# TYPE myapps_http_requests_total counter\n",
-        );
-        for ((method, route, status), n) in self.requests.lock().expect("metrics lock").iter() {
-            let _ = writeln!(out, "myapps_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}", escape(route));
-        }
-        out.push_str("# HELP myapps_http_request_duration_seconds Time to answer, by method and route.\n# TYPE myapps_http_request_duration_seconds histogram\n");
-        for ((method, route), h) in self.latency.lock().expect("metrics lock").iter() {
-            let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
-            for (i, bound) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "myapps_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {}", h.counts[i]);
-            }
-            let _ = writeln!(out, "myapps_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
-            let _ = writeln!(out, "myapps_http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
-            let _ = writeln!(out, "myapps_http_request_duration_seconds_count{{{labels}}} {}", h.count);
-        }
-        out.push_str("# HELP myapps_launches_total App launches by outcome and reason code.\n# TYPE myapps_launches_total counter\n");
-        for ((outcome, reason), n) in self.launches.lock().expect("metrics lock").iter() {
-            let _ = writeln!(out, "myapps_launches_total{{outcome=\"{outcome}\",reason=\"{reason}\"}} {n}");
-        }
-        out.push_str("# HELP myapps_sign_ins_throttled_total Sign-ins refused because their address made too many failed ones.\n# TYPE myapps_sign_ins_throttled_total counter\n");
-        let _ = writeln!(out, "myapps_sign_ins_throttled_total {}", self.sign_ins_throttled.load(std::sync::atomic::Ordering::Relaxed));
+    fn record_request(&self, method: &Method, route: &str, status: StatusCode, seconds: f64) {
+        let method = method_label(method);
+        self.record(|| {
+            counter!("myapps_http_requests_total", "method" => method, "route" => route.to_owned(), "status" => status_label(status))
+                .increment(1);
+            histogram!("myapps_http_request_duration_seconds", "method" => method, "route" => route.to_owned()).record(seconds);
+        });
+    }
+
+    /// Drains histogram samples into their buckets; call every few seconds
+    /// so a busy server's samples never pile up.
+    pub fn upkeep(&self) {
+        self.handle.run_upkeep();
+    }
+
+    fn render(&self, pool: (u32, usize), passwords: (usize, usize)) -> String {
         let (size, idle) = pool;
-        out.push_str("# HELP myapps_db_pool_connections Database connections by state.\n# TYPE myapps_db_pool_connections gauge\n");
-        let _ = writeln!(out, "myapps_db_pool_connections{{state=\"idle\"}} {idle}");
-        let _ = writeln!(out, "myapps_db_pool_connections{{state=\"in_use\"}} {}", (size as usize).saturating_sub(idle));
-        out
+        let (running, waiting) = passwords;
+        self.record(|| {
+            gauge!("myapps_db_pool_connections", "state" => "idle").set(idle as f64);
+            gauge!("myapps_db_pool_connections", "state" => "in_use").set(size.saturating_sub(idle as u32) as f64);
+            gauge!("myapps_password_checks", "state" => "running").set(running as f64);
+            gauge!("myapps_password_checks", "state" => "waiting").set(waiting as f64);
+        });
+        self.handle.render()
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+/// The method as a label without allocating (anything unusual is "other",
+/// so clients cannot invent label values).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+fn status_label(status: StatusCode) -> &'static str {
+    static LABELS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| (0..600).map(|s| s.to_string()).collect());
+    LABELS.get(status.as_u16() as usize).map(String::as_str).unwrap_or("other")
 }
 
 /// Counts every request under its route template (never the raw path, so
 /// ids in URLs do not explode the label set).
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().to_string();
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "(unmatched)".into());
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let res = next.run(req).await;
-    state.metrics.record_request(&method, &route, res.status().as_u16(), started.elapsed().as_secs_f64());
+    let route = route.as_ref().map(MatchedPath::as_str).unwrap_or("(unmatched)");
+    state.metrics.record_request(&method, route, res.status(), started.elapsed().as_secs_f64());
     res
 }
 
@@ -114,7 +146,8 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")]).into_response();
         }
     }
-    let body = state.metrics.render(state.pool_stats.as_ref()());
+    let passwords = (state.passwords.running(), state.passwords.waiting());
+    let body = state.metrics.render(state.pool_stats.as_ref()(), passwords);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
@@ -125,16 +158,28 @@ mod tests {
     #[test]
     fn renders_prometheus_text() {
         let m = Metrics::default();
-        m.record_request("GET", "/launch/{app_id}", 303, 0.004);
-        m.record_request("GET", "/launch/{app_id}", 303, 0.2);
+        m.record_request(&Method::GET, "/launch/{app_id}", StatusCode::SEE_OTHER, 0.004);
+        m.record_request(&Method::GET, "/launch/{app_id}", StatusCode::SEE_OTHER, 0.2);
         m.record_launch("failure", "not_assigned");
         m.record_sign_in_throttled();
-        let text = m.render((5, 3));
-        assert!(text.contains("myapps_http_requests_total{method=\"GET\",route=\"/launch/{app_id}\",status=\"303\"} 2"));
+        m.upkeep();
+        let text = m.render((5, 3), (2, 7));
+        assert!(text.contains("myapps_http_requests_total{method=\"GET\",route=\"/launch/{app_id}\",status=\"303\"} 2"), "{text}");
         assert!(text.contains("myapps_http_request_duration_seconds_bucket{method=\"GET\",route=\"/launch/{app_id}\",le=\"0.005\"} 1"));
         assert!(text.contains("le=\"+Inf\"} 2"));
         assert!(text.contains("myapps_launches_total{outcome=\"failure\",reason=\"not_assigned\"} 1"));
         assert!(text.contains("myapps_db_pool_connections{state=\"in_use\"} 2"));
+        assert!(text.contains("myapps_password_checks{state=\"waiting\"} 7"));
         assert!(text.contains("myapps_sign_ins_throttled_total 1"));
+        assert!(text.contains("myapps_password_checks_refused_total 0"));
+        assert!(text.contains("# TYPE myapps_http_request_duration_seconds histogram"));
+    }
+
+    #[test]
+    fn two_servers_keep_their_own_counts() {
+        let (a, b) = (Metrics::default(), Metrics::default());
+        a.record_sign_in_throttled();
+        assert!(a.render((0, 0), (0, 0)).contains("myapps_sign_ins_throttled_total 1"));
+        assert!(b.render((0, 0), (0, 0)).contains("myapps_sign_ins_throttled_total 0"));
     }
 }

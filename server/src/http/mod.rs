@@ -40,6 +40,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     pub public_url: Arc<str>,
     pub metrics: Arc<metrics::Metrics>,
+    /// The bounded password hasher (one check per core, a short queue).
+    pub passwords: Arc<crate::passwords::Passwords>,
     /// Bearer token /metrics asks for, when set.
     pub metrics_token: Option<Arc<str>>,
     /// (connections, idle) of the database pool.

@@ -276,6 +276,7 @@ async fn presented_token(req: Request) -> Result<(Request, Option<String>, Optio
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 code: "payload_too_large",
                 message: format!("Forms can be at most {} KiB.", FORM_LIMIT / 1024),
+                try_again: None,
             }
             .into_response())
         }

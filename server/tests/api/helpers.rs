@@ -32,7 +32,7 @@ pub struct TestApp {
 /// times per test would only test our patience).
 async fn demo_hash() -> String {
     static HASH: OnceCell<String> = OnceCell::const_new();
-    HASH.get_or_init(|| async { server::security::hash_password(PASSWORD.into()).await.unwrap() }).await.clone()
+    HASH.get_or_init(|| async { server::passwords::Passwords::new(1, 0).hash(PASSWORD.into()).await.unwrap() }).await.clone()
 }
 
 /// A database URL no other test uses.

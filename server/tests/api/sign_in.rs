@@ -254,3 +254,52 @@ async fn x_forwarded_for_counts_only_from_a_trusted_proxy() {
     let ips = app.strings("SELECT client_ip FROM sign_in_events WHERE outcome = 'success'", &[]).await;
     assert_eq!(ips, ["203.0.113.2"]);
 }
+
+#[tokio::test]
+async fn a_flood_of_sign_ins_past_the_queue_gets_503_with_retry_after_not_a_hang() {
+    // No room to wait: while every core is hashing, further sign-ins are
+    // refused at once rather than piling up.
+    let app = spawn_app_with(|c| {
+        c.password_check_queue = 0;
+        c.sign_in_failures_per_ip = 0;
+    })
+    .await;
+    let client = browser();
+    let (_, html) = app.page(&client, "/sign-in").await;
+    let token = csrf_in(&html);
+    let mut attempts = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let (client, url, token) = (client.clone(), app.url("/auth/sign-in"), token.clone());
+        attempts.spawn(async move {
+            let upn = format!("nobody{i}@northwind.example");
+            let form = [("csrf_token", token.as_str()), ("upn", upn.as_str()), ("password", "Spring2026!"), ("return_to", "/apps")];
+            client.post(url).header("accept", "text/html").form(&form).send().await.unwrap()
+        });
+    }
+    let mut checked = 0;
+    let mut refused = 0;
+    while let Some(res) = attempts.join_next().await {
+        let res = res.unwrap();
+        match res.status().as_u16() {
+            303 => {
+                assert!(location(&res).starts_with("/sign-in?error=invalid_credentials"), "{}", location(&res));
+                checked += 1;
+            }
+            503 => {
+                let retry_after: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+                assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
+                let page = res.text().await.unwrap();
+                assert!(page.contains("We&#39;re busy right now") || page.contains("We're busy right now"), "{page}");
+                // "Try again" goes back to the form, keeping where they were going.
+                assert!(page.contains(r#"href="/sign-in?notice=try_again&amp;return_to=%2Fapps&amp;upn=nobody"#), "{page}");
+                refused += 1;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(checked >= 1, "some sign-ins were checked");
+    assert!(refused >= 1, "the rest were refused at once ({checked} checked)");
+    // The server is not wedged: a real sign-in works straight after.
+    let res = app.sign_in(&browser(), EMPLOYEE, PASSWORD).await;
+    assert_eq!(location(&res), "/");
+}

@@ -2,8 +2,9 @@
 //! functions and the pure domain core. Compiled twice: with `ssr` into the
 //! server, with `hydrate` into the browser bundle.
 
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
+pub mod assets;
 pub mod auth;
 #[cfg(feature = "hydrate")]
 pub mod client;
@@ -18,7 +19,7 @@ pub mod server_fns;
 pub mod services;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -27,8 +28,9 @@ use leptos_router::{
 /// The product name, shown in titles and the header.
 pub const PRODUCT_NAME: &str = "My Apps";
 
-/// The HTML document around every page (server only).
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The HTML document around every page (server only). Pages are HTML;
+/// only their islands get code (see `assets`).
+pub fn shell(_options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -36,8 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options/>
+                <assets::AssetTags/>
                 <MetaTags/>
             </head>
             <body>
@@ -51,7 +52,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/myapps.css"/>
         <Title formatter=|title: String| {
             if title.is_empty() { PRODUCT_NAME.to_string() } else { format!("{title} · {PRODUCT_NAME}") }
         }/>

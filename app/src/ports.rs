@@ -68,6 +68,29 @@ pub struct SessionUser {
     pub must_change_password: bool,
     pub mfa_state: MfaState,
     pub totp_enrolled: bool,
+    pub locked_until: Option<Millis>,
+    /// The organisation's consent settings (see [`AccountStatus`]).
+    pub user_consent_policy: String,
+    pub admin_consent_workflow_enabled: bool,
+    /// The organisation's access version when the session was read: it
+    /// changes with every change to the inputs of the access decision
+    /// (groups, memberships, apps, assignments, licenses, seats,
+    /// permissions, grants), whichever server made it.
+    pub access_version: i64,
+}
+
+impl SessionUser {
+    /// The account state and org settings, as of this request.
+    pub fn account_status(&self) -> AccountStatus {
+        AccountStatus {
+            sign_in_blocked: self.sign_in_blocked,
+            locked_until: self.locked_until,
+            password_expires_at: self.password_expires_at,
+            must_change_password: self.must_change_password,
+            user_consent_policy: self.user_consent_policy.clone(),
+            admin_consent_workflow_enabled: self.admin_consent_workflow_enabled,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -165,7 +188,7 @@ pub struct FailedPassword {
 // `set_password` takes everything one transaction changes, by name.
 #[allow(clippy::too_many_arguments)]
 #[async_trait]
-pub trait Store: AccessStore + Send + Sync + 'static {
+pub trait Store: AccessStore + DirectoryStore + Send + Sync + 'static {
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;
 
@@ -318,6 +341,14 @@ pub trait AccessStore: Send + Sync + 'static {
     /// it is assigned, so the decision can say why not).
     async fn access_snapshot(&self, org_id: &str, user_id: &str, app_id: Option<&str>, now: Millis) -> StoreResult<AccessSnapshot>;
 
+    /// The snapshot of one app for a launch, as of the user's
+    /// `access_version` or later. A server may answer from memory, but only
+    /// while the organisation's access version is still the one the session
+    /// read in this request, so every change takes effect at once on every
+    /// server. Its `account` part is not to be used: take
+    /// [`SessionUser::account_status`], read fresh with the session.
+    async fn launch_snapshot(&self, user: &SessionUser, app_id: &str, now: Millis) -> StoreResult<std::sync::Arc<AccessSnapshot>>;
+
     /// Records a launch: its sign-in event and, when it succeeded, the
     /// app's daily counter and the user's recently used list. One transaction.
     async fn record_launch(&self, event: SignInEvent, succeeded: bool) -> StoreResult<()>;
@@ -328,4 +359,37 @@ pub trait AccessStore: Send + Sync + 'static {
     /// Pins or unpins an app the user can see. Returns false when there is
     /// no such app in the org.
     async fn set_pinned(&self, org_id: &str, user_id: &str, app_id: &str, pinned: bool, now: Millis) -> StoreResult<bool>;
+}
+
+/// Who an app or a license is assigned to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    User(String),
+    Group(String),
+}
+
+/// Changes to who has what: app assignments, group memberships and license
+/// assignments. Each is one transaction with its audit event; those that can
+/// move a license seat recompute the seats of the licenses concerned in the
+/// same transaction. (Every one of them moves the organisation's access
+/// version, by trigger, so servers' cached decision inputs stop being used.)
+#[async_trait]
+pub trait DirectoryStore: Send + Sync + 'static {
+    /// Assigns an app; false when it was already assigned so.
+    async fn add_app_assignment(&self, org_id: &str, app_id: &str, to: &Principal, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Removes an assignment; false when there was none.
+    async fn remove_app_assignment(&self, org_id: &str, app_id: &str, from: &Principal, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Makes a user a direct member of a group; false when they were already.
+    async fn add_group_member(&self, org_id: &str, group_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Removes a user's direct membership; false when there was none.
+    async fn remove_group_member(&self, org_id: &str, group_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Assigns a license; false when it was already assigned so.
+    async fn add_license_assignment(&self, org_id: &str, license_id: &str, to: &Principal, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Removes a license assignment; false when there was none.
+    async fn remove_license_assignment(&self, org_id: &str, license_id: &str, from: &Principal, audit: AuditEvent) -> StoreResult<bool>;
 }

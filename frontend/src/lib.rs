@@ -1,13 +1,14 @@
-#![recursion_limit = "256"]
-//! The browser entry point: hydrate the server-rendered page (and mark the
-//! body once it is live), nothing else.
+#![recursion_limit = "512"]
+//! The browser entry point. Pages are server-rendered HTML; only their
+//! islands (`#[island]` components in `app`) are hydrated. The page's loader
+//! (`app::assets`) calls `hydrate()` once, then each island's own export.
+
+// Links the app crate, whose #[island] components export their hydration
+// functions from this bundle.
+use app as _;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // A marker for browser tests (and curious people): the page is live.
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
+    leptos::mount::hydrate_islands();
 }

@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! The My Apps server: configuration, storage, the HTTP surface and start-up.
 //! `main.rs` is a thin wrapper; integration tests build the same
 //! [`startup::Application`] on port 0.

@@ -79,9 +79,11 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(address)
             .build();
+        let assets = Arc::new(crate::http::assets::asset_names(&config.site_root));
         let state = AppState {
             store: Arc::new(store.clone()),
             leptos_options,
+            assets,
             cookies: Cookies { secure: config.secure_cookies() },
             session_policy: SessionPolicy::default(),
             lockout_policy: LockoutPolicy::default(),

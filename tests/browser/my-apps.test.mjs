@@ -156,3 +156,35 @@ test('a refused launch explains itself and shows the support block', async () =>
   assert.ok(await page.getByTestId('support-block').isVisible());
   await context.close();
 });
+
+test('Back and Forward move between category filters without a reload', async () => {
+  const { context, page } = await signedInPage();
+  await hydrated(page);
+  await page.evaluate(() => { window.__samePage = true; });
+  const chips = page.getByRole('navigation', { name: 'Categories' });
+  await chips.getByRole('link', { name: /^Collaboration/ }).click();
+  await page.getByRole('heading', { name: /^Collaboration · \d+ apps?$/ }).waitFor();
+  await page.goBack();
+  await page.waitForURL(`${BASE}/`);
+  await page.waitForFunction(() => document.querySelector('nav[aria-label="Categories"] a[aria-current="page"]')?.textContent.startsWith('All'));
+  assert.equal(await page.getByRole('heading', { name: /^Collaboration · / }).count(), 0);
+  await page.goForward();
+  await page.getByRole('heading', { name: /^Collaboration · \d+ apps?$/ }).waitFor();
+  assert.equal(await page.evaluate(() => window.__samePage), true, 'no full reload');
+  await context.close();
+});
+
+test('the copy button on an app’s details copies its deep link', async () => {
+  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/sign-in`);
+  await signIn(page, EMPLOYEE);
+  await page.waitForURL(`${BASE}/`);
+  const ids = await appIds(page);
+  await page.goto(`${BASE}/apps/${ids['Whiteboard']}`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Copy the link to this app' }).click();
+  await page.getByRole('button', { name: 'Copy the link to this app' }).getByText('Copied').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${BASE}/launch/${ids['Whiteboard']}`);
+  await context.close();
+});

@@ -1,10 +1,10 @@
-//! A "Copy" button for deep links and support details. It needs the page's
-//! script; until then the text beside it is selectable.
+//! A "Copy" button for deep links and support details: an island (it needs
+//! the page's script; until then the text beside it is selectable).
 
 use leptos::prelude::*;
 
-#[component]
-pub fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
+#[island]
+pub fn CopyButton(text: String, label: String) -> impl IntoView {
     let copied = RwSignal::new(false);
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]

@@ -102,7 +102,7 @@ fn Details(details: AppDetails) -> impl IntoView {
             <div class="copy-row">
                 <label for="deep-link" class="visually-hidden">"Link to this app"</label>
                 <input id="deep-link" type="text" readonly value=details.deep_link.clone()/>
-                <CopyButton text=details.deep_link.clone() label="Copy the link to this app"/>
+                <CopyButton text=details.deep_link.clone() label="Copy the link to this app".to_string()/>
             </div>
         </section>
         <section class="card" aria-labelledby="permissions-heading">

@@ -61,7 +61,7 @@ fn Refused(refusal: LaunchRefusal) -> impl IntoView {
         <section class="card support-block" aria-labelledby="support-heading" data-testid="support-block">
             <div class="support-heading-row">
                 <h2 id="support-heading">"Troubleshooting details"</h2>
-                <CopyButton text=support.clone() label="Copy the troubleshooting details"/>
+                <CopyButton text=support.clone() label="Copy the troubleshooting details".to_string()/>
             </div>
             <p class="muted">"If you contact your admin or helpdesk, send them these details."</p>
             <dl class="facts">

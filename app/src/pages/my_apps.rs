@@ -1,10 +1,11 @@
 //! My Apps: every app the person may launch, as tiles grouped by category,
 //! with Favourites (pinned) and Recently used rows, instant search, and
 //! keyboard navigation. Rendered complete on the server (search works as a
-//! plain GET form before the script loads); after hydration, search filters
-//! as you type and pins go through the JSON API without a reload.
+//! plain GET form and the chips as links before the script loads); the
+//! `Portal` island then filters as you type and pins through the JSON API
+//! without a reload. The header around it is plain HTML.
 
-use crate::auth::{AuthView, Viewer};
+use crate::auth::AuthView;
 use crate::components::layout::{AppHeader, Loading};
 use crate::components::tile::Tile;
 use crate::models::apps::{by_category, category_counts, filter_tiles, AppTile, MyApps};
@@ -18,12 +19,23 @@ use leptos_router::hooks::use_query_map;
 pub fn MyAppsPage() -> impl IntoView {
     let auth = Resource::new(|| (), |_| auth_state());
     let apps = Resource::new(|| (), |_| load_my_apps());
+    let query_map = use_query_map();
     view! {
         <Title text="My Apps"/>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match (auth.await, apps.await) {
-                    (Ok(AuthView::SignedIn(viewer)), Ok(apps)) => view! { <Portal viewer apps/> }.into_any(),
+                    (Ok(AuthView::SignedIn(viewer)), Ok(apps)) => {
+                        let (query, category) = query_map.with_untracked(|q| {
+                            (q.get("q").unwrap_or_default(), q.get("category").filter(|c| !c.trim().is_empty()))
+                        });
+                        view! {
+                            <AppHeader viewer=viewer.clone()/>
+                            <main id="main" class="page">
+                                <Portal apps csrf_token=viewer.csrf_token.clone() query category/>
+                            </main>
+                        }.into_any()
+                    }
                     (_, Err(e)) => view! {
                         <main id="main" class="page"><h1>"My Apps"</h1><p role="alert" class="alert alert-error">{e.to_string()}</p></main>
                     }.into_any(),
@@ -34,16 +46,34 @@ pub fn MyAppsPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn Portal(viewer: Viewer, apps: MyApps) -> impl IntoView {
-    let query_map = use_query_map();
-    let query = RwSignal::new(query_map.get_untracked().get("q").unwrap_or_default());
-    // The category filter lives in the URL (`?category=`): the chips are plain
-    // links, so they work before the script loads, can be bookmarked, and
-    // after hydration the router changes only this query, not the page.
-    let category = Memo::new(move |_| query_map.with(|q| q.get("category")).filter(|c| !c.trim().is_empty()));
+/// The address of the list filtered by `category` and searched for `query`.
+fn list_href(category: Option<&str>, query: &str) -> String {
+    let mut params = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(c) = category {
+        params.append_pair("category", c);
+    }
+    if !query.trim().is_empty() {
+        params.append_pair("q", query.trim());
+    }
+    let params = params.finish();
+    if params.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/?{params}")
+    }
+}
+
+/// The interactive part of My Apps: search, category chips, the grid and
+/// pins. An island: the only code this page ships. Its state starts from
+/// what the server rendered (the props) and keeps the address bar in step
+/// (`?category=`, `?q=`), so filters can be bookmarked, survive a reload and
+/// work with Back and Forward.
+#[island]
+fn Portal(apps: MyApps, csrf_token: String, query: String, category: Option<String>) -> impl IntoView {
+    let query = RwSignal::new(query);
+    let category = RwSignal::new(category);
     let state = RwSignal::new(apps);
-    let csrf = viewer.csrf_token.clone();
+    let csrf = csrf_token;
     let status = RwSignal::new(String::new());
 
     let on_pin = Callback::new({
@@ -88,6 +118,13 @@ fn Portal(viewer: Viewer, apps: MyApps) -> impl IntoView {
             keyboard::global_shortcut(&ev);
         });
         on_cleanup(move || keys.remove());
+        // Back and Forward move between filters without a reload.
+        let history = window_event_listener(leptos::ev::popstate, move |_| {
+            let (q, c) = address::current();
+            query.set(q);
+            category.set(c);
+        });
+        on_cleanup(move || history.remove());
     }
 
     let filtered = move || {
@@ -189,8 +226,6 @@ fn Portal(viewer: Viewer, apps: MyApps) -> impl IntoView {
     };
 
     view! {
-        <AppHeader viewer=viewer.clone()/>
-        <main id="main" class="page">
             <div class="page-heading">
                 <h1>"My Apps"</h1>
                 <form method="get" action="/" role="search" class="search-form" on:submit=|ev| ev.prevent_default()>
@@ -198,57 +233,96 @@ fn Portal(viewer: Viewer, apps: MyApps) -> impl IntoView {
                     {move || category.get().map(|c| view! { <input type="hidden" name="category" value=c/> })}
                     <input id="app-search" name="q" type="search" placeholder="Search apps  (press / )" autocomplete="off"
                         prop:value=move || query.get()
-                        on:input=move |ev| query.set(event_target_value(&ev))/>
+                        on:input=move |ev| {
+                            query.set(event_target_value(&ev));
+                            address::replace(&list_href(category.get_untracked().as_deref(), &query.get_untracked()));
+                        }/>
                 </form>
             </div>
             <CategoryFilter apps=state category query/>
             <p class="visually-hidden" role="status">{move || status.get()}</p>
             {body}
-        </main>
     }
 }
 
 /// The category chips: "All" and one link per category with its count. Only
-/// shown when there is more than one category to choose from.
+/// shown when there is more than one category to choose from. They are plain
+/// links (they work before the script loads); once it has, a click filters
+/// in place and records the address in the history.
 #[component]
-fn CategoryFilter(apps: RwSignal<MyApps>, category: Memo<Option<String>>, query: RwSignal<String>) -> impl IntoView {
-    let href = move |c: Option<&str>| {
-        let mut params = url::form_urlencoded::Serializer::new(String::new());
-        if let Some(c) = c {
-            params.append_pair("category", c);
-        }
-        let q = query.get();
-        if !q.trim().is_empty() {
-            params.append_pair("q", q.trim());
-        }
-        let params = params.finish();
-        if params.is_empty() {
-            "/".to_string()
-        } else {
-            format!("/?{params}")
+fn CategoryFilter(apps: RwSignal<MyApps>, category: RwSignal<Option<String>>, query: RwSignal<String>) -> impl IntoView {
+    let chip = move |name: Option<String>, label: String, count: usize| {
+        let target = name.clone();
+        let href = {
+            let name = name.clone();
+            move || list_href(name.as_deref(), &query.get())
+        };
+        let current = {
+            let name = name.clone();
+            move || category.with(|c| (*c == name).then_some("page"))
+        };
+        let on_click = move |ev: leptos::ev::MouseEvent| {
+            // Let modified clicks open a new tab or window as usual.
+            if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
+                return;
+            }
+            ev.prevent_default();
+            category.set(target.clone());
+            address::push(&list_href(target.as_deref(), &query.get_untracked()));
+        };
+        view! {
+            <li>
+                <a href=href aria-current=current class="chip" on:click=on_click>
+                    {label} " " <span class="chip-count">{count}</span>
+                </a>
+            </li>
         }
     };
     move || {
         let counts = apps.with(|s| category_counts(&s.apps));
         let total: usize = counts.iter().map(|(_, n)| n).sum();
         (counts.len() > 1).then(|| {
-            let selected = category.get();
-            let current = move |this: Option<&str>| (selected.as_deref() == this).then_some("page");
             view! {
                 <nav aria-label="Categories" class="category-filter">
                     <ul>
-                        <li><a href=href(None) aria-current=current(None) class="chip">"All" <span class="chip-count">{total}</span></a></li>
-                        {counts.into_iter().map(|(name, n)| view! {
-                            <li>
-                                <a href=href(Some(&name)) aria-current=current(Some(&name)) class="chip">
-                                    {name.clone()} <span class="chip-count">{n}</span>
-                                </a>
-                            </li>
-                        }).collect_view()}
+                        {chip(None, "All".to_string(), total)}
+                        {counts.into_iter().map(|(name, n)| chip(Some(name.clone()), name, n)).collect_view()}
                     </ul>
                 </nav>
             }
         })
+    }
+}
+
+/// The address bar, after the script has loaded (no-ops on the server).
+mod address {
+    /// Adds an entry to the history (a chip was chosen).
+    pub fn push(href: &str) {
+        #[cfg(feature = "hydrate")]
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(href));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = href;
+    }
+
+    /// Replaces the current entry (the search changed as someone typed).
+    pub fn replace(href: &str) {
+        #[cfg(feature = "hydrate")]
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(href));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = href;
+    }
+
+    /// The search and category in the address bar now.
+    #[cfg(feature = "hydrate")]
+    pub fn current() -> (String, Option<String>) {
+        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+        let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
+        let get = |name: &str| params.as_ref().and_then(|p| p.get(name));
+        (get("q").unwrap_or_default(), get("category").filter(|c| !c.trim().is_empty()))
     }
 }
 

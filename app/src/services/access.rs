@@ -6,7 +6,7 @@ use crate::domain::decision::{decide, shows_tile, AccessFacts, AccessPath, Accou
 use crate::domain::groups::membership_chains;
 use crate::domain::model::Millis;
 use crate::models::apps::{hue, monogram, AppDetails, AppTile, GrantedBy, MyApps, PermissionView};
-use crate::ports::{AccessSnapshot, AppRecord};
+use crate::ports::{AccessSnapshot, AccountStatus, AppRecord};
 use std::collections::HashMap;
 
 /// The snapshot, indexed for deciding about many apps.
@@ -22,7 +22,14 @@ impl<'a> UserAccess<'a> {
     /// `mfa_satisfied`: whether the session did the second factor where the
     /// account requires one (an active session always has).
     pub fn new(snapshot: &'a AccessSnapshot, now: Millis, mfa_satisfied: bool) -> Self {
-        let a = &snapshot.account;
+        Self::with_account(snapshot, &snapshot.account, now, mfa_satisfied)
+    }
+
+    /// The same, with the account state and org settings taken from
+    /// `account` (read fresh with the session) rather than the snapshot
+    /// (which may come from a cache).
+    pub fn with_account(snapshot: &'a AccessSnapshot, account: &AccountStatus, now: Millis, mfa_satisfied: bool) -> Self {
+        let a = account;
         let account = AccountFacts {
             sign_in_blocked: a.sign_in_blocked,
             locked: a.locked_until.is_some_and(|t| t > now),

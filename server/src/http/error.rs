@@ -3,12 +3,15 @@
 //! correlation id, as JSON for programs or as a small page for browsers.
 //! Internal causes go to the log, never to the client.
 
+use app::assets::AssetNames;
 use app::ports::StoreError;
 use axum::body::Body;
 use axum::extract::Request;
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -111,7 +114,7 @@ pub fn correlation_id(headers: &HeaderMap) -> String {
 /// Gives every error response a body in our format: our own errors (an
 /// [`ErrorBody`] in the extensions), and the bare or plain-text ones that
 /// routing, extractors and layers produce (404, 405, 413, 415, 422, ...).
-pub async fn normalize_errors(req: Request, next: Next) -> Response {
+pub async fn normalize_errors(State(assets): State<Arc<AssetNames>>, req: Request, next: Next) -> Response {
     let html = wants_html(req.method(), req.headers());
     let correlation = correlation_id(req.headers());
     let res = next.run(req).await;
@@ -120,7 +123,7 @@ pub async fn normalize_errors(req: Request, next: Next) -> Response {
         return res;
     }
     if let Some(body) = res.extensions().get::<ErrorBody>().cloned() {
-        return render(body, &correlation, html, res.headers());
+        return render(body, &correlation, html, res.headers(), &assets.css);
     }
     let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     if content_type.starts_with("text/html") || content_type.starts_with("application/json") {
@@ -146,12 +149,12 @@ pub async fn normalize_errors(req: Request, next: Next) -> Response {
     };
     // Extractor rejections explain themselves in plain text; keep that.
     let message = if status.is_client_error() && !text.is_empty() && text.len() < 400 { text } else { fallback.to_string() };
-    render(ErrorBody { status, code, message, try_again: None }, &correlation, html, &headers)
+    render(ErrorBody { status, code, message, try_again: None }, &correlation, html, &headers, &assets.css)
 }
 
-fn render(body: ErrorBody, correlation: &str, html: bool, original: &HeaderMap) -> Response {
+fn render(body: ErrorBody, correlation: &str, html: bool, original: &HeaderMap, stylesheet: &str) -> Response {
     let mut res = if html {
-        (body.status, axum::response::Html(error_page(&body, correlation))).into_response()
+        (body.status, axum::response::Html(error_page(&body, correlation, stylesheet))).into_response()
     } else {
         let json = serde_json::json!({
             "error": { "code": body.code, "message": body.message, "correlation_id": correlation }
@@ -175,7 +178,7 @@ fn escape(s: &str) -> String {
 }
 
 /// A self-contained page for errors that happen outside the Leptos app.
-pub fn error_page(body: &ErrorBody, correlation: &str) -> String {
+pub fn error_page(body: &ErrorBody, correlation: &str, stylesheet: &str) -> String {
     let title = match body.status {
         StatusCode::NOT_FOUND => "We couldn't find that page",
         StatusCode::FORBIDDEN => "You can't do that",
@@ -185,11 +188,12 @@ pub fn error_page(body: &ErrorBody, correlation: &str) -> String {
         _ => "That didn't work",
     };
     format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} · My Apps</title><link rel="stylesheet" href="/pkg/myapps.css"></head><body><main id="main" class="auth-page"><div class="auth-card"><h1>{title}</h1><p>{message}</p><p class="muted">Error code: <code>{code}</code><br>Correlation ID: <code>{correlation}</code></p><p>{action}</p></div></main></body></html>"#,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} · My Apps</title><link rel="stylesheet" href="{stylesheet}"></head><body><main id="main" class="auth-page"><div class="auth-card"><h1>{title}</h1><p>{message}</p><p class="muted">Error code: <code>{code}</code><br>Correlation ID: <code>{correlation}</code></p><p>{action}</p></div></main></body></html>"#,
         title = title,
         message = escape(&body.message),
         code = body.code,
         correlation = escape(correlation),
+        stylesheet = escape(stylesheet),
         action = match &body.try_again {
             Some(href) => format!(r#"<a class="button button-primary" href="{}">Try again</a>"#, escape(href)),
             None => r#"<a class="button" href="/">Go to My Apps</a>"#.to_string(),

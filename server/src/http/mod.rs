@@ -3,6 +3,7 @@
 //! bodies, body limits, sessions and CSRF).
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod client;
 pub mod error;
@@ -32,6 +33,8 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub leptos_options: LeptosOptions,
+    /// The names of the built files pages link to (see `assets`).
+    pub assets: Arc<app::assets::AssetNames>,
     pub cookies: session::Cookies,
     pub session_policy: SessionPolicy,
     pub lockout_policy: LockoutPolicy,
@@ -58,7 +61,7 @@ pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let request_id = HeaderName::from_static(error::REQUEST_ID_HEADER);
     let context = request_context(&state);
-    Router::new()
+    let pages = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
@@ -81,10 +84,13 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(fallback)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), session::session_middleware))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::session_middleware));
+    Router::new()
+        .merge(assets::router(&state.leptos_options.site_root))
+        .merge(pages)
         .layer(DefaultBodyLimit::max(session::FORM_LIMIT))
         .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(axum::middleware::from_fn(error::normalize_errors))
+        .layer(axum::middleware::from_fn_with_state(state.assets.clone(), error::normalize_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
             let id = req.headers().get(error::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -111,9 +117,11 @@ async fn fallback(uri: Uri, State(state): State<AppState>, req: Request<Body>) -
 fn request_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let store = state.store.clone();
     let public_url = app::server_fns::apps::PublicUrl(state.public_url.to_string());
+    let assets = state.assets.as_ref().clone();
     move || {
         provide_context(store.clone());
         provide_context(public_url.clone());
+        provide_context(assets.clone());
         // A page render: its Content-Security-Policy names this render's nonce.
         if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
             if let Ok(policy) = axum::http::HeaderValue::from_str(&headers::page_policy(&nonce)) {

@@ -2,9 +2,10 @@
 //! groups, apps, assignments, seats and grants; launches; pins; seats.
 
 use super::{db_err, SqlStore};
-use app::domain::model::{Millis, DAY};
+use app::domain::model::Millis;
 use app::ports::*;
 use async_trait::async_trait;
+use std::sync::Arc;
 
 /// The user's transitive groups: their direct groups, then every group
 /// those are (nested) members of. UNION stops at groups already reached.
@@ -183,24 +184,21 @@ impl AccessStore for SqlStore {
         })
     }
 
+    async fn launch_snapshot(&self, user: &SessionUser, app_id: &str, now: Millis) -> StoreResult<Arc<AccessSnapshot>> {
+        if let Some(snapshot) = self.snapshots.get(&user.user_id, app_id, user.access_version) {
+            return Ok(snapshot);
+        }
+        // Read after the session (and so after the version it saw): at least
+        // as new as that version, which is what it is tagged with.
+        let snapshot = Arc::new(self.access_snapshot(&user.org_id, &user.user_id, Some(app_id), now).await?);
+        self.snapshots.insert(&user.user_id, app_id, user.access_version, snapshot.clone());
+        Ok(snapshot)
+    }
+
+    /// Group commit: see `launches`.
     #[tracing::instrument(skip_all)]
     async fn record_launch(&self, event: SignInEvent, succeeded: bool) -> StoreResult<()> {
-        crate::on_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            super::insert_sign_in_event!(&mut *tx, event)?;
-            if let (true, Some(app_id), Some(user_id)) = (succeeded, &event.app_id, &event.user_id) {
-                let day = event.at.div_euclid(DAY);
-                sqlx::query("INSERT INTO app_usage_daily (org_id, app_id, day, launches, last_seen_at) VALUES ($1, $2, $3, 1, $4) \
-                             ON CONFLICT (app_id, day) DO UPDATE SET launches = app_usage_daily.launches + 1, last_seen_at = $4")
-                    .bind(&event.org_id).bind(app_id).bind(day).bind(event.at)
-                    .execute(&mut *tx).await.map_err(db_err)?;
-                sqlx::query("INSERT INTO user_app_recents (org_id, user_id, app_id, last_launched_at) VALUES ($1, $2, $3, $4) \
-                             ON CONFLICT (user_id, app_id) DO UPDATE SET last_launched_at = $4")
-                    .bind(&event.org_id).bind(user_id).bind(app_id).bind(event.at)
-                    .execute(&mut *tx).await.map_err(db_err)?;
-            }
-            tx.commit().await.map_err(db_err)
-        })
+        self.launches.record(event, succeeded).await
     }
 
     async fn find_own_sign_in_event(&self, org_id: &str, user_id: &str, correlation_id: &str) -> StoreResult<Option<SignInEventRecord>> {

@@ -7,8 +7,11 @@
 //! connecting differs: see `sqlite.rs` and `postgres.rs`.
 
 mod access;
+mod directory;
+mod launches;
 mod postgres;
 pub mod seed;
+mod snapshots;
 mod sqlite;
 
 use crate::sealing::Sealer;
@@ -17,7 +20,21 @@ use app::ports::*;
 use async_trait::async_trait;
 use sqlx::{PgPool, SqlitePool};
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+/// The schema: `migrations/` in SQL both databases accept, then the few
+/// statements whose syntax differs (triggers) from `migrations/sqlite/` or
+/// `migrations/postgres/`. Numbers are shared across the three directories
+/// (each database sees one sequence); each migrator ignores the other's
+/// rows in `_sqlx_migrations`.
+fn migrators(backend: Backend) -> [sqlx::migrate::Migrator; 2] {
+    let mut shared = sqlx::migrate!("../migrations");
+    let mut own = match backend {
+        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
+    };
+    shared.set_ignore_missing(true);
+    own.set_ignore_missing(true);
+    [shared, own]
+}
 
 /// A connection pool of either backend.
 #[derive(Clone, Debug)]
@@ -44,6 +61,10 @@ pub struct SqlStore {
     /// Encrypts TOTP keys at rest (see `crate::sealing`). A store without
     /// one (test fixtures, benchmarks) refuses to read or write them.
     sealer: Option<std::sync::Arc<Sealer>>,
+    /// Launch snapshots this replica has read (see `snapshots`).
+    snapshots: std::sync::Arc<snapshots::SnapshotCache>,
+    /// Writes launches in batches, one transaction each (see `launches`).
+    launches: launches::LaunchWriter,
 }
 
 /// The associated data that binds a sealed TOTP key to its user.
@@ -78,8 +99,20 @@ impl SqlStore {
             Some(Backend::Postgres) => Pool::Postgres(postgres::connect(url, max_connections).await?),
             None => return Err(StoreError::Internal("DATABASE_URL must start with sqlite: or postgres://".into())),
         };
-        on_pool!(&pool, p => MIGRATOR.run(p).await).map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
-        Ok(SqlStore { pool, sealer: None })
+        let backend = match pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        };
+        for migrator in migrators(backend) {
+            on_pool!(&pool, p => migrator.run(p).await).map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
+        }
+        Ok(SqlStore::new(pool))
+    }
+
+    /// A store over `pool` (migrated); starts its launch writer task.
+    fn new(pool: Pool) -> Self {
+        let launches = launches::LaunchWriter::start(pool.clone());
+        SqlStore { pool, sealer: None, snapshots: Default::default(), launches }
     }
 
     /// The same store, sealing second factors with `sealer`.
@@ -210,6 +243,10 @@ struct SessionRow {
     must_change_password: bool,
     mfa_state: String,
     totp_enrolled: bool,
+    locked_until: Option<i64>,
+    user_consent_policy: String,
+    admin_consent_workflow_enabled: bool,
+    access_version: i64,
 }
 
 const INSERT_SESSION: &str = "INSERT INTO sessions (id_hash, org_id, user_id, stage, csrf_token, pending_totp_secret, \
@@ -220,7 +257,7 @@ pub(crate) const INSERT_SIGN_IN_EVENT: &str = "INSERT INTO sign_in_events (id, o
      kind, outcome, reason_code, client_ip, user_agent, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
-const INSERT_AUDIT_EVENT: &str = "INSERT INTO audit_events (id, org_id, actor_user_id, actor_label, action, target_type, \
+pub(crate) const INSERT_AUDIT_EVENT: &str = "INSERT INTO audit_events (id, org_id, actor_user_id, actor_label, action, target_type, \
      target_id, before_json, after_json, correlation_id, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
@@ -270,12 +307,10 @@ macro_rules! insert_sign_in_event {
     };
 }
 
-pub(crate) use insert_sign_in_event;
-
 macro_rules! insert_audit_event {
     ($exec:expr, $a:expr) => {
-        sqlx::query(INSERT_AUDIT_EVENT)
-            .bind(new_id())
+        sqlx::query($crate::store::INSERT_AUDIT_EVENT)
+            .bind($crate::store::new_id())
             .bind(&$a.org_id)
             .bind(&$a.actor_user_id)
             .bind(&$a.actor_label)
@@ -288,9 +323,11 @@ macro_rules! insert_audit_event {
             .bind($a.at)
             .execute($exec)
             .await
-            .map_err(db_err)
+            .map_err($crate::store::db_err)
     };
 }
+
+pub(crate) use insert_audit_event;
 
 #[async_trait]
 impl Store for SqlStore {
@@ -366,7 +403,8 @@ impl Store for SqlStore {
             "SELECT s.id_hash, s.stage, s.csrf_token, s.pending_totp_secret, s.last_seen_at, s.idle_expires_at, \
                     s.absolute_expires_at, u.id AS user_id, u.org_id, o.name AS org_name, u.upn, u.display_name, \
                     u.email, u.role, u.sign_in_blocked, u.password_expires_at, u.must_change_password, u.mfa_state, \
-                    (u.totp_secret IS NOT NULL) AS totp_enrolled \
+                    (u.totp_secret IS NOT NULL) AS totp_enrolled, u.locked_until, o.user_consent_policy, \
+                    o.admin_consent_workflow_enabled, o.access_version \
              FROM sessions s \
              JOIN users u ON u.org_id = s.org_id AND u.id = s.user_id \
              JOIN organisations o ON o.id = u.org_id \
@@ -398,6 +436,10 @@ impl Store for SqlStore {
                 must_change_password: r.must_change_password,
                 mfa_state: parse_mfa(&r.mfa_state)?,
                 totp_enrolled: r.totp_enrolled,
+                locked_until: r.locked_until,
+                user_consent_policy: r.user_consent_policy,
+                admin_consent_workflow_enabled: r.admin_consent_workflow_enabled,
+                access_version: r.access_version,
             },
         }))
     }

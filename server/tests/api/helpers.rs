@@ -24,6 +24,7 @@ pub struct TestApp {
     pub org_id: String,
     /// The server's own pool (to simulate losing the database).
     pub server_store: SqlStore,
+    pub database_url: String,
     _stop: tokio::sync::oneshot::Sender<()>,
     _data_dir: tempfile::TempDir,
 }
@@ -63,21 +64,34 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(dir.path()).await;
-    let hash = demo_hash().await;
     let mut config = Config::for_tests(url.clone(), dir.path().to_path_buf());
     configure(&mut config);
+    let (address, org_id, server_store, stop) = start(config, Some(demo_hash().await)).await;
+    let store = SqlStore::connect(&url, 2).await.expect("test connection");
+    TestApp { address, store, org_id: org_id.expect("the demo was created"), server_store, database_url: url, _stop: stop, _data_dir: dir }
+}
+
+/// Starts a server (seeding the demo when given its password hash) on its
+/// own runtime; returns its address, the demo org, its store and its stop.
+async fn start(config: Config, demo: Option<String>) -> (String, Option<String>, SqlStore, tokio::sync::oneshot::Sender<()>) {
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         runtime.block_on(async move {
             let app = Application::build(config).await.expect("server starts");
-            let users = seed::demo_users().len();
-            let summary = seed::seed_demo(&app.store, vec![hash; users], server::time::now_ms())
-                .await
-                .unwrap()
-                .expect("fresh database gets the demo");
-            ready_tx.send((format!("http://{}", app.address), summary.org_id, app.store.clone())).unwrap();
+            let org_id = match demo {
+                Some(hash) => {
+                    let users = seed::demo_users().len();
+                    let summary = seed::seed_demo(&app.store, vec![hash; users], server::time::now_ms())
+                        .await
+                        .unwrap()
+                        .expect("fresh database gets the demo");
+                    Some(summary.org_id)
+                }
+                None => None,
+            };
+            ready_tx.send((format!("http://{}", app.address), org_id, app.store.clone())).unwrap();
             app.run_until(async {
                 let _ = stop_rx.await;
             })
@@ -86,8 +100,27 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         });
     });
     let (address, org_id, server_store) = ready_rx.await.expect("server thread reports ready");
-    let store = SqlStore::connect(&url, 2).await.expect("test connection");
-    TestApp { address, store, org_id, server_store, _stop: stop_tx, _data_dir: dir }
+    (address, org_id, server_store, stop_tx)
+}
+
+impl TestApp {
+    /// A second server on this one's database, as another replica behind
+    /// the same load balancer would be.
+    pub async fn spawn_replica(&self) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::for_tests(self.database_url.clone(), dir.path().to_path_buf());
+        let (address, _, server_store, stop) = start(config, None).await;
+        let store = SqlStore::connect(&self.database_url, 2).await.expect("test connection");
+        TestApp {
+            address,
+            store,
+            org_id: self.org_id.clone(),
+            server_store,
+            database_url: self.database_url.clone(),
+            _stop: stop,
+            _data_dir: dir,
+        }
+    }
 }
 
 /// A browser: keeps cookies, does not follow redirects (tests look at them).

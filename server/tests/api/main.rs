@@ -2,6 +2,7 @@
 //! fresh database (SQLite by default; PostgreSQL when TEST_DATABASE_URL is a
 //! postgres:// URL) and talks to it over HTTP, as a browser would.
 
+mod assets;
 mod bad_input;
 mod headers;
 mod health;
@@ -9,4 +10,5 @@ mod helpers;
 mod launch;
 mod mfa_and_password;
 mod my_apps;
+mod replicas;
 mod sign_in;

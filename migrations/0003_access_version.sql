@@ -1,0 +1,11 @@
+-- The access version of an organisation: a counter that every change to the
+-- inputs of the access decision moves on — groups and memberships, apps and
+-- their assignments, licenses and seats, APIs, permissions and consent
+-- grants. Triggers bump it (migrations/sqlite/0004, migrations/postgres/0004:
+-- trigger syntax is the one thing the two databases do not share), so no
+-- writer, present or future, can forget to.
+--
+-- Servers keep decision inputs in memory tagged with the version they were
+-- read at, and read the version with the session on every request: a change
+-- made through any replica takes effect at once on all of them.
+ALTER TABLE organisations ADD COLUMN access_version BIGINT NOT NULL DEFAULT 0;

@@ -6,8 +6,14 @@
 //! own 19 MiB — gigabytes, and every request slower than the one before. So:
 //! - at most one hash per core runs at a time (a semaphore);
 //! - a bounded number of requests wait for a turn, first come first served;
-//! - past that bound the caller is told at once that we are busy
-//!   ([`Busy`]), with how long to wait, and answers 503 with `Retry-After`.
+//! - past that bound the caller is told that we are busy ([`Busy`]), with
+//!   how long to wait, and answers 503 with `Retry-After`. The answer comes
+//!   after a short pause ([`REFUSAL_PAUSE`]): flood tools retry the moment
+//!   they are answered, and a thousand instant refusals a second per few
+//!   connections would take the very CPU the checks need (measured: checks
+//!   fell to 0.44 of the machine's hashing rate). Paused, a refused
+//!   connection costs one cheap answer a second; the pause holds a timer,
+//!   nothing more.
 //!
 //! Memory per check is then bounded by the number of cores, and with the
 //! server's allocator (mimalloc) the 19 MiB blocks go back to the system
@@ -24,6 +30,9 @@ use tokio::sync::Semaphore;
 fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None).expect("valid argon2 params"))
 }
+
+/// How long a refused caller waits for its answer (see the module comment).
+pub const REFUSAL_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Every turn is taken and the queue is full: try again after this many seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -48,6 +57,8 @@ pub struct Passwords {
     queue_limit: usize,
     /// Moving average of one hash, in microseconds (for Retry-After).
     average_micros: AtomicU64,
+    /// How long a refused caller waits for its answer.
+    refusal_pause: std::time::Duration,
 }
 
 /// Counts a request as waiting for as long as it waits, even if its
@@ -62,8 +73,13 @@ impl Drop for Waiting<'_> {
 
 impl Passwords {
     /// `workers` hashes at a time (one per core is the point), and at most
-    /// `queue_limit` callers waiting for a turn.
+    /// `queue_limit` callers waiting for a turn; refused callers are answered
+    /// after [`REFUSAL_PAUSE`].
     pub fn new(workers: usize, queue_limit: usize) -> Self {
+        Self::with_refusal_pause(workers, queue_limit, REFUSAL_PAUSE)
+    }
+
+    pub fn with_refusal_pause(workers: usize, queue_limit: usize, refusal_pause: std::time::Duration) -> Self {
         let workers = workers.max(1);
         Passwords {
             turns: Arc::new(Semaphore::new(workers)),
@@ -72,6 +88,7 @@ impl Passwords {
             queue_limit,
             // A first guess until real hashes are timed: ~30 ms on a modern core.
             average_micros: AtomicU64::new(30_000),
+            refusal_pause,
         }
     }
 
@@ -90,14 +107,19 @@ impl Passwords {
         self.workers - self.turns.available_permits()
     }
 
-    /// True when a new caller would be refused: callers check this before
-    /// doing any other work for a sign-in.
-    pub fn saturated(&self) -> Result<(), Busy> {
-        if self.turns.available_permits() == 0 && self.waiting() >= self.queue_limit {
-            Err(self.busy())
-        } else {
-            Ok(())
+    /// Refuses (after the pause) when a new caller would be refused:
+    /// callers check this before doing any other work for a sign-in.
+    pub async fn check_room(&self) -> Result<(), Busy> {
+        if self.saturated() {
+            tokio::time::sleep(self.refusal_pause).await;
+            return Err(self.busy());
         }
+        Ok(())
+    }
+
+    /// Would a new caller be refused now?
+    pub fn saturated(&self) -> bool {
+        self.turns.available_permits() == 0 && self.waiting() >= self.queue_limit
     }
 
     /// How long the queue takes to drain, rounded up to whole seconds.
@@ -116,7 +138,9 @@ impl Passwords {
             Err(_) => {
                 if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.queue_limit {
                     self.waiting.fetch_sub(1, Ordering::AcqRel);
-                    return Err(self.busy());
+                    let busy = self.busy();
+                    tokio::time::sleep(self.refusal_pause).await;
+                    return Err(busy);
                 }
                 let _waiting = Waiting(&self.waiting);
                 self.turns.clone().acquire_owned().await.expect("the semaphore is never closed")
@@ -200,7 +224,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_full_queue_refuses_at_once_and_frees_up_after() {
         // One turn, one place in the queue. The test holds the turn itself.
-        let passwords = Arc::new(Passwords::new(1, 1));
+        let passwords = Arc::new(Passwords::with_refusal_pause(1, 1, std::time::Duration::ZERO));
         let hash = passwords.hash("correct horse battery".into()).await.unwrap();
         let turn = passwords.turns.clone().try_acquire_owned().unwrap();
         let queued = {
@@ -212,29 +236,43 @@ mod tests {
         let busy = passwords.verify("correct horse battery".into(), Some(hash.clone())).await.unwrap_err();
         assert!((1..=60).contains(&busy.retry_after_secs));
         assert!(passwords.hash("another one".into()).await.is_err());
-        assert_eq!(passwords.saturated(), Err(busy));
+        assert!(passwords.saturated());
+        assert_eq!(passwords.check_room().await, Err(busy));
         // The turn comes free: the queued check runs, and room opens up.
         drop(turn);
         assert!(queued.await.unwrap().unwrap());
         assert_eq!((passwords.waiting(), passwords.running()), (0, 0));
-        assert!(passwords.saturated().is_ok());
+        assert!(!passwords.saturated());
         assert!(passwords.verify("correct horse battery".into(), Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn refusals_are_answered_after_the_pause() {
+        let pause = std::time::Duration::from_millis(200);
+        let passwords = Passwords::with_refusal_pause(1, 0, pause);
+        let _turn = passwords.turns.clone().try_acquire_owned().unwrap();
+        let started = std::time::Instant::now();
+        assert!(passwords.verify("x".into(), None).await.is_err());
+        assert!(started.elapsed() >= pause);
+        let started = std::time::Instant::now();
+        assert!(passwords.check_room().await.is_err());
+        assert!(started.elapsed() >= pause);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_caller_that_goes_away_gives_its_place_back() {
-        let passwords = Arc::new(Passwords::new(1, 1));
+        let passwords = Arc::new(Passwords::with_refusal_pause(1, 1, std::time::Duration::ZERO));
         let turn = passwords.turns.clone().try_acquire_owned().unwrap();
         let queued = {
             let passwords = passwords.clone();
             tokio::spawn(async move { passwords.verify("b".into(), None).await })
         };
         until_waiting(&passwords, 1).await;
-        assert!(passwords.saturated().is_err());
+        assert!(passwords.saturated());
         queued.abort();
         let _ = queued.await;
         assert_eq!(passwords.waiting(), 0);
-        assert!(passwords.saturated().is_ok());
+        assert!(!passwords.saturated());
         drop(turn);
         assert!(!passwords.verify("a".into(), None).await.unwrap());
     }

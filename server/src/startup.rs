@@ -80,7 +80,7 @@ impl Application {
             .site_addr(address)
             .build();
         let assets = Arc::new(crate::http::assets::asset_names(&config.site_root));
-        let state = AppState {
+        let state = AppState::new(crate::http::Shared {
             store: Arc::new(store.clone()),
             leptos_options,
             assets,
@@ -100,7 +100,7 @@ impl Application {
                 let store = store.clone();
                 Arc::new(move || store.pool_stats())
             },
-        };
+        });
         let throttle = state.sign_in_throttle.clone();
         let metrics = state.metrics.clone();
         let router = http::router(state);

@@ -190,7 +190,7 @@ pub async fn sign_in(
     // Password checks are bounded (one per core, a short queue): when they
     // are saturated, say so at once, before any other work.
     let busy = |b: Busy| busy(&state, b, &format!("{PAGE}?{}", retry_query(&return_to, upn.as_str())));
-    if let Err(b) = state.passwords.saturated() {
+    if let Err(b) = state.passwords.check_room().await {
         return Err(busy(b));
     }
 

@@ -196,7 +196,6 @@ impl AccessStore for SqlStore {
     }
 
     /// Group commit: see `launches`.
-    #[tracing::instrument(skip_all)]
     async fn record_launch(&self, event: SignInEvent, succeeded: bool) -> StoreResult<()> {
         self.launches.record(event, succeeded).await
     }

@@ -68,6 +68,15 @@ async fn write_batches(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // Waits for at least one launch, then takes all that are waiting.
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // One yield lets requests already running hand theirs over too: the
+        // batch grows without a timer, and a lone launch waits for nothing.
+        tokio::task::yield_now().await;
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
         let result = write(&pool, &batch).await.map_err(|e| {
             tracing::error!(error = %e, launches = batch.len(), "could not record launches");
             e.to_string()

@@ -11,6 +11,7 @@ mod directory;
 mod launches;
 mod postgres;
 pub mod seed;
+mod session_reads;
 mod snapshots;
 mod sqlite;
 
@@ -65,6 +66,8 @@ pub struct SqlStore {
     snapshots: std::sync::Arc<snapshots::SnapshotCache>,
     /// Writes launches in batches, one transaction each (see `launches`).
     launches: launches::LaunchWriter,
+    /// Reads the sessions of concurrent requests in one query (see `session_reads`).
+    session_reads: session_reads::SessionReader,
 }
 
 /// The associated data that binds a sealed TOTP key to its user.
@@ -112,7 +115,8 @@ impl SqlStore {
     /// A store over `pool` (migrated); starts its launch writer task.
     fn new(pool: Pool) -> Self {
         let launches = launches::LaunchWriter::start(pool.clone());
-        SqlStore { pool, sealer: None, snapshots: Default::default(), launches }
+        let session_reads = session_reads::SessionReader::start(pool.clone());
+        SqlStore { pool, sealer: None, snapshots: Default::default(), launches, session_reads }
     }
 
     /// The same store, sealing second factors with `sealer`.
@@ -222,8 +226,8 @@ fn parse_mfa(s: &str) -> StoreResult<MfaState> {
 const ACCOUNT_COLUMNS: &str = "id, org_id, upn, password_hash, sign_in_blocked, locked_until, failed_sign_in_count, \
      password_expires_at, must_change_password, mfa_state, totp_secret, totp_last_step";
 
-#[derive(sqlx::FromRow)]
-struct SessionRow {
+#[derive(sqlx::FromRow, Clone)]
+pub(crate) struct SessionRow {
     id_hash: String,
     stage: String,
     csrf_token: String,
@@ -248,6 +252,17 @@ struct SessionRow {
     admin_consent_workflow_enabled: bool,
     access_version: i64,
 }
+
+/// A session with its user and organisation; `session_reads` appends the
+/// `WHERE` that picks the sessions.
+pub(crate) const SELECT_SESSIONS: &str = "SELECT s.id_hash, s.stage, s.csrf_token, s.pending_totp_secret, s.last_seen_at, \
+        s.idle_expires_at, s.absolute_expires_at, u.id AS user_id, u.org_id, o.name AS org_name, u.upn, u.display_name, \
+        u.email, u.role, u.sign_in_blocked, u.password_expires_at, u.must_change_password, u.mfa_state, \
+        (u.totp_secret IS NOT NULL) AS totp_enrolled, u.locked_until, o.user_consent_policy, \
+        o.admin_consent_workflow_enabled, o.access_version \
+     FROM sessions s \
+     JOIN users u ON u.org_id = s.org_id AND u.id = s.user_id \
+     JOIN organisations o ON o.id = u.org_id ";
 
 const INSERT_SESSION: &str = "INSERT INTO sessions (id_hash, org_id, user_id, stage, csrf_token, pending_totp_secret, \
      created_at, last_seen_at, idle_expires_at, absolute_expires_at, client_ip, user_agent) \
@@ -397,22 +412,10 @@ impl Store for SqlStore {
         })
     }
 
-    #[tracing::instrument(skip_all)]
     async fn find_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        let row: Option<SessionRow> = on_pool!(&self.pool, p => sqlx::query_as(
-            "SELECT s.id_hash, s.stage, s.csrf_token, s.pending_totp_secret, s.last_seen_at, s.idle_expires_at, \
-                    s.absolute_expires_at, u.id AS user_id, u.org_id, o.name AS org_name, u.upn, u.display_name, \
-                    u.email, u.role, u.sign_in_blocked, u.password_expires_at, u.must_change_password, u.mfa_state, \
-                    (u.totp_secret IS NOT NULL) AS totp_enrolled, u.locked_until, o.user_consent_policy, \
-                    o.admin_consent_workflow_enabled, o.access_version \
-             FROM sessions s \
-             JOIN users u ON u.org_id = s.org_id AND u.id = s.user_id \
-             JOIN organisations o ON o.id = u.org_id \
-             WHERE s.id_hash = $1")
-            .bind(id_hash)
-            .fetch_optional(p)
-            .await
-            .map_err(db_err))?;
+        // Read together with every other request's session waiting at this
+        // moment (see `session_reads`).
+        let row = self.session_reads.find(id_hash).await?;
         let Some(r) = row else { return Ok(None) };
         let pending_totp_secret = self.open_totp(PENDING_TOTP, &r.org_id, &r.user_id, r.pending_totp_secret)?;
         Ok(Some(SessionRecord {

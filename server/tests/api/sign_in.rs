@@ -303,3 +303,31 @@ async fn a_flood_of_sign_ins_past_the_queue_gets_503_with_retry_after_not_a_hang
     let res = app.sign_in(&browser(), EMPLOYEE, PASSWORD).await;
     assert_eq!(location(&res), "/");
 }
+
+#[tokio::test]
+async fn concurrent_requests_each_get_their_own_session() {
+    // Sessions of requests arriving together are read in one query: each
+    // request must still get exactly its own.
+    let app = spawn_app().await;
+    let people = [EMPLOYEE, APP_ADMIN, PRIVILEGED_ADMIN];
+    let mut clients = Vec::new();
+    for upn in people {
+        clients.push((upn, app.signed_in(upn).await));
+    }
+    let mut requests = tokio::task::JoinSet::new();
+    for round in 0..20 {
+        for (upn, client) in &clients {
+            let (upn, client, url) = (upn.to_string(), client.clone(), app.url("/api/v1/me"));
+            requests.spawn(async move {
+                let me: serde_json::Value = client.get(url).send().await.unwrap().json().await.unwrap();
+                (round, upn, me["upn"].as_str().unwrap_or_default().to_string())
+            });
+        }
+    }
+    let anonymous = reqwest::Client::new().get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    while let Some(answer) = requests.join_next().await {
+        let (round, asked_as, answered_for) = answer.unwrap();
+        assert_eq!(answered_for, asked_as, "round {round}");
+    }
+}

@@ -24,6 +24,18 @@ const LICENSES_REACHING_GROUP: &str = "WITH RECURSIVE up(group_id) AS ( \
     ) \
     SELECT DISTINCT license_id FROM license_assignments WHERE org_id = $1 AND group_id IN (SELECT group_id FROM up)";
 
+/// Recomputes, inside the caller's transaction, the seats of every license
+/// whose claimants a change of `group_id`'s members moves.
+macro_rules! recompute_seats_reaching_group {
+    ($conn:expr, $org_id:expr, $group_id:expr) => {{
+        let licenses: Vec<String> =
+            sqlx::query_scalar(LICENSES_REACHING_GROUP).bind($org_id).bind($group_id).fetch_all(&mut *$conn).await.map_err(db_err)?;
+        for license_id in &licenses {
+            recompute_license_seats!(&mut *$conn, $org_id, license_id);
+        }
+    }};
+}
+
 #[async_trait]
 impl DirectoryStore for SqlStore {
     #[tracing::instrument(skip(self, audit))]
@@ -69,47 +81,12 @@ impl DirectoryStore for SqlStore {
 
     #[tracing::instrument(skip(self, audit))]
     async fn add_group_member(&self, org_id: &str, group_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<bool> {
-        crate::on_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            let added = sqlx::query("INSERT INTO group_user_members (org_id, group_id, user_id, added_at) VALUES ($1, $2, $3, $4) \
-                                     ON CONFLICT DO NOTHING")
-                .bind(org_id).bind(group_id).bind(user_id).bind(audit.at)
-                .execute(&mut *tx).await.map_err(db_err)?
-                .rows_affected();
-            if added == 0 {
-                return Ok(false);
-            }
-            let licenses: Vec<String> = sqlx::query_scalar(LICENSES_REACHING_GROUP)
-                .bind(org_id).bind(group_id).fetch_all(&mut *tx).await.map_err(db_err)?;
-            for license_id in &licenses {
-                recompute_license_seats!(&mut *tx, org_id, license_id);
-            }
-            super::insert_audit_event!(&mut *tx, audit)?;
-            tx.commit().await.map_err(db_err)?;
-            Ok(true)
-        })
+        self.change_membership(Membership::Add, org_id, group_id, user_id, audit).await
     }
 
     #[tracing::instrument(skip(self, audit))]
     async fn remove_group_member(&self, org_id: &str, group_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<bool> {
-        crate::on_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            let removed = sqlx::query("DELETE FROM group_user_members WHERE org_id = $1 AND group_id = $2 AND user_id = $3")
-                .bind(org_id).bind(group_id).bind(user_id)
-                .execute(&mut *tx).await.map_err(db_err)?
-                .rows_affected();
-            if removed == 0 {
-                return Ok(false);
-            }
-            let licenses: Vec<String> = sqlx::query_scalar(LICENSES_REACHING_GROUP)
-                .bind(org_id).bind(group_id).fetch_all(&mut *tx).await.map_err(db_err)?;
-            for license_id in &licenses {
-                recompute_license_seats!(&mut *tx, org_id, license_id);
-            }
-            super::insert_audit_event!(&mut *tx, audit)?;
-            tx.commit().await.map_err(db_err)?;
-            Ok(true)
-        })
+        self.change_membership(Membership::Remove, org_id, group_id, user_id, audit).await
     }
 
     #[tracing::instrument(skip(self, audit))]
@@ -149,6 +126,47 @@ impl DirectoryStore for SqlStore {
                 return Ok(false);
             }
             recompute_license_seats!(&mut *tx, org_id, license_id);
+            super::insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Membership {
+    Add,
+    Remove,
+}
+
+impl SqlStore {
+    /// Adds or removes a direct membership; when something changed, the seats
+    /// it moves and the audit event, in the same transaction.
+    async fn change_membership(
+        &self,
+        change: Membership,
+        org_id: &str,
+        group_id: &str,
+        user_id: &str,
+        audit: AuditEvent,
+    ) -> StoreResult<bool> {
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let changed = match change {
+                Membership::Add => sqlx::query(
+                    "INSERT INTO group_user_members (org_id, group_id, user_id, added_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                    .bind(org_id).bind(group_id).bind(user_id).bind(audit.at)
+                    .execute(&mut *tx).await,
+                Membership::Remove => sqlx::query("DELETE FROM group_user_members WHERE org_id = $1 AND group_id = $2 AND user_id = $3")
+                    .bind(org_id).bind(group_id).bind(user_id)
+                    .execute(&mut *tx).await,
+            }
+            .map_err(db_err)?
+            .rows_affected();
+            if changed == 0 {
+                return Ok(false);
+            }
+            recompute_seats_reaching_group!(&mut *tx, org_id, group_id);
             super::insert_audit_event!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)?;
             Ok(true)

@@ -1,6 +1,8 @@
 //! Connecting to SQLite, the embedded default: a file under the data
 //! directory, created on first start, in WAL mode so readers never wait for
-//! the writer.
+//! the writer. (Not memory-mapped: with launches appending all the time the
+//! file grows, every connection remaps it, and the unmapping's TLB
+//! shootdowns cost more than the reads they save — measured.)
 
 use super::db_err;
 use app::ports::StoreError;
@@ -16,9 +18,6 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePool, Stor
         .foreign_keys(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
-        // Read pages through a memory map rather than a read() per page:
-        // the session lookup of every request is then no system call.
-        .pragma("mmap_size", "268435456")
         // Writers queue for the lock instead of failing at once.
         .busy_timeout(Duration::from_secs(10));
     // No ping before each use: with SQLite every statement is a round trip

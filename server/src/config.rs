@@ -67,7 +67,7 @@ pub struct Config {
 
     /// Sign-ins (and password changes) that may wait for a password check
     /// while every core is busy hashing; past that they are answered 503
-    /// with Retry-After at once.
+    /// with Retry-After (after a 1 s pause).
     #[arg(long, env = "MYAPPS_PASSWORD_CHECK_QUEUE", default_value_t = 128)]
     pub password_check_queue: usize,
 

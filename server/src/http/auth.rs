@@ -64,9 +64,9 @@ fn account_state(a: &SignInAccount) -> AccountState {
     }
 }
 
-/// A redirect to a sign-in page with an error or notice code, keeping where
-/// the person was going (and what they typed, where harmless).
-fn back_to(page: &str, param: &str, code: &str, return_to: &ReturnTo, upn: Option<&str>) -> Response {
+/// The address of a sign-in page with an error or notice code, keeping
+/// where the person was going (and what they typed, where harmless).
+fn form_address(page: &str, param: &str, code: &str, return_to: &ReturnTo, upn: Option<&str>) -> String {
     let mut target = format!("{page}?{param}={code}");
     if return_to.as_str() != "/" {
         target.push_str(&format!("&return_to={}", urlencode(return_to.as_str())));
@@ -74,7 +74,12 @@ fn back_to(page: &str, param: &str, code: &str, return_to: &ReturnTo, upn: Optio
     if let Some(upn) = upn.filter(|u| !u.is_empty() && u.len() <= 254) {
         target.push_str(&format!("&upn={}", urlencode(upn)));
     }
-    Redirect::to(&target).into_response()
+    target
+}
+
+/// A redirect to [`form_address`].
+fn back_to(page: &str, param: &str, code: &str, return_to: &ReturnTo, upn: Option<&str>) -> Response {
+    Redirect::to(&form_address(page, param, code, return_to, upn)).into_response()
 }
 
 /// The 503 a saturated password hasher answers with; `try_again` is the
@@ -83,18 +88,6 @@ fn busy(state: &AppState, b: Busy, try_again: &str) -> AppError {
     tracing::warn!(retry_after_s = b.retry_after_secs, "password checks saturated");
     state.metrics.record_password_check_refused();
     AppError::Busy { retry_after_secs: b.retry_after_secs, try_again: try_again.to_string() }
-}
-
-/// The query that takes a person back to a form as they left it.
-fn retry_query(return_to: &ReturnTo, upn: &str) -> String {
-    let mut query = String::from("notice=try_again");
-    if return_to.as_str() != "/" {
-        query.push_str(&format!("&return_to={}", urlencode(return_to.as_str())));
-    }
-    if !upn.is_empty() && upn.len() <= 254 {
-        query.push_str(&format!("&upn={}", urlencode(upn)));
-    }
-    query
 }
 
 /// Where a session at `stage` goes next.
@@ -188,17 +181,17 @@ pub async fn sign_in(
     }
     let failed = || state.sign_in_throttle.record_failure(addr.0, now);
     // Password checks are bounded (one per core, a short queue): when they
-    // are saturated, say so at once, before any other work.
-    let busy = |b: Busy| busy(&state, b, &format!("{PAGE}?{}", retry_query(&return_to, upn.as_str())));
+    // are saturated, say so (after the refusal pause) before any other work.
+    let refuse = |b: Busy| busy(&state, b, &form_address(PAGE, "notice", "try_again", &return_to, Some(upn.as_str())));
     if let Err(b) = state.passwords.check_room().await {
-        return Err(busy(b));
+        return Err(refuse(b));
     }
 
     let mut accounts = state.store.find_sign_in_accounts(&upn.normalized(), None).await?;
     // Unknown (or, across organisations, ambiguous): spend the same time as a
     // real check, then give the same answer as a wrong password.
     if accounts.len() != 1 {
-        state.passwords.verify(form.password, None).await.map_err(busy)?;
+        state.passwords.verify(form.password, None).await.map_err(refuse)?;
         tracing::info!(reason = "unknown_account", "sign-in refused");
         failed();
         return Ok(invalid());
@@ -206,9 +199,9 @@ pub async fn sign_in(
     let account = accounts.remove(0);
     let acc_state = account_state(&account);
     let matches = if acc_state.is_locked(now) {
-        state.passwords.verify(form.password, None).await.map_err(busy)? // same cost; result unused
+        state.passwords.verify(form.password, None).await.map_err(refuse)? // same cost; result unused
     } else {
-        state.passwords.verify(form.password, account.password_hash.clone()).await.map_err(busy)?
+        state.passwords.verify(form.password, account.password_hash.clone()).await.map_err(refuse)?
     };
     match check_password(&acc_state, || matches, now, state.lockout_policy) {
         PasswordOutcome::Locked { .. } => {
@@ -454,13 +447,13 @@ pub async fn change_password(
             return Ok(back_to(PAGE, "error", code, &return_to, None));
         }
     };
-    let busy = |b: Busy| busy(&state, b, &format!("{PAGE}?{}", retry_query(&return_to, "")));
-    if state.passwords.verify(new_password.expose().to_string(), account.password_hash.clone()).await.map_err(busy)? {
+    let refuse = |b: Busy| busy(&state, b, &form_address(PAGE, "notice", "try_again", &return_to, None));
+    if state.passwords.verify(new_password.expose().to_string(), account.password_hash.clone()).await.map_err(refuse)? {
         return Ok(back_to(PAGE, "error", "same_as_current", &return_to, None));
     }
     let hash = match state.passwords.hash(new_password.expose().to_string()).await {
         Ok(hash) => hash,
-        Err(HashError::Busy(b)) => return Err(busy(b)),
+        Err(HashError::Busy(b)) => return Err(refuse(b)),
         Err(HashError::Failed(e)) => return Err(AppError::Internal(e)),
     };
     let now = now_ms();

@@ -8,6 +8,7 @@
 
 mod access;
 mod directory;
+pub(crate) mod kept;
 mod launches;
 mod postgres;
 pub mod seed;

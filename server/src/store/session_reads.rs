@@ -8,23 +8,22 @@
 //! worker thread and back; with PostgreSQL a trip to the server process).
 //! So one reader task takes every session lookup waiting at that moment —
 //! up to [`MAX_BATCH`] distinct ids — and answers them all from one query
-//! (`WHERE id_hash IN (...)`). Each lookup is still read after its request
+//! (`WHERE id_hash IN (...)`, or `= ANY($1)` on PostgreSQL). Each lookup is still read after its request
 //! arrived, so nothing is staler than a lookup of its own would be; under
 //! light load a batch is one lookup, and under heavy load the batches grow
 //! by themselves, with no timer adding delay. One batch is in flight at a
-//! time ([`READERS`]): with two, batches were half the size and launches no
-//! faster.
+//! time, on a connection the reader keeps (see `kept`): with two readers,
+//! batches were half the size and launches no faster.
 
+use super::kept::{KeptConnection, OwnConnection};
 use super::{db_err, Pool, SessionRow, SELECT_SESSIONS};
 use app::ports::{StoreError, StoreResult};
 use std::collections::HashMap;
-use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use std::sync::LazyLock;
+use tokio::sync::{mpsc, oneshot};
 
 /// The most distinct sessions one query reads.
 pub const MAX_BATCH: usize = 64;
-/// Batches in flight at once (each holds a pooled connection).
-const READERS: usize = 1;
 
 type Answer = Result<Option<SessionRow>, String>;
 
@@ -67,29 +66,25 @@ impl SessionReader {
 }
 
 async fn read_batches(pool: Pool, mut rx: mpsc::Receiver<Lookup>) {
-    let readers = Arc::new(Semaphore::new(READERS));
+    let mut connection = KeptConnection::new(pool);
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    loop {
-        // A reader is free before lookups are taken, so that lookups
-        // arriving meanwhile join the next batch rather than wait behind it.
-        let Ok(reader) = readers.clone().acquire_owned().await else { return };
-        if rx.recv_many(&mut batch, MAX_BATCH).await == 0 {
-            return;
-        }
-        let lookups = std::mem::take(&mut batch);
-        let pool = pool.clone();
-        tokio::spawn(async move {
-            let _reader = reader;
-            answer(&pool, lookups).await;
-        });
+    // Lookups that arrive while a batch is read wait for the next one.
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        answer(&mut connection, std::mem::take(&mut batch)).await;
     }
 }
 
-async fn answer(pool: &Pool, lookups: Vec<Lookup>) {
+async fn answer(connection: &mut KeptConnection, lookups: Vec<Lookup>) {
     let mut ids: Vec<&str> = lookups.iter().map(|l| l.id_hash.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let rows = read(pool, &ids).await;
+    let rows = match connection.get().await {
+        Ok(c) => read(c, &ids).await,
+        Err(e) => Err(e),
+    };
+    if rows.is_err() {
+        connection.discard().await;
+    }
     match rows {
         Ok(rows) => {
             let by_id: HashMap<&str, &SessionRow> = rows.iter().map(|r| (r.id_hash.as_str(), r)).collect();
@@ -107,15 +102,24 @@ async fn answer(pool: &Pool, lookups: Vec<Lookup>) {
     }
 }
 
-async fn read(pool: &Pool, ids: &[&str]) -> StoreResult<Vec<SessionRow>> {
-    crate::on_pool!(pool, p => {
-        let mut q = sqlx::QueryBuilder::new(SELECT_SESSIONS);
-        q.push("WHERE s.id_hash IN (");
-        let mut list = q.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
+/// SQLite: one placeholder per id; PostgreSQL: one array, so that the
+/// statement's text is the same for any number of ids and is prepared once.
+async fn read(connection: &mut OwnConnection, ids: &[&str]) -> StoreResult<Vec<SessionRow>> {
+    match connection {
+        OwnConnection::Sqlite(c) => {
+            let mut q = sqlx::QueryBuilder::new(SELECT_SESSIONS);
+            q.push("WHERE s.id_hash IN (");
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build_query_as::<SessionRow>().fetch_all(c).await.map_err(db_err)
         }
-        q.push(")");
-        q.build_query_as::<SessionRow>().fetch_all(p).await.map_err(db_err)
-    })
+        OwnConnection::Postgres(c) => {
+            sqlx::query_as::<_, SessionRow>(&SELECT_SESSIONS_IN_ARRAY).bind(ids).fetch_all(c).await.map_err(db_err)
+        }
+    }
 }
+
+static SELECT_SESSIONS_IN_ARRAY: LazyLock<String> = LazyLock::new(|| format!("{SELECT_SESSIONS} WHERE s.id_hash = ANY($1)"));

@@ -18,6 +18,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePool, Stor
         .foreign_keys(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
+        // Statement journals (a multi-row statement inside a transaction
+        // keeps the pages it changes, to undo just that statement) and temp
+        // tables in memory: on disk, every batch of launches created,
+        // wrote and deleted a temporary file once its journal passed 64 KiB.
+        .pragma("temp_store", "memory")
         // Writers queue for the lock instead of failing at once.
         .busy_timeout(Duration::from_secs(10));
     // No ping before each use: with SQLite every statement is a round trip

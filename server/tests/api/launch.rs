@@ -197,3 +197,67 @@ async fn launches_record_client_and_correlation_id() {
         app.strings("SELECT correlation_id || ' ' || client_ip || ' ' || user_agent FROM sign_in_events WHERE kind = 'launch'", &[]).await;
     assert_eq!(row, [format!("{request_id} 127.0.0.1 LaunchAgent/2.0")]);
 }
+
+/// A launch event the store is asked to record directly (as the launch
+/// handler does), for the user `upn`, of app `app_id`.
+async fn launch_event(app: &TestApp, org_id: &str, upn: &str, app_id: &str, correlation_id: &str) -> app::ports::SignInEvent {
+    app::ports::SignInEvent {
+        org_id: org_id.to_string(),
+        correlation_id: correlation_id.to_string(),
+        user_id: Some(app.user_id(upn).await),
+        upn_attempted: upn.to_string(),
+        app_id: Some(app_id.to_string()),
+        kind: app::ports::SignInKind::Launch,
+        outcome: app::ports::SignInOutcome::Success,
+        reason_code: String::new(),
+        client_ip: "127.0.0.1".into(),
+        user_agent: "test".into(),
+        at: 1_800_000_000_000,
+    }
+}
+
+#[tokio::test]
+async fn a_failed_batch_of_launches_is_rolled_back_and_the_next_one_is_written() {
+    use app::ports::AccessStore;
+    let app = spawn_app().await;
+    let mail = app.app_id("Mail").await;
+    // An event of an organisation that does not exist breaks its batch's
+    // transaction (foreign key): nothing of that batch may remain, and the
+    // writer must carry on with a working connection.
+    let broken = launch_event(&app, "no-such-org", EMPLOYEE, &mail, "broken").await;
+    assert!(app.server_store.record_launch(broken, true).await.is_err());
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sign_in_events WHERE correlation_id = 'broken'", &[]).await, 0);
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM app_usage_daily", &[]).await, 0);
+    for n in 0..3 {
+        let fine = launch_event(&app, &app.org_id, EMPLOYEE, &mail, &format!("fine-{n}")).await;
+        app.server_store.record_launch(fine, true).await.expect("the writer recovered");
+    }
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sign_in_events WHERE correlation_id LIKE 'fine-%'", &[]).await, 3);
+    assert_eq!(app.scalar_i64("SELECT launches FROM app_usage_daily WHERE app_id = $1", &[&mail]).await, 3);
+}
+
+#[tokio::test]
+async fn concurrent_launches_are_each_recorded_and_counted_once() {
+    use app::ports::AccessStore;
+    let app = spawn_app().await;
+    let mail = app.app_id("Mail").await;
+    let docs = app.app_id("Documents").await;
+    let mut events = Vec::new();
+    for n in 0..200 {
+        let (upn, app_id) = if n % 2 == 0 { (EMPLOYEE, &mail) } else { (APP_ADMIN, &docs) };
+        events.push(launch_event(&app, &app.org_id, upn, app_id, &format!("c-{n}")).await);
+    }
+    // All at once: the writer takes them in a few batches.
+    let mut launches = tokio::task::JoinSet::new();
+    for event in events {
+        let store = app.server_store.clone();
+        launches.spawn(async move { store.record_launch(event, true).await });
+    }
+    while let Some(result) = launches.join_next().await {
+        result.unwrap().expect("recorded");
+    }
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sign_in_events WHERE correlation_id LIKE 'c-%'", &[]).await, 200);
+    assert_eq!(app.scalar_i64("SELECT launches FROM app_usage_daily WHERE app_id = $1", &[&mail]).await, 100);
+    assert_eq!(app.scalar_i64("SELECT launches FROM app_usage_daily WHERE app_id = $1", &[&docs]).await, 100);
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM user_app_recents", &[]).await, 2);
+}

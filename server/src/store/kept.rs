@@ -1,0 +1,75 @@
+//! A connection a background task keeps for itself.
+//!
+//! The session reader and the launch writer run one query after another all
+//! day. Taken from the pool, every query would cost a round trip more than
+//! itself: sqlx tests each connection given back to its pool with a ping
+//! (with SQLite a hand-over to the connection's worker thread and back, with
+//! PostgreSQL a trip to the server), and gives it back from a task of its
+//! own. So each of these tasks takes a connection out of the pool for good
+//! (the pool opens another in its place when it needs one) and uses it until
+//! it fails; after a failure the next batch starts on a fresh one.
+
+use super::{db_err, Pool};
+use app::ports::StoreResult;
+use sqlx::{Connection, PgConnection, SqliteConnection};
+
+/// A connection of either backend, out of its pool.
+#[derive(Debug)]
+pub enum OwnConnection {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+/// Runs the same code against whichever connection is kept (see [`on_pool!`]).
+#[macro_export]
+macro_rules! on_connection {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::kept::OwnConnection::Sqlite($c) => $body,
+            $crate::store::kept::OwnConnection::Postgres($c) => $body,
+        }
+    };
+}
+
+/// The connection a task keeps, opened when first needed.
+#[derive(Debug)]
+pub struct KeptConnection {
+    pool: Pool,
+    connection: Option<OwnConnection>,
+}
+
+impl KeptConnection {
+    pub fn new(pool: Pool) -> Self {
+        KeptConnection { pool, connection: None }
+    }
+
+    /// The kept connection, taken from the pool if there is none.
+    pub async fn get(&mut self) -> StoreResult<&mut OwnConnection> {
+        if self.connection.is_none() {
+            let connection = match &self.pool {
+                Pool::Sqlite(p) => OwnConnection::Sqlite(p.acquire().await.map_err(db_err)?.detach()),
+                Pool::Postgres(p) => {
+                    let mut c = p.acquire().await.map_err(db_err)?.detach();
+                    // These tasks run the same few statements all day, each
+                    // prepared once. Left to choose, PostgreSQL plans each
+                    // execution afresh (the plan for `= ANY($1)` depends on
+                    // the array's length), and planning cost more than
+                    // running them.
+                    sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut c).await.map_err(db_err)?;
+                    OwnConnection::Postgres(c)
+                }
+            };
+            self.connection = Some(connection);
+        }
+        Ok(self.connection.as_mut().expect("set just above"))
+    }
+
+    /// Closes the kept connection after an error (it may be broken, or
+    /// inside a transaction the error left open); the next [`Self::get`]
+    /// starts on a fresh one.
+    pub async fn discard(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            let _ = on_connection!(connection, c => c.close_hard().await);
+        }
+    }
+}

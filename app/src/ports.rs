@@ -17,6 +17,9 @@ pub enum StoreError {
     /// A uniqueness or other named constraint refused the change.
     #[error("conflict on {constraint}")]
     Conflict { constraint: String },
+    /// A value the caller sent cannot be used (a cursor we did not make).
+    #[error("invalid {field}: {message}")]
+    InvalidInput { field: &'static str, message: &'static str },
     #[error("storage failure: {0}")]
     Internal(String),
 }
@@ -188,7 +191,7 @@ pub struct FailedPassword {
 // `set_password` takes everything one transaction changes, by name.
 #[allow(clippy::too_many_arguments)]
 #[async_trait]
-pub trait Store: AccessStore + DirectoryStore + Send + Sync + 'static {
+pub trait Store: AccessStore + DirectoryStore + UsersStore + Send + Sync + 'static {
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;
 
@@ -392,4 +395,40 @@ pub trait DirectoryStore: Send + Sync + 'static {
 
     /// Removes a license assignment; false when there was none.
     async fn remove_license_assignment(&self, org_id: &str, license_id: &str, from: &Principal, audit: AuditEvent) -> StoreResult<bool>;
+}
+
+/// A user as an admin sees them, before groups, licenses and apps are added.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    pub summary: crate::models::admin::UserSummary,
+    pub job_title: String,
+    pub department: String,
+    pub auth_phone: String,
+    pub auth_email: String,
+    pub totp_enrolled: bool,
+    pub must_change_password: bool,
+    pub password_expires_at: Option<Millis>,
+    pub created_at: Millis,
+}
+
+/// Users, for admins. Every call is scoped to one organisation: ids of
+/// another organisation's rows are not found.
+#[async_trait]
+pub trait UsersStore: Send + Sync + 'static {
+    /// A page of users matching the query, in UPN order.
+    async fn search_users(&self, org_id: &str, query: &crate::models::admin::UserQuery) -> StoreResult<crate::models::admin::UserPage>;
+
+    async fn find_user(&self, org_id: &str, user_id: &str) -> StoreResult<Option<UserRecord>>;
+
+    /// The licenses that reach the user (directly or through groups), with
+    /// whether they hold a seat.
+    async fn user_licenses(&self, org_id: &str, user_id: &str) -> StoreResult<Vec<crate::models::admin::UserLicenseView>>;
+
+    /// Blocks or unblocks sign-in; blocking also ends every session of the
+    /// user. False when the user does not exist or already was so.
+    async fn set_sign_in_blocked(&self, org_id: &str, user_id: &str, blocked: bool, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Lifts a lockout after failed passwords (and resets the count). False
+    /// when the user does not exist or was not locked at `now`.
+    async fn unlock_user(&self, org_id: &str, user_id: &str, now: Millis, audit: AuditEvent) -> StoreResult<bool>;
 }

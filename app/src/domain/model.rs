@@ -79,6 +79,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// May open the admin area (apps, assignments, logs).
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::AppAdmin | Role::PrivilegedAdmin)
+    }
+
+    /// May manage the directory (users, groups, licenses) and everything else.
+    pub fn is_privileged_admin(self) -> bool {
+        self == Role::PrivilegedAdmin
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::User => "user",

@@ -1,4 +1,5 @@
 //! Types the server sends to pages and API clients: serializable, shared by
 //! both builds.
 
+pub mod admin;
 pub mod apps;

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod admin;
 pub mod app_details;
 pub mod home;
 pub mod launch_refused;

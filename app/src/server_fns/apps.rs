@@ -10,35 +10,7 @@ use leptos::server_fn::codec::GetUrl;
 pub struct PublicUrl(pub String);
 
 #[cfg(feature = "ssr")]
-mod ssr {
-    use crate::auth::RequestAuth;
-    use crate::domain::model::SessionStage;
-    use crate::ports::{SessionUser, Store};
-    use leptos::prelude::*;
-    use std::sync::Arc;
-
-    /// The caller's user, when fully signed in; an error otherwise.
-    pub fn require_user() -> Result<SessionUser, ServerFnError> {
-        let parts = use_context::<http::request::Parts>().ok_or_else(|| ServerFnError::new("request context missing"))?;
-        match parts.extensions.get::<RequestAuth>() {
-            Some(RequestAuth::Session(s)) if s.stage == SessionStage::Active => Ok(s.user.clone()),
-            _ => Err(ServerFnError::new("Sign in to continue.")),
-        }
-    }
-
-    pub fn store() -> Result<Arc<dyn Store>, ServerFnError> {
-        use_context::<Arc<dyn Store>>().ok_or_else(|| ServerFnError::new("store missing"))
-    }
-
-    pub fn now() -> i64 {
-        chrono::Utc::now().timestamp_millis()
-    }
-
-    pub fn internal(e: crate::ports::StoreError) -> ServerFnError {
-        tracing::error!(error = %e, "storage failure in a server function");
-        ServerFnError::new("Something went wrong on our side. Try again.")
-    }
-}
+use super::guard as ssr;
 
 /// The apps the caller may launch. Requires a signed-in session.
 #[server(prefix = "/api/fn", endpoint = "my_apps", input = GetUrl)]

@@ -5,6 +5,7 @@ use crate::domain::consent::{Classification, OrgConsentSettings, PermissionFacts
 use crate::domain::decision::{decide, shows_tile, AccessFacts, AccessPath, AccountFacts, AppFacts, Decision, LicenseFacts};
 use crate::domain::groups::membership_chains;
 use crate::domain::model::Millis;
+use crate::models::admin::{UserAppView, UserGroupView};
 use crate::models::apps::{hue, monogram, AppDetails, AppTile, GrantedBy, MyApps, PermissionView};
 use crate::ports::{AccessSnapshot, AccountStatus, AppRecord};
 use std::collections::HashMap;
@@ -155,6 +156,49 @@ impl<'a> UserAccess<'a> {
         }
     }
 
+    /// The user's groups for an admin: direct ones first, then inherited
+    /// ones with the groups they come through; by name.
+    pub fn groups(&self) -> Vec<UserGroupView> {
+        let mut groups: Vec<UserGroupView> = self
+            .snapshot
+            .groups
+            .iter()
+            .filter_map(|(id, name, direct)| {
+                let chain = self.chains.get(id)?;
+                Some(UserGroupView {
+                    id: id.clone(),
+                    name: name.clone(),
+                    direct: *direct,
+                    through: if *direct { vec![] } else { chain[..chain.len().saturating_sub(1)].to_vec() },
+                })
+            })
+            .collect();
+        groups.sort_by(|a, b| (!a.direct, &a.name).cmp(&(!b.direct, &b.name)));
+        groups
+    }
+
+    /// Every app the user has (assigned, through a group, or open to
+    /// everyone; hidden ones too), for an admin: how they got it and, when a
+    /// launch would be refused now, the first reason; by name.
+    pub fn apps_for_admin(&self) -> Vec<UserAppView> {
+        let mut apps: Vec<UserAppView> = self
+            .snapshot
+            .apps
+            .iter()
+            .filter_map(|app| {
+                let (_, decision) = self.decide(Some(app));
+                (!decision.paths.is_empty()).then(|| UserAppView {
+                    id: app.id.clone(),
+                    name: app.name.clone(),
+                    why: decision.paths.iter().map(path_for_admin).collect::<Vec<_>>().join("; "),
+                    refusal: decision.first_refusal().map(|r| r.code().to_string()),
+                })
+            })
+            .collect();
+        apps.sort_by(|a, b| a.name.cmp(&b.name));
+        apps
+    }
+
     /// The tiles of My Apps: visible apps that pass checks 3–5.
     pub fn my_apps(&self) -> MyApps {
         let apps: Vec<AppTile> = self
@@ -249,6 +293,16 @@ pub fn launch_target(app: &AppRecord, issuer: &str, login_hint: &str) -> Option<
     web(&app.launch_url).map(|u| u.to_string())
 }
 
+/// How a user reaches an app, as an admin reads it.
+pub fn path_for_admin(path: &AccessPath) -> String {
+    match path {
+        AccessPath::Direct => "Assigned directly".to_string(),
+        AccessPath::Group { group, via } if via.is_empty() => format!("Through the group {group}"),
+        AccessPath::Group { group, via } => format!("Through the group {group} (via {})", via.join(" → ")),
+        AccessPath::OpenToEveryone => "Open to everyone in the organisation".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,3 +354,4 @@ mod tests {
         }
     }
 }
+

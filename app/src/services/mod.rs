@@ -3,3 +3,4 @@
 //! the JSON API, so both say the same thing.
 
 pub mod access;
+pub mod admin;

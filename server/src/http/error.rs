@@ -44,7 +44,11 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        AppError::Internal(e.to_string())
+        match e {
+            StoreError::NotFound => AppError::not_found(),
+            StoreError::InvalidInput { message, .. } => AppError::bad_request("invalid_input", message),
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! layers every request passes through (request id, tracing, panics, error
 //! bodies, body limits, sessions and CSRF).
 
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -96,6 +97,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me/recent", get(api::recent))
         .route("/api/v1/me/apps/{app_id}", get(api::app_details))
         .route("/api/v1/me/apps/{app_id}/pin", put(api::pin).delete(api::unpin))
+        .route("/api/v1/admin/users", get(admin::list_users))
+        .route("/api/v1/admin/users/{user_id}", get(admin::get_user))
+        .route("/api/v1/admin/users/{user_id}/{action}", post(admin::change_sign_in))
+        .route("/admin/users/{user_id}/{action}", post(admin::change_sign_in_form))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())

@@ -99,6 +99,11 @@ fn allowed_while_pending(path: &str, stage: SessionStage) -> bool {
         }
 }
 
+/// The admin pages, their form posts, their server functions and the admin API.
+fn is_admin_area(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/") || path.starts_with("/api/v1/admin/") || path.starts_with("/api/fn/admin_")
+}
+
 /// Requests that are not authenticated by our cookies (protocol endpoints
 /// with their own credentials) need no CSRF token.
 fn csrf_exempt(path: &str) -> bool {
@@ -220,6 +225,11 @@ pub async fn session_middleware(State(state): State<AppState>, req: Request, nex
         } else {
             AppError::forbidden("sign_in_incomplete", "Finish signing in first.").into_response()
         }),
+        // The admin area, pages and API: admins only (each handler then
+        // checks the capability it needs).
+        RequestAuth::Session(s) if s.stage == SessionStage::Active && is_admin_area(&path) && !s.user.role.is_admin() => {
+            Some(AppError::forbidden("admin_required", "This part of My Apps is for admins.").into_response())
+        }
         RequestAuth::Session(s) if s.stage == SessionStage::Active && path == "/sign-in" && req.method() == Method::GET => {
             // Already signed in: continue where the link wanted to go.
             let target = req

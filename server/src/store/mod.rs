@@ -9,6 +9,7 @@
 mod access;
 mod directory;
 pub(crate) mod kept;
+mod users;
 mod launches;
 mod postgres;
 pub mod seed;

@@ -1,0 +1,414 @@
+//! The admin area: its frame (navigation by role) and the users pages.
+//! Pages are server-rendered HTML; changes are plain forms posting to the
+//! admin handlers (`/admin/...`), which redirect back with a notice code,
+//! so everything works before (and without) any script. The server refuses
+//! these routes to non-admins; the pages' data comes from server functions
+//! that check the capability again.
+
+use crate::auth::AuthView;
+use crate::components::layout::{token_of, Alert, CsrfField, Loading, SignedInHeader};
+use crate::domain::model::{MfaState, Millis, Role};
+use crate::models::admin::{UserDetail, UserPage, UserSummary};
+use crate::server_fns::admin::{load_admin_user, load_admin_users};
+use crate::server_fns::session::auth_state;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// A time as people read it in the admin area (UTC).
+fn when(ms: Millis) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian
+/// calendar (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The admin area's navigation: what the viewer's role may open.
+#[component]
+fn AdminNav(role: Role, current: &'static str) -> impl IntoView {
+    let mut links = vec![("/admin", "Overview")];
+    if role.is_privileged_admin() {
+        links.push(("/admin/users", "Users"));
+    }
+    view! {
+        <nav class="admin-nav" aria-label="Admin">
+            <ul>
+                {links.into_iter().map(|(href, label)| {
+                    let here = href == current;
+                    view! { <li><a href=href aria-current=here.then_some("page")>{label}</a></li> }
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// The frame of every admin page: header, navigation, and the page.
+#[component]
+fn AdminFrame(current: &'static str, children: ChildrenFn) -> impl IntoView {
+    let auth = Resource::new(|| (), |_| auth_state());
+    let children = StoredValue::new(children);
+    view! {
+        <SignedInHeader/>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match auth.await {
+                    Ok(AuthView::SignedIn(viewer)) if viewer.role.is_admin() => view! {
+                        <div class="admin-layout">
+                            <AdminNav role=viewer.role current/>
+                            <main id="main" class="page admin-main">{children.with_value(|c| c())}</main>
+                        </div>
+                    }.into_any(),
+                    _ => view! {
+                        <main id="main" class="page">
+                            <h1>"Admins only"</h1>
+                            <p>"This part of My Apps is for admins."</p>
+                            <p><a class="button" href="/">"Back to My Apps"</a></p>
+                        </main>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// GET /admin: where an admin starts.
+#[component]
+pub fn AdminHomePage() -> impl IntoView {
+    let auth = Resource::new(|| (), |_| auth_state());
+    view! {
+        <Title text="Admin"/>
+        <AdminFrame current="/admin">
+            <h1>"Admin"</h1>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    let privileged = matches!(auth.await, Ok(AuthView::SignedIn(v)) if v.role.is_privileged_admin());
+                    view! {
+                        <div class="admin-cards">
+                            {privileged.then(|| view! {
+                                <section class="card">
+                                    <h2><a href="/admin/users">"Users"</a></h2>
+                                    <p>"Find anyone in your organisation, see their groups, licenses and apps, and block, unblock or unlock their sign-in."</p>
+                                </section>
+                            })}
+                            {(!privileged).then(|| view! {
+                                <p>"As an app admin you will manage apps, their assignments and the logs here."</p>
+                            })}
+                        </div>
+                    }
+                })}
+            </Suspense>
+        </AdminFrame>
+    }
+}
+
+fn status_label(u: &UserSummary, now: Millis) -> (&'static str, &'static str) {
+    if u.sign_in_blocked {
+        ("Blocked", "status status-bad")
+    } else if u.locked_until.is_some_and(|t| t > now) {
+        ("Locked out", "status status-warn")
+    } else {
+        ("Active", "status status-ok")
+    }
+}
+
+fn mfa_label(m: MfaState) -> &'static str {
+    match m {
+        MfaState::Disabled => "Off",
+        MfaState::Enabled => "On",
+        MfaState::Enforced => "Enforced",
+    }
+}
+
+fn now() -> Millis {
+    #[cfg(feature = "ssr")]
+    {
+        chrono::Utc::now().timestamp_millis()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        0
+    }
+}
+
+/// The address of a users page.
+fn users_href(search: &str, cursor: Option<&str>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if !search.is_empty() {
+        query.append_pair("q", search);
+    }
+    if let Some(c) = cursor {
+        query.append_pair("cursor", c);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        "/admin/users".into()
+    } else {
+        format!("/admin/users?{query}")
+    }
+}
+
+/// GET /admin/users?q=&cursor=: the organisation's users, searched and paged.
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let cursor = move || query.read().get("cursor").filter(|c| !c.is_empty());
+    let users = Resource::new(move || (search(), cursor()), |(s, c)| load_admin_users(s, c));
+    view! {
+        <Title text="Users · Admin"/>
+        <AdminFrame current="/admin/users">
+            <h1>"Users"</h1>
+            <form method="get" action="/admin/users" class="admin-search" role="search">
+                <label for="user-search">"Find a user"</label>
+                <input id="user-search" name="q" type="search" value=search() autocomplete="off"
+                    placeholder="Name, sign-in name or e-mail"/>
+                <button type="submit" class="button">"Search"</button>
+            </form>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Ok(page) => view! { <UserTable page search=search() first_page=cursor().is_none()/> }.into_any(),
+                        Err(e) => view! { <Alert message=e.to_string() error=true/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn UserTable(page: UserPage, search: String, first_page: bool) -> impl IntoView {
+    let now = now();
+    if page.users.is_empty() {
+        let message = if search.is_empty() { "There are no users yet.".to_string() } else { format!("No user matches “{search}”.") };
+        return view! { <p class="empty-state" role="status">{message}</p> }.into_any();
+    }
+    let next = page.next_cursor.as_deref().map(|c| users_href(&search, Some(c)));
+    view! {
+        <table class="data-table">
+            <caption class="visually-hidden">"Users"</caption>
+            <thead>
+                <tr><th scope="col">"Name"</th><th scope="col">"Sign-in name"</th><th scope="col">"Role"</th>
+                    <th scope="col">"Sign-in"</th><th scope="col">"MFA"</th></tr>
+            </thead>
+            <tbody>
+                {page.users.into_iter().map(|u| {
+                    let (status, class) = status_label(&u, now);
+                    view! {
+                        <tr>
+                            <td><a href=format!("/admin/users/{}", u.id)>{u.display_name.clone()}</a></td>
+                            <td>{u.upn.clone()}</td>
+                            <td>{u.role.label()}</td>
+                            <td><span class=class>{status}</span></td>
+                            <td>{mfa_label(u.mfa_state)}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <nav class="pager" aria-label="Pages of users">
+            {(!first_page).then(|| view! { <a class="button" href=users_href(&search, None)>"First page"</a> })}
+            {next.map(|href| view! { <a class="button" href=href rel="next">"Next page"</a> })}
+        </nav>
+    }
+    .into_any()
+}
+
+/// The notices an admin handler redirects back with, as fixed texts.
+fn notice_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "blocked" => "Sign-in is blocked. Their sessions have ended.",
+        "unblocked" => "Sign-in is unblocked.",
+        "unlocked" => "The lockout is lifted.",
+        "unchanged" => "Nothing needed changing.",
+        _ => return None,
+    })
+}
+
+/// GET /admin/users/{id}: one user, in full, with what an admin can do.
+#[component]
+pub fn AdminUserPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let user_id = move || params.read().get("user_id").unwrap_or_default();
+    let user = Resource::new(user_id, load_admin_user);
+    let auth = Resource::new(|| (), |_| auth_state());
+    view! {
+        <AdminFrame current="/admin/users">
+            <p><a href="/admin/users">"← Users"</a></p>
+            {move || query.read().get("done").and_then(|c| notice_text(&c)).map(|m| view! { <Alert message=m/> })}
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    let token = token_of(&auth.await);
+                    match user.await {
+                        Ok(Some(detail)) => view! { <UserDetailView detail token/> }.into_any(),
+                        Ok(None) => view! {
+                            <Title text="User not found · Admin"/>
+                            <h1>"We can't find that user"</h1>
+                            <p>"There is no user with that id in your organisation."</p>
+                        }.into_any(),
+                        Err(e) => view! { <Alert message=e.to_string() error=true/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn UserDetailView(detail: UserDetail, token: String) -> impl IntoView {
+    let now = now();
+    let u = detail.summary.clone();
+    let (status, class) = status_label(&u, now);
+    let action = |verb: &str| format!("/admin/users/{}/{verb}", u.id);
+    let locked = detail.locked(now);
+    let or_none = |s: &str| if s.is_empty() { "—".to_string() } else { s.to_string() };
+    view! {
+        <Title text=format!("{} · Users · Admin", u.display_name)/>
+        <div class="page-heading">
+            <h1>{u.display_name.clone()}</h1>
+            <span class=class>{status}</span>
+        </div>
+        <section class="card" aria-labelledby="profile-heading">
+            <h2 id="profile-heading">"Profile"</h2>
+            <dl class="facts">
+                <dt>"Sign-in name"</dt><dd>{u.upn.clone()}</dd>
+                <dt>"E-mail"</dt><dd>{or_none(&u.email)}</dd>
+                <dt>"Job title"</dt><dd>{or_none(&detail.job_title)}</dd>
+                <dt>"Department"</dt><dd>{or_none(&detail.department)}</dd>
+                <dt>"Role"</dt><dd>{u.role.label()}</dd>
+                <dt>"Created"</dt><dd>{when(detail.created_at)}</dd>
+            </dl>
+        </section>
+        <section class="card" aria-labelledby="signin-heading">
+            <h2 id="signin-heading">"Sign-in"</h2>
+            <dl class="facts">
+                <dt>"State"</dt><dd>{status}</dd>
+                <dt>"Locked until"</dt><dd>{if locked { u.locked_until.map(when).unwrap_or_default() } else { "—".into() }}</dd>
+                <dt>"MFA"</dt><dd>{mfa_label(u.mfa_state)}{if detail.totp_enrolled { ", authenticator enrolled" } else { "" }}</dd>
+                <dt>"Authentication phone"</dt><dd>{or_none(&detail.auth_phone)}</dd>
+                <dt>"Authentication e-mail"</dt><dd>{or_none(&detail.auth_email)}</dd>
+                <dt>"Password"</dt><dd>{
+                    if detail.must_change_password { "Must be changed at next sign-in".to_string() }
+                    else { detail.password_expires_at.map(|t| format!("Expires {}", when(t))).unwrap_or_else(|| "Does not expire".into()) }
+                }</dd>
+            </dl>
+            <div class="actions">
+                {if u.sign_in_blocked {
+                    view! {
+                        <form method="post" action=action("unblock") class="inline-form">
+                            <CsrfField token=token.clone()/>
+                            <button type="submit" class="button">"Unblock sign-in"</button>
+                        </form>
+                    }.into_any()
+                } else {
+                    view! {
+                        <form method="post" action=action("block") class="inline-form">
+                            <CsrfField token=token.clone()/>
+                            <button type="submit" class="button button-danger">"Block sign-in"</button>
+                        </form>
+                    }.into_any()
+                }}
+                {locked.then(|| view! {
+                    <form method="post" action=action("unlock") class="inline-form">
+                        <CsrfField token=token.clone()/>
+                        <button type="submit" class="button">"Unlock"</button>
+                    </form>
+                })}
+            </div>
+        </section>
+        <section class="card" aria-labelledby="groups-heading">
+            <h2 id="groups-heading">"Groups"</h2>
+            {if detail.groups.is_empty() {
+                view! { <p class="empty-state">"Not in any group."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list">
+                        {detail.groups.into_iter().map(|g| view! {
+                            <li>
+                                <span class="item-name">{g.name.clone()}</span>
+                                <span class="item-note">{if g.direct { "Direct member".to_string() } else { format!("Through {}", g.through.join(" → ")) }}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+        <section class="card" aria-labelledby="licenses-heading">
+            <h2 id="licenses-heading">"Licenses"</h2>
+            {if detail.licenses.is_empty() {
+                view! { <p class="empty-state">"No license reaches this user."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list">
+                        {detail.licenses.into_iter().map(|l| view! {
+                            <li>
+                                <span class="item-name">{l.name.clone()}" "<code>{l.sku.clone()}</code></span>
+                                {if l.has_seat {
+                                    view! { <span class="status status-ok">"Has a seat"</span> }.into_any()
+                                } else {
+                                    view! { <span class="status status-bad">"Not enough seats"</span> }.into_any()
+                                }}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+        <section class="card" aria-labelledby="apps-heading">
+            <h2 id="apps-heading">"Apps"</h2>
+            {if detail.apps.is_empty() {
+                view! { <p class="empty-state">"No app is assigned to this user."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list">
+                        {detail.apps.into_iter().map(|a| view! {
+                            <li>
+                                <span class="item-name">{a.name.clone()}</span>
+                                <span class="item-note">{a.why.clone()}</span>
+                                {match a.refusal {
+                                    None => view! { <span class="status status-ok">"Can launch"</span> }.into_any(),
+                                    Some(code) => view! { <span class="status status-bad">"Refused: "<code>{code}</code></span> }.into_any(),
+                                }}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_utc_dates() {
+        assert_eq!(when(0), "1970-01-01 00:00 UTC");
+        assert_eq!(when(1_795_000_000_000), "2026-11-18 11:06 UTC");
+        assert_eq!(when(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
+
+    #[test]
+    fn users_links_keep_the_search_and_encode_it() {
+        assert_eq!(users_href("", None), "/admin/users");
+        assert_eq!(users_href("a&b c", Some("xyz")), "/admin/users?q=a%26b+c&cursor=xyz");
+    }
+}

@@ -9,13 +9,13 @@
 mod access;
 mod directory;
 pub(crate) mod kept;
-mod users;
 mod launches;
 mod postgres;
 pub mod seed;
 mod session_reads;
 mod snapshots;
 mod sqlite;
+mod users;
 
 use crate::sealing::Sealer;
 use app::domain::model::{MfaState, Millis, Role, SessionStage};

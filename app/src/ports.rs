@@ -411,6 +411,16 @@ pub struct UserRecord {
     pub created_at: Millis,
 }
 
+/// A user an admin creates, with the hash of their temporary password.
+#[derive(Clone, Debug)]
+pub struct NewUserRecord {
+    pub id: String,
+    pub org_id: String,
+    pub user: crate::domain::users::NewUser,
+    pub password_hash: String,
+    pub created_at: Millis,
+}
+
 /// Users, for admins. Every call is scoped to one organisation: ids of
 /// another organisation's rows are not found.
 #[async_trait]
@@ -431,4 +441,14 @@ pub trait UsersStore: Send + Sync + 'static {
     /// Lifts a lockout after failed passwords (and resets the count). False
     /// when the user does not exist or was not locked at `now`.
     async fn unlock_user(&self, org_id: &str, user_id: &str, now: Millis, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Creates a user who must change their (temporary) password at first
+    /// sign-in. A UPN already in the organisation is a `Conflict` on
+    /// `users_org_upn_key`.
+    async fn create_user(&self, user: NewUserRecord, audit: AuditEvent) -> StoreResult<()>;
+
+    /// Replaces the password with a temporary one to be changed at next
+    /// sign-in; lifts any lockout and ends every session. False when there
+    /// is no such user.
+    async fn set_temporary_password(&self, org_id: &str, user_id: &str, password_hash: &str, audit: AuditEvent) -> StoreResult<bool>;
 }

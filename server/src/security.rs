@@ -13,6 +13,18 @@ pub fn random_token() -> String {
     data_encoding::BASE64URL_NOPAD.encode(&bytes)
 }
 
+/// A temporary password an admin hands to a person: four groups of four
+/// from an alphabet without look-alikes (no 0/O, 1/l/I), about 90 bits.
+pub fn temporary_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut groups = Vec::with_capacity(4);
+    for _ in 0..4 {
+        let group: String = (0..4).map(|_| ALPHABET[(OsRng.next_u32() as usize) % ALPHABET.len()] as char).collect();
+        groups.push(group);
+    }
+    groups.join("-")
+}
+
 /// Random bytes, for TOTP secrets.
 pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; n];

@@ -67,3 +67,26 @@ test('employees see no Admin link and are refused the admin pages', async () => 
   assert.equal(res.status(), 403);
   await context.close();
 });
+
+test('creating a user with a UPN already taken says so on the field, then a new one gets a password', async () => {
+  const { context, page } = await signedIn(PRIVILEGED_ADMIN);
+  await page.goto(`${BASE}/admin/users`);
+  await page.getByRole('link', { name: 'New user' }).click();
+  await page.getByRole('heading', { name: 'New user', level: 1 }).waitFor();
+  await assertAccessible(page, 'new user form');
+  await page.getByLabel('Name', { exact: true }).fill('Alex Again');
+  await page.getByLabel('Sign-in name').fill('ALEX.WU@northwind.example');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  const upn = page.getByLabel('Sign-in name');
+  await page.getByText('Someone in your organisation already has this sign-in name.').waitFor();
+  assert.equal(await upn.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Alex Again', 'what was typed is kept');
+  await assertAccessible(page, 'new user form with an error');
+  await upn.fill('alex.again@northwind.example');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await page.getByRole('heading', { name: 'User created' }).waitFor();
+  const password = await page.getByLabel('Temporary password').innerText();
+  assert.match(password, /^[A-Za-z2-9]{4}(-[A-Za-z2-9]{4}){3}$/);
+  await assertAccessible(page, 'temporary password');
+  await context.close();
+});

@@ -10,3 +10,4 @@ pub mod model;
 pub mod signin;
 pub mod throttle;
 pub mod totp;
+pub mod users;

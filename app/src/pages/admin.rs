@@ -173,7 +173,10 @@ pub fn AdminUsersPage() -> impl IntoView {
     view! {
         <Title text="Users · Admin"/>
         <AdminFrame current="/admin/users">
-            <h1>"Users"</h1>
+            <div class="page-heading">
+                <h1>"Users"</h1>
+                <a class="button button-primary" href="/admin/users/new">"New user"</a>
+            </div>
             <form method="get" action="/admin/users" class="admin-search" role="search">
                 <label for="user-search">"Find a user"</label>
                 <input id="user-search" name="q" type="search" value=search() autocomplete="off"
@@ -228,6 +231,86 @@ fn UserTable(page: UserPage, search: String, first_page: bool) -> impl IntoView 
         </nav>
     }
     .into_any()
+}
+
+/// One field of the new-user form, with its problem (if the last attempt
+/// had one) announced with the field.
+#[component]
+fn TextField(
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    problem: Option<&'static str>,
+    #[prop(optional)] input_type: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described: Vec<String> = [hint.map(|_| hint_id.clone()), problem.map(|_| error_id.clone())].into_iter().flatten().collect();
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <input id=id name=name type=input_type.unwrap_or("text") value=value required=required
+                aria-invalid=problem.map(|_| "true") aria-describedby=(!described.is_empty()).then(|| described.join(" "))/>
+            {problem.map(|p| view! { <p class="field-error" id=error_id>{p}</p> })}
+        </div>
+    }
+}
+
+/// GET /admin/users/new: the new-user form. Posting it creates the user
+/// and shows their temporary password once; problems come back here,
+/// field by field, with what was typed.
+#[component]
+pub fn AdminNewUserPage() -> impl IntoView {
+    let query = use_query_map();
+    let auth = Resource::new(|| (), |_| auth_state());
+    view! {
+        <Title text="New user · Admin"/>
+        <AdminFrame current="/admin/users">
+            <p><a href="/admin/users">"← Users"</a></p>
+            <h1>"New user"</h1>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    let token = token_of(&auth.await);
+                    let q = query.read_untracked();
+                    let value = |name: &str| q.get(name).unwrap_or_default();
+                    let codes = q.get("errors").unwrap_or_default();
+                    let problem = |field: &str| {
+                        codes.split(',').filter_map(|p| p.split_once(':')).find(|(f, _)| *f == field)
+                            .and_then(|(f, c)| crate::domain::users::field_message(f, c))
+                    };
+                    let any = !codes.is_empty();
+                    let role = value("role");
+                    view! {
+                        {any.then(|| view! { <Alert message="Some fields need another look." error=true/> })}
+                        <form method="post" action="/admin/users/new" class="stack card form-card">
+                            <CsrfField token=token/>
+                            <TextField name="display_name" label="Name" value=value("display_name") problem=problem("display_name") required=true/>
+                            <TextField name="upn" label="Sign-in name" value=value("upn") problem=problem("upn") input_type="email" required=true
+                                hint="What they sign in with, for example alex@contoso.example. It must be unique in your organisation."/>
+                            <TextField name="email" label="E-mail" value=value("email") problem=problem("email") input_type="email"/>
+                            <TextField name="job_title" label="Job title" value=value("job_title") problem=problem("job_title")/>
+                            <TextField name="department" label="Department" value=value("department") problem=problem("department")/>
+                            <div class="field">
+                                <label for="field-role">"Role"</label>
+                                <select id="field-role" name="role">
+                                    <option value="user" selected=role.is_empty() || role == "user">"Employee"</option>
+                                    <option value="app_admin" selected=role == "app_admin">"App admin"</option>
+                                    <option value="privileged_admin" selected=role == "privileged_admin">"Privileged admin"</option>
+                                </select>
+                                {problem("role").map(|p| view! { <p class="field-error">{p}</p> })}
+                            </div>
+                            <p class="hint">"They get a temporary password, shown to you once after you create them, and choose their own at first sign-in."</p>
+                            <button type="submit" class="button button-primary">"Create user"</button>
+                        </form>
+                    }
+                })}
+            </Suspense>
+        </AdminFrame>
+    }
 }
 
 /// The notices an admin handler redirects back with, as fixed texts.
@@ -325,6 +408,10 @@ fn UserDetailView(detail: UserDetail, token: String) -> impl IntoView {
                         </form>
                     }.into_any()
                 }}
+                <form method="post" action=action("reset-password") class="inline-form">
+                    <CsrfField token=token.clone()/>
+                    <button type="submit" class="button">"Reset password"</button>
+                </form>
                 {locked.then(|| view! {
                     <form method="post" action=action("unlock") class="inline-form">
                         <CsrfField token=token.clone()/>

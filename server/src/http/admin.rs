@@ -5,16 +5,17 @@
 //! first; the session middleware has already refused non-admins on these
 //! paths, and this is the check that counts.
 
-use super::error::{correlation_id, AppError};
+use super::error::{correlation_id, escape, AppError};
 use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::model::SessionStage;
+use app::domain::users::{field_of_constraint, validate_new_user, NewUserInput};
 use app::models::admin::{UserDetail, UserPage, UserQuery};
-use app::ports::{AuditEvent, SessionUser};
+use app::ports::{AuditEvent, NewUserRecord, SessionUser, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Json};
+use axum::{Extension, Form, Json};
 use serde::{Deserialize, Serialize};
 
 use crate::time::now_ms;
@@ -202,4 +203,171 @@ pub async fn change_sign_in_form(
     let changed = apply(&state, admin, &headers, &user_id, action).await?;
     let notice = if changed { action.done() } else { "unchanged" };
     Ok(Redirect::to(&format!("/admin/users/{user_id}?done={notice}")).into_response())
+}
+
+/// A user created, or a password reset: the temporary password is shown
+/// this once and never stored in a form we can read back.
+#[derive(Debug, Serialize)]
+pub struct TemporaryPassword {
+    temporary_password: String,
+    user: UserDetail,
+}
+
+/// Hashes a new temporary password through the bounded hasher (503 with
+/// `Retry-After` when saturated, like sign-in).
+async fn temporary_password(state: &AppState, try_again: &str) -> Result<(String, String), AppError> {
+    let password = crate::security::temporary_password();
+    match state.passwords.hash(password.clone()).await {
+        Ok(hash) => Ok((password, hash)),
+        Err(crate::passwords::HashError::Busy(b)) => {
+            state.metrics.record_password_check_refused();
+            Err(AppError::Busy { retry_after_secs: b.retry_after_secs, try_again: try_again.to_string() })
+        }
+        Err(crate::passwords::HashError::Failed(e)) => Err(AppError::Internal(e)),
+    }
+}
+
+/// Creates the user; field problems (including a UPN already taken) come
+/// back as `AppError::Validation`, and nothing is written then.
+async fn create(state: &AppState, admin: &SessionUser, headers: &HeaderMap, input: &NewUserInput) -> Result<TemporaryPassword, AppError> {
+    let user = validate_new_user(input).map_err(AppError::Validation)?;
+    let (password, hash) = temporary_password(state, "/admin/users/new").await?;
+    let id = crate::store::new_id();
+    let event = audit(
+        admin,
+        headers,
+        "user.created",
+        "user",
+        &id,
+        serde_json::Value::Null,
+        serde_json::json!({ "upn": user.upn.as_str(), "display_name": user.display_name, "email": user.email,
+            "job_title": user.job_title, "department": user.department, "role": user.role.as_str() }),
+    );
+    let record = NewUserRecord { id: id.clone(), org_id: admin.org_id.clone(), user, password_hash: hash, created_at: event.at };
+    match state.store.create_user(record, event).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict { constraint }) => {
+            return Err(match field_of_constraint(&constraint) {
+                Some(problem) => AppError::Validation(vec![problem]),
+                None => AppError::Internal(format!("conflict on {constraint}")),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(TemporaryPassword { temporary_password: password, user: detail(state, admin, &id).await? })
+}
+
+/// POST /api/v1/admin/users: creates a user with a temporary password
+/// (returned once) to be changed at first sign-in. 201; 422
+/// `validation_failed` with `fields` for what cannot be used.
+pub async fn create_user(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Json(input): Json<NewUserInput>,
+) -> Result<(StatusCode, Json<TemporaryPassword>), AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    Ok((StatusCode::CREATED, Json(create(&state, admin, &headers, &input).await?)))
+}
+
+/// The form of the new-user page: the same fields.
+#[derive(Debug, Deserialize)]
+pub struct NewUserForm {
+    #[serde(flatten)]
+    input: NewUserInput,
+}
+
+/// POST /admin/users/new from the new-user page: on success a page that
+/// shows the temporary password once; otherwise back to the form with what
+/// was typed and a code per field.
+pub async fn create_user_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    match create(&state, admin, &headers, &form.input).await {
+        Ok(created) => Ok(password_page(&state, "User created", &created).into_response()),
+        Err(AppError::Validation(problems)) => {
+            let i = &form.input;
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (name, value) in [
+                ("upn", &i.upn),
+                ("display_name", &i.display_name),
+                ("email", &i.email),
+                ("job_title", &i.job_title),
+                ("department", &i.department),
+                ("role", &i.role),
+            ] {
+                query.append_pair(name, &value.chars().take(300).collect::<String>());
+            }
+            let errors: Vec<String> = problems.iter().map(|(f, c)| format!("{f}:{c}")).collect();
+            query.append_pair("errors", &errors.join(","));
+            Ok(Redirect::to(&format!("/admin/users/new?{}", query.finish())).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// POST /api/v1/admin/users/{id}/reset-password: a new temporary password
+/// (returned once), to be changed at next sign-in; lifts a lockout and ends
+/// the user's sessions.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Result<Json<TemporaryPassword>, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    Ok(Json(reset(&state, admin, &headers, &user_id).await?))
+}
+
+/// POST /admin/users/{id}/reset-password from the user's page.
+pub async fn reset_password_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Result<Response, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    let reset = reset(&state, admin, &headers, &user_id).await?;
+    Ok(password_page(&state, "Password reset", &reset).into_response())
+}
+
+async fn reset(state: &AppState, admin: &SessionUser, headers: &HeaderMap, user_id: &str) -> Result<TemporaryPassword, AppError> {
+    detail(state, admin, user_id).await?;
+    if user_id == admin.user_id {
+        return Err(AppError::bad_request("use_change_password", "Change your own password from your account, not here."));
+    }
+    let (password, hash) = temporary_password(state, &format!("/admin/users/{user_id}")).await?;
+    let event = audit(
+        admin,
+        headers,
+        "user.password_reset",
+        "user",
+        user_id,
+        serde_json::Value::Null,
+        serde_json::json!({ "must_change_password": true }),
+    );
+    if !state.store.set_temporary_password(&admin.org_id, user_id, &hash, event).await? {
+        return Err(user_not_found());
+    }
+    Ok(TemporaryPassword { temporary_password: password, user: detail(state, admin, user_id).await? })
+}
+
+/// The one page that shows a temporary password. Not cached, not a
+/// redirect target: reloading it does not show the password again.
+fn password_page(state: &AppState, title: &str, created: &TemporaryPassword) -> impl IntoResponse {
+    let u = &created.user.summary;
+    let html = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} · Admin · My Apps</title><link rel="stylesheet" href="{css}"></head><body><main id="main" class="auth-page"><div class="auth-card"><h1>{title}</h1><p>Give this temporary password to <strong>{name}</strong> (<code>{upn}</code>) in person or over a channel you trust. They choose their own when they first sign in with it.</p><p class="secret" aria-label="Temporary password"><code>{password}</code></p><p class="muted">It is shown only this once and is not stored anywhere we can show it again.</p><p><a class="button button-primary" href="/admin/users/{id}">Go to {name}</a> <a class="button" href="/admin/users">All users</a></p></div></main></body></html>"#,
+        title = escape(title),
+        css = escape(&state.assets.css),
+        name = escape(&u.display_name),
+        upn = escape(&u.upn),
+        password = escape(&created.temporary_password),
+        id = escape(&u.id),
+    );
+    ([(axum::http::header::CACHE_CONTROL, "no-store")], axum::response::Html(html))
 }

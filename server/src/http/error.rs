@@ -23,6 +23,10 @@ pub enum AppError {
     /// `Retry-After`, and for people a way back to where they were.
     #[error("busy; retry in {retry_after_secs} s")]
     Busy { retry_after_secs: u64, try_again: String },
+    /// Fields of a form or JSON body that cannot be used: 422 with a
+    /// sentence per field.
+    #[error("invalid fields")]
+    Validation(Vec<(&'static str, &'static str)>),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -55,13 +59,27 @@ impl From<StoreError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
-            AppError::Client { status, code, message } => ErrorBody { status, code, message, try_again: None }.into_response(),
+            AppError::Client { status, code, message } => {
+                ErrorBody { status, code, message, try_again: None, fields: vec![] }.into_response()
+            }
+            AppError::Validation(problems) => ErrorBody {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "validation_failed",
+                message: "Some fields need another look.".into(),
+                try_again: None,
+                fields: problems
+                    .into_iter()
+                    .map(|(field, code)| (field, app::domain::users::field_message(field, code).unwrap_or("This value cannot be used.")))
+                    .collect(),
+            }
+            .into_response(),
             AppError::Busy { retry_after_secs, try_again } => {
                 let body = ErrorBody {
                     status: StatusCode::SERVICE_UNAVAILABLE,
                     code: "busy",
                     message: "We're checking a lot of sign-ins right now. Wait a moment, then try again.".into(),
                     try_again: Some(try_again),
+                    fields: vec![],
                 };
                 let mut res = body.into_response();
                 res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
@@ -84,6 +102,8 @@ pub struct ErrorBody {
     pub message: String,
     /// A local address to try again at (a page's "Try again" button).
     pub try_again: Option<String>,
+    /// For validation errors: (field, sentence), in the body as `fields`.
+    pub fields: Vec<(&'static str, &'static str)>,
 }
 
 impl ErrorBody {
@@ -93,6 +113,7 @@ impl ErrorBody {
             code: "internal_error",
             message: "Something went wrong on our side. Try again; if it keeps happening, give your admin the correlation ID.".into(),
             try_again: None,
+            fields: vec![],
         }
     }
 }
@@ -153,16 +174,18 @@ pub async fn normalize_errors(State(assets): State<Arc<AssetNames>>, req: Reques
     };
     // Extractor rejections explain themselves in plain text; keep that.
     let message = if status.is_client_error() && !text.is_empty() && text.len() < 400 { text } else { fallback.to_string() };
-    render(ErrorBody { status, code, message, try_again: None }, &correlation, html, &headers, &assets.css)
+    render(ErrorBody { status, code, message, try_again: None, fields: vec![] }, &correlation, html, &headers, &assets.css)
 }
 
 fn render(body: ErrorBody, correlation: &str, html: bool, original: &HeaderMap, stylesheet: &str) -> Response {
     let mut res = if html {
         (body.status, axum::response::Html(error_page(&body, correlation, stylesheet))).into_response()
     } else {
-        let json = serde_json::json!({
-            "error": { "code": body.code, "message": body.message, "correlation_id": correlation }
-        });
+        let mut error = serde_json::json!({ "code": body.code, "message": body.message, "correlation_id": correlation });
+        if !body.fields.is_empty() {
+            error["fields"] = body.fields.iter().map(|(f, m)| (f.to_string(), serde_json::Value::from(*m))).collect();
+        }
+        let json = serde_json::json!({ "error": error });
         (body.status, axum::Json(json)).into_response()
     };
     // keep headers that matter to the client (Allow on 405, Set-Cookie, ...)
@@ -177,7 +200,8 @@ fn render(body: ErrorBody, correlation: &str, html: bool, original: &HeaderMap, 
     res
 }
 
-fn escape(s: &str) -> String {
+/// Text made safe to put into HTML.
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 

@@ -287,6 +287,7 @@ async fn presented_token(req: Request) -> Result<(Request, Option<String>, Optio
                 code: "payload_too_large",
                 message: format!("Forms can be at most {} KiB.", FORM_LIMIT / 1024),
                 try_again: None,
+                fields: vec![],
             }
             .into_response())
         }

@@ -7,6 +7,41 @@ use app::models::admin::{UserLicenseView, UserPage, UserQuery, UserSummary, DEFA
 use app::ports::*;
 use async_trait::async_trait;
 
+/// Ends every session of a user, inside the caller's transaction: they
+/// are signed out on every device at their next request.
+macro_rules! end_sessions {
+    ($conn:expr, $org_id:expr, $user_id:expr) => {
+        sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND user_id = $2")
+            .bind($org_id)
+            .bind($user_id)
+            .execute($conn)
+            .await
+            .map_err(db_err)?
+    };
+}
+
+/// One audited change of a user's row, in one transaction: the update
+/// (`$sql`, bound by `$bind`), and only when it changed the row, the end of
+/// the user's sessions (when `$end_sessions`) and the audit event. False
+/// when nothing changed (no such user, or already so): nothing is written.
+macro_rules! audited_user_change {
+    ($self:expr, $org_id:expr, $user_id:expr, $end_sessions:expr, $audit:expr, $sql:expr, |$q:ident| $bind:expr) => {
+        crate::on_pool!(&$self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let $q = sqlx::query($sql);
+            if $bind.execute(&mut *tx).await.map_err(db_err)?.rows_affected() != 1 {
+                return Ok(false);
+            }
+            if $end_sessions {
+                end_sessions!(&mut *tx, $org_id, $user_id);
+            }
+            insert_audit_event!(&mut *tx, $audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        })
+    };
+}
+
 const SUMMARY_COLUMNS: &str = "id, upn, upn_normalized, display_name, email, role, sign_in_blocked, locked_until, mfa_state";
 
 #[derive(sqlx::FromRow)]
@@ -156,54 +191,70 @@ impl UsersStore for SqlStore {
     }
 
     async fn set_sign_in_blocked(&self, org_id: &str, user_id: &str, blocked: bool, audit: AuditEvent) -> StoreResult<bool> {
-        crate::on_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            let changed = sqlx::query("UPDATE users SET sign_in_blocked = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 AND sign_in_blocked <> $3")
-                .bind(org_id)
-                .bind(user_id)
-                .bind(blocked)
-                .bind(audit.at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected() == 1;
-            if !changed {
-                return Ok(false);
-            }
-            if blocked {
-                sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND user_id = $2")
-                    .bind(org_id)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            insert_audit_event!(&mut *tx, audit)?;
-            tx.commit().await.map_err(db_err)?;
-            Ok(true)
-        })
+        let at = audit.at;
+        audited_user_change!(
+            self,
+            org_id,
+            user_id,
+            blocked,
+            audit,
+            "UPDATE users SET sign_in_blocked = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 AND sign_in_blocked <> $3",
+            |q| q.bind(org_id).bind(user_id).bind(blocked).bind(at)
+        )
     }
 
     async fn unlock_user(&self, org_id: &str, user_id: &str, now: i64, audit: AuditEvent) -> StoreResult<bool> {
+        audited_user_change!(
+            self,
+            org_id,
+            user_id,
+            false,
+            audit,
+            "UPDATE users SET locked_until = NULL, failed_sign_in_count = 0, updated_at = $3 \
+             WHERE org_id = $1 AND id = $2 AND locked_until > $3",
+            |q| q.bind(org_id).bind(user_id).bind(now)
+        )
+    }
+
+    async fn create_user(&self, new: NewUserRecord, audit: AuditEvent) -> StoreResult<()> {
+        let u = &new.user;
         crate::on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
-            let changed = sqlx::query(
-                "UPDATE users SET locked_until = NULL, failed_sign_in_count = 0, updated_at = $3 \
-                 WHERE org_id = $1 AND id = $2 AND locked_until > $3")
-                .bind(org_id)
-                .bind(user_id)
-                .bind(now)
+            sqlx::query(
+                "INSERT INTO users (id, org_id, upn, upn_normalized, display_name, email, job_title, department, role, \
+                 password_hash, password_changed_at, must_change_password, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, TRUE, $11, $11)")
+                .bind(&new.id)
+                .bind(&new.org_id)
+                .bind(u.upn.as_str())
+                .bind(u.upn.normalized())
+                .bind(&u.display_name)
+                .bind(&u.email)
+                .bind(&u.job_title)
+                .bind(&u.department)
+                .bind(u.role.as_str())
+                .bind(&new.password_hash)
+                .bind(new.created_at)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_err)?
-                .rows_affected() == 1;
-            if !changed {
-                return Ok(false);
-            }
+                .map_err(db_err)?;
             insert_audit_event!(&mut *tx, audit)?;
-            tx.commit().await.map_err(db_err)?;
-            Ok(true)
+            tx.commit().await.map_err(db_err)
         })
+    }
+
+    async fn set_temporary_password(&self, org_id: &str, user_id: &str, password_hash: &str, audit: AuditEvent) -> StoreResult<bool> {
+        let at = audit.at;
+        audited_user_change!(
+            self,
+            org_id,
+            user_id,
+            true,
+            audit,
+            "UPDATE users SET password_hash = $3, password_changed_at = $4, must_change_password = TRUE, \
+             locked_until = NULL, failed_sign_in_count = 0, updated_at = $4 WHERE org_id = $1 AND id = $2",
+            |q| q.bind(org_id).bind(user_id).bind(password_hash).bind(at)
+        )
     }
 }
 

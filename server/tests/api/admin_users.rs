@@ -207,3 +207,114 @@ async fn an_admin_of_one_organisation_cannot_see_or_change_anothers_users() {
     let (_, found) = json(morgan.get(app.url("/api/v1/admin/users?search=elsewhere")).send().await.unwrap()).await;
     assert_eq!(found["users"].as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn a_new_user_gets_a_temporary_password_they_must_change_and_duplicates_are_refused_by_field() {
+    let app = spawn_app().await;
+    let (morgan, token) = admin_client(&app, PRIVILEGED_ADMIN).await;
+    let create = |body: Value| morgan.post(app.url("/api/v1/admin/users")).header("x-csrf-token", &token).json(&body).send();
+
+    let (status, created) = json(
+        create(serde_json::json!({ "upn": "Ada.Lovelace@northwind.example", "display_name": "Ada Lovelace", "role": "app_admin" }))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["user"]["summary"]["role"], "app_admin");
+    assert_eq!(created["user"]["must_change_password"], true);
+    let password = created["temporary_password"].as_str().unwrap().to_string();
+    assert!(password.len() >= 16, "{password}");
+    let audit =
+        app.strings("SELECT action FROM audit_events WHERE target_id = $1", &[created["user"]["summary"]["id"].as_str().unwrap()]).await;
+    assert_eq!(audit, ["user.created"]);
+    // The temporary password signs in, straight to choosing their own.
+    let res = app.sign_in(&browser(), "ada.lovelace@northwind.example", &password).await;
+    assert!(location(&res).starts_with("/sign-in/change-password"), "{}", location(&res));
+
+    // Same UPN in another case: refused on the field, nothing written.
+    let users_before = app.scalar_i64("SELECT COUNT(*) FROM users", &[]).await;
+    let (status, body) =
+        json(create(serde_json::json!({ "upn": "ADA.lovelace@northwind.example", "display_name": "Someone Else" })).await.unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("validation_failed")), "{body}");
+    assert!(body["error"]["fields"]["upn"].as_str().unwrap().contains("already has this sign-in name"), "{body}");
+    let (status, body) =
+        json(create(serde_json::json!({ "upn": "nope", "display_name": "", "email": "x@y", "role": "root" })).await.unwrap()).await;
+    assert_eq!(status, 422);
+    let fields = body["error"]["fields"].as_object().unwrap();
+    assert_eq!(fields.keys().map(String::as_str).collect::<Vec<_>>(), ["display_name", "email", "role", "upn"], "{body}");
+    let (status, _) = json(
+        morgan
+            .post(app.url("/api/v1/admin/users"))
+            .header("x-csrf-token", &token)
+            .body("{")
+            .header("content-type", "application/json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM users", &[]).await, users_before, "failed requests write nothing");
+
+    let (alex, alex_token) = admin_client(&app, EMPLOYEE).await;
+    let res =
+        alex.post(app.url("/api/v1/admin/users")).header("x-csrf-token", &alex_token).json(&serde_json::json!({})).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn the_new_user_form_explains_each_field_and_shows_the_password_once() {
+    let app = spawn_app().await;
+    let morgan = app.signed_in(PRIVILEGED_ADMIN).await;
+    let res = app
+        .post_form(&morgan, "/admin/users/new", "/admin/users/new", &[("upn", EMPLOYEE), ("display_name", "Alex Again"), ("role", "user")])
+        .await;
+    let back = location(&res);
+    assert!(back.starts_with("/admin/users/new?") && back.contains("errors=upn%3Ataken"), "{back}");
+    let (status, page) = app.page(&morgan, &back).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("already has this sign-in name") && page.contains("value=\"Alex Again\""), "{page}");
+    assert!(page.contains("aria-invalid=\"true\""), "the field is marked invalid");
+
+    let res = app
+        .post_form(&morgan, "/admin/users/new", "/admin/users/new", &[("upn", "grace@northwind.example"), ("display_name", "Grace Hopper")])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let page = res.text().await.unwrap();
+    let marker = "aria-label=\"Temporary password\"><code>";
+    let start = page.find(marker).expect("the password is on the page") + marker.len();
+    let password = &page[start..start + 19];
+    let res = app.sign_in(&browser(), "grace@northwind.example", password).await;
+    assert!(location(&res).starts_with("/sign-in/change-password"), "{}", location(&res));
+}
+
+#[tokio::test]
+async fn resetting_a_password_ends_sessions_and_requires_a_new_one() {
+    let app = spawn_app().await;
+    let (morgan, token) = admin_client(&app, PRIVILEGED_ADMIN).await;
+    let alex_client = app.signed_in(EMPLOYEE).await;
+    let alex = app.user_id(EMPLOYEE).await;
+    app.exec("UPDATE users SET locked_until = 9999999999999 WHERE id = $1", &[&alex]).await;
+    let (status, reset) = json(
+        morgan.post(app.url(&format!("/api/v1/admin/users/{alex}/reset-password"))).header("x-csrf-token", &token).send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{reset}");
+    assert_eq!(alex_client.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401, "sessions ended");
+    let res = app.sign_in(&browser(), EMPLOYEE, PASSWORD).await;
+    assert!(location(&res).contains("error=invalid_credentials"), "the old password is gone: {}", location(&res));
+    let res = app.sign_in(&browser(), EMPLOYEE, reset["temporary_password"].as_str().unwrap()).await;
+    assert!(location(&res).starts_with("/sign-in/change-password"), "unlocked, and must change it: {}", location(&res));
+    assert_eq!(app.strings("SELECT action FROM audit_events WHERE target_id = $1", &[&alex]).await, ["user.password_reset"]);
+
+    let morgan_id = app.user_id(PRIVILEGED_ADMIN).await;
+    let res = morgan
+        .post(app.url(&format!("/api/v1/admin/users/{morgan_id}/reset-password")))
+        .header("x-csrf-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}

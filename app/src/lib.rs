@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/apps/:app_id") view=pages::app_details::AppDetailsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=pages::admin::AdminHomePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=pages::admin::AdminUsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/check-access") view=pages::admin::AdminCheckAccessPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/new") view=pages::admin::AdminNewUserPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/:user_id") view=pages::admin::AdminUserPage ssr=SsrMode::Async/>
                 <Route path=path!("/launch-refused") view=pages::launch_refused::LaunchRefusedPage ssr=SsrMode::Async/>

@@ -191,7 +191,7 @@ pub struct FailedPassword {
 // `set_password` takes everything one transaction changes, by name.
 #[allow(clippy::too_many_arguments)]
 #[async_trait]
-pub trait Store: AccessStore + DirectoryStore + UsersStore + Send + Sync + 'static {
+pub trait Store: AccessStore + DirectoryStore + UsersStore + AppsStore + Send + Sync + 'static {
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;
 
@@ -451,4 +451,11 @@ pub trait UsersStore: Send + Sync + 'static {
     /// sign-in; lifts any lockout and ends every session. False when there
     /// is no such user.
     async fn set_temporary_password(&self, org_id: &str, user_id: &str, password_hash: &str, audit: AuditEvent) -> StoreResult<bool>;
+}
+
+/// Apps, for admins. Scoped to one organisation.
+#[async_trait]
+pub trait AppsStore: Send + Sync + 'static {
+    /// Every app of the organisation, by name (for pickers).
+    async fn list_app_choices(&self, org_id: &str) -> StoreResult<Vec<crate::models::admin::AppChoice>>;
 }

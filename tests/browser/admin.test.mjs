@@ -90,3 +90,26 @@ test('creating a user with a UPN already taken says so on the field, then a new 
   await assertAccessible(page, 'temporary password');
   await context.close();
 });
+
+test('check access shows why a user is refused, and its fix applied from there', async () => {
+  const { context, page } = await signedIn(PRIVILEGED_ADMIN);
+  await page.goto(`${BASE}/admin`);
+  await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Check access' }).click();
+  await page.getByLabel('User', { exact: true }).fill(BLOCKED_USER);
+  await page.getByLabel('App', { exact: true }).selectOption({ label: 'Mail' });
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.getByRole('heading', { name: "Casey Brown can't launch Mail." }).waitFor();
+  const row = page.getByRole('row', { name: /Sign-in is allowed/ });
+  assert.match(await row.innerText(), /Fail: account_blocked/);
+  await assertAccessible(page, 'check access');
+  await row.getByRole('button', { name: 'Unblock sign-in' }).click();
+  await page.getByText('Sign-in is unblocked.').waitFor();
+  await page.getByRole('heading', { name: 'Casey Brown can launch Mail.' }).waitFor();
+  assert.match(await page.getByRole('row', { name: /Sign-in is allowed/ }).innerText(), /Pass/);
+  // Back to the demo's state: blocked.
+  await page.goto(`${BASE}/admin/users?q=casey.brown`);
+  await page.getByRole('link', { name: 'Casey Brown' }).click();
+  await page.getByRole('button', { name: 'Block sign-in' }).click();
+  await page.getByText('Sign-in is blocked. Their sessions have ended.').waitFor();
+  await context.close();
+});

@@ -200,6 +200,81 @@ pub fn shows_tile(facts: &AccessFacts, decision: &Decision) -> bool {
     facts.app.as_ref().is_some_and(|a| a.visible) && !decision.reasons.iter().any(Refusal::hides_tile)
 }
 
+/// The checks of the decision, in DOMAIN.md's order, as an admin reviews
+/// them for one user and one app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    SignInAllowed,
+    NotLockedOut,
+    PasswordCurrent,
+    SecondFactor,
+    AppEnabled,
+    Assigned,
+    Licensed,
+    Consented,
+}
+
+impl Check {
+    pub const ALL: [Check; 8] = [
+        Check::SignInAllowed,
+        Check::NotLockedOut,
+        Check::PasswordCurrent,
+        Check::SecondFactor,
+        Check::AppEnabled,
+        Check::Assigned,
+        Check::Licensed,
+        Check::Consented,
+    ];
+
+    /// The check a refusal fails.
+    pub fn of(refusal: &Refusal) -> Check {
+        match refusal {
+            Refusal::SignInRequired | Refusal::AccountBlocked => Check::SignInAllowed,
+            Refusal::AccountLocked => Check::NotLockedOut,
+            Refusal::PasswordExpired => Check::PasswordCurrent,
+            Refusal::MfaRequired => Check::SecondFactor,
+            Refusal::AppNotFound | Refusal::AppDisabled => Check::AppEnabled,
+            Refusal::NotAssigned => Check::Assigned,
+            Refusal::LicenseMissing | Refusal::LicenseSeatsExhausted => Check::Licensed,
+            Refusal::ConsentRequired { .. } => Check::Consented,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Check::SignInAllowed => "Sign-in is allowed (not blocked)",
+            Check::NotLockedOut => "Not locked out after failed passwords",
+            Check::PasswordCurrent => "Password current (not expired, no change owed)",
+            Check::SecondFactor => "Second factor, where the organisation requires one",
+            Check::AppEnabled => "The app exists here and is enabled",
+            Check::Assigned => "Assigned (directly, through a group, or open to everyone)",
+            Check::Licensed => "Holds a seat of the license the app requires",
+            Check::Consented => "Every requested permission is consented",
+        }
+    }
+}
+
+/// One check's outcome: the reason code when it fails.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckOutcome {
+    pub check: Check,
+    pub passed: bool,
+    pub reason: Option<String>,
+}
+
+/// Every check of a decision, pass or fail, in order: the same decision a
+/// launch makes, laid out for a person.
+pub fn review(decision: &Decision) -> Vec<CheckOutcome> {
+    Check::ALL
+        .iter()
+        .map(|&check| {
+            let failed = decision.reasons.iter().find(|r| Check::of(r) == check);
+            CheckOutcome { check, passed: failed.is_none(), reason: failed.map(|r| r.code().to_string()) }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,5 +450,15 @@ mod tests {
         assert!(
             matches!(&decide(&f).reasons[0], Refusal::ConsentRequired { next: ConsentNext::ApprovalRequired, missing } if missing.len() == 2)
         );
+    }
+
+    #[test]
+    fn a_review_lists_every_check_and_fails_exactly_the_refused_ones() {
+        let decision = Decision { reasons: vec![Refusal::AccountLocked, Refusal::LicenseSeatsExhausted], paths: vec![] };
+        let outcomes = review(&decision);
+        assert_eq!(outcomes.len(), Check::ALL.len());
+        let failed: Vec<(Check, Option<&str>)> = outcomes.iter().filter(|o| !o.passed).map(|o| (o.check, o.reason.as_deref())).collect();
+        assert_eq!(failed, [(Check::NotLockedOut, Some("account_locked")), (Check::Licensed, Some("license_seats_exhausted"))]);
+        assert!(review(&Decision { reasons: vec![], paths: vec![] }).iter().all(|o| o.passed));
     }
 }

@@ -93,3 +93,24 @@ impl UserDetail {
         self.summary.locked_until.is_some_and(|t| t > now)
     }
 }
+
+/// An app's id and name, for pickers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppChoice {
+    pub id: String,
+    pub name: String,
+}
+
+/// Can this user launch this app, and if not, why: every check of the
+/// access decision with pass or fail, and what the user has.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessCheck {
+    pub user: UserSummary,
+    pub app: AppChoice,
+    pub allowed: bool,
+    pub checks: Vec<crate::domain::decision::CheckOutcome>,
+    /// How the user has the app, when they do.
+    pub paths: Vec<String>,
+    pub groups: Vec<UserGroupView>,
+    pub licenses: Vec<UserLicenseView>,
+}

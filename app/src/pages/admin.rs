@@ -7,9 +7,10 @@
 
 use crate::auth::AuthView;
 use crate::components::layout::{token_of, Alert, CsrfField, Loading, SignedInHeader};
+use crate::domain::decision::Check;
 use crate::domain::model::{MfaState, Millis, Role};
-use crate::models::admin::{UserDetail, UserPage, UserSummary};
-use crate::server_fns::admin::{load_admin_user, load_admin_users};
+use crate::models::admin::{AccessCheck, UserDetail, UserPage, UserSummary};
+use crate::server_fns::admin::{load_access_check, load_admin_user, load_admin_users, load_app_choices};
 use crate::server_fns::session::auth_state;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -46,6 +47,7 @@ fn AdminNav(role: Role, current: &'static str) -> impl IntoView {
     if role.is_privileged_admin() {
         links.push(("/admin/users", "Users"));
     }
+    links.push(("/admin/check-access", "Check access"));
     view! {
         <nav class="admin-nav" aria-label="Admin">
             <ul>
@@ -100,6 +102,10 @@ pub fn AdminHomePage() -> impl IntoView {
                     let privileged = matches!(auth.await, Ok(AuthView::SignedIn(v)) if v.role.is_privileged_admin());
                     view! {
                         <div class="admin-cards">
+                            <section class="card">
+                                <h2><a href="/admin/check-access">"Check access"</a></h2>
+                                <p>"Someone can't open an app? Pick them and the app and see every check of the access decision, pass or fail, with the fix."</p>
+                            </section>
                             {privileged.then(|| view! {
                                 <section class="card">
                                     <h2><a href="/admin/users">"Users"</a></h2>
@@ -310,6 +316,158 @@ pub fn AdminNewUserPage() -> impl IntoView {
                 })}
             </Suspense>
         </AdminFrame>
+    }
+}
+
+/// GET /admin/check-access?user=&app=: every check of the access decision
+/// for one user and one app, with the fix where there is one.
+#[component]
+pub fn AdminCheckAccessPage() -> impl IntoView {
+    let query = use_query_map();
+    let user = move || query.read().get("user").unwrap_or_default();
+    let app = move || query.read().get("app").unwrap_or_default();
+    let apps = Resource::new(|| (), |_| load_app_choices());
+    let result = Resource::new(
+        move || (user(), app()),
+        |(u, a)| async move {
+            if u.trim().is_empty() || a.is_empty() {
+                Ok(None)
+            } else {
+                load_access_check(u, a).await.map(Some)
+            }
+        },
+    );
+    let auth = Resource::new(|| (), |_| auth_state());
+    view! {
+        <Title text="Check access · Admin"/>
+        <AdminFrame current="/admin/check-access">
+            <h1>"Check access"</h1>
+            {move || query.read().get("done").and_then(|c| notice_text(&c)).map(|m| view! { <Alert message=m/> })}
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    let choices = apps.await.unwrap_or_default();
+                    let chosen = app();
+                    view! {
+                        <form method="get" action="/admin/check-access" class="stack card form-card">
+                            <div class="field">
+                                <label for="check-user">"User"</label>
+                                <p class="hint" id="check-user-hint">"Their sign-in name, for example alex@contoso.example."</p>
+                                <input id="check-user" name="user" type="text" value=user() required aria-describedby="check-user-hint" autocomplete="off"/>
+                            </div>
+                            <div class="field">
+                                <label for="check-app">"App"</label>
+                                <select id="check-app" name="app" required>
+                                    <option value="" selected=chosen.is_empty()>"Choose an app"</option>
+                                    {choices.into_iter().map(|a| {
+                                        let selected = a.id == chosen;
+                                        view! { <option value=a.id selected=selected>{a.name}</option> }
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <button type="submit" class="button button-primary">"Check"</button>
+                        </form>
+                    }
+                })}
+            </Suspense>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    let viewer = auth.await;
+                    let privileged = matches!(&viewer, Ok(AuthView::SignedIn(v)) if v.role.is_privileged_admin());
+                    let token = token_of(&viewer);
+                    let here = format!("/admin/check-access?user={}&app={}", encode(&user()), encode(&app()));
+                    match result.await {
+                        Ok(None) => None,
+                        Ok(Some(None)) => Some(view! {
+                            <p class="empty-state" role="status">"There is no such user or app in your organisation."</p>
+                        }.into_any()),
+                        Ok(Some(Some(check))) => Some(view! { <AccessCheckView check privileged token here/> }.into_any()),
+                        Err(e) => Some(view! { <Alert message=e.to_string() error=true/> }.into_any()),
+                    }
+                })}
+            </Suspense>
+        </AdminFrame>
+    }
+}
+
+fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// What fixes a failed check, when the admin can do it from here.
+fn fix_action(check: Check) -> Option<(&'static str, &'static str)> {
+    Some(match check {
+        Check::SignInAllowed => ("unblock", "Unblock sign-in"),
+        Check::NotLockedOut => ("unlock", "Unlock"),
+        Check::PasswordCurrent => ("reset-password", "Reset password"),
+        _ => return None,
+    })
+}
+
+/// What to do about a failed check that has no button here yet.
+fn fix_hint(check: Check) -> &'static str {
+    match check {
+        Check::SecondFactor => "They set up or use their authenticator at their next sign-in.",
+        Check::AppEnabled => "Enable the app in its settings.",
+        Check::Assigned => "Assign the app to them or to one of their groups.",
+        Check::Licensed => "Give them (or one of their groups) the license, or add seats to it.",
+        Check::Consented => "Grant consent for the organisation, or let them consent when they open it.",
+        _ => "A privileged admin can fix this from the user's page.",
+    }
+}
+
+#[component]
+fn AccessCheckView(check: AccessCheck, privileged: bool, token: String, here: String) -> impl IntoView {
+    let user_id = check.user.id.clone();
+    let verdict = if check.allowed {
+        format!("{} can launch {}.", check.user.display_name, check.app.name)
+    } else {
+        format!("{} can't launch {}.", check.user.display_name, check.app.name)
+    };
+    view! {
+        <section class="card" aria-labelledby="verdict">
+            <h2 id="verdict">{verdict}</h2>
+            <p class="muted">{check.user.upn.clone()}{if check.paths.is_empty() { String::new() } else { format!(" · {}", check.paths.join("; ")) }}</p>
+            <table class="data-table">
+                <caption class="visually-hidden">"Checks of the access decision"</caption>
+                <thead><tr><th scope="col">"Check"</th><th scope="col">"Result"</th><th scope="col">"Fix"</th></tr></thead>
+                <tbody>
+                    {check.checks.into_iter().map(|c| {
+                        let fix = (!c.passed).then(|| match (fix_action(c.check), privileged) {
+                            (Some((verb, label)), true) => view! {
+                                <form method="post" action=format!("/admin/users/{user_id}/{verb}") class="inline-form">
+                                    <CsrfField token=token.clone()/>
+                                    <input type="hidden" name="return_to" value=here.clone()/>
+                                    <button type="submit" class="button button-small">{label}</button>
+                                </form>
+                            }.into_any(),
+                            (Some(_), false) => view! { <span class="muted">"A privileged admin can fix this."</span> }.into_any(),
+                            (None, _) => view! { <span class="muted">{fix_hint(c.check)}</span> }.into_any(),
+                        });
+                        view! {
+                            <tr>
+                                <td>{c.check.label()}</td>
+                                <td>{if c.passed {
+                                    view! { <span class="status status-ok">"Pass"</span> }.into_any()
+                                } else {
+                                    view! { <span class="status status-bad">"Fail: "<code>{c.reason.clone().unwrap_or_default()}</code></span> }.into_any()
+                                }}</td>
+                                <td>{fix}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <section class="card" aria-labelledby="check-groups">
+            <h2 id="check-groups">"Their groups"</h2>
+            <p>{if check.groups.is_empty() { "None".to_string() } else {
+                check.groups.iter().map(|g| if g.direct { g.name.clone() } else { format!("{} (through {})", g.name, g.through.join(" → ")) }).collect::<Vec<_>>().join(", ")
+            }}</p>
+            <h2>"Their licenses"</h2>
+            <p>{if check.licenses.is_empty() { "None".to_string() } else {
+                check.licenses.iter().map(|l| format!("{} ({})", l.name, if l.has_seat { "has a seat" } else { "not enough seats" })).collect::<Vec<_>>().join(", ")
+            }}</p>
+        </section>
     }
 }
 

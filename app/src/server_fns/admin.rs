@@ -1,7 +1,7 @@
 //! The admin area's reads. Each checks the caller's role first; writes go
 //! through the admin HTTP handlers and API (`server::http::admin`).
 
-use crate::models::admin::{UserDetail, UserPage};
+use crate::models::admin::{AccessCheck, AppChoice, UserDetail, UserPage};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
@@ -27,4 +27,34 @@ pub async fn load_admin_user(user_id: String) -> Result<Option<UserDetail>, Serv
         return Ok(None);
     }
     crate::services::admin::user_detail(guard::store()?.as_ref(), &admin.org_id, &user_id, guard::now()).await.map_err(guard::internal)
+}
+
+/// The organisation's apps, for the check-access picker. Admins.
+#[server(prefix = "/api/fn", endpoint = "admin_app_choices", input = GetUrl)]
+pub async fn load_app_choices() -> Result<Vec<AppChoice>, ServerFnError> {
+    let admin = guard::require_admin()?;
+    guard::store()?.list_app_choices(&admin.org_id).await.map_err(guard::internal)
+}
+
+/// Every check of the access decision for a user (by sign-in name or id)
+/// and an app of the caller's organisation; None when either is not found
+/// there. Admins.
+#[server(prefix = "/api/fn", endpoint = "admin_access_check", input = GetUrl)]
+pub async fn load_access_check(user: String, app_id: String) -> Result<Option<AccessCheck>, ServerFnError> {
+    let admin = guard::require_admin()?;
+    let store = guard::store()?;
+    let user_id = match uuid::Uuid::parse_str(user.trim()) {
+        Ok(id) => id.to_string(),
+        Err(_) => {
+            let upn = user.trim().to_lowercase();
+            match store.find_sign_in_accounts(&upn, Some(&admin.org_id)).await.map_err(guard::internal)?.into_iter().next() {
+                Some(account) => account.user_id,
+                None => return Ok(None),
+            }
+        }
+    };
+    if uuid::Uuid::parse_str(&app_id).is_err() {
+        return Ok(None);
+    }
+    crate::services::admin::access_check(store.as_ref(), &admin.org_id, &user_id, &app_id, guard::now()).await.map_err(guard::internal)
 }

@@ -197,12 +197,34 @@ pub async fn change_sign_in_form(
     Extension(auth): Extension<RequestAuth>,
     headers: HeaderMap,
     Path((user_id, action)): Path<(String, String)>,
+    Form(form): Form<BackForm>,
 ) -> Result<Response, AppError> {
     let admin = require_privileged_admin(&auth)?;
     let action = SignInAction::parse(&action).ok_or_else(AppError::not_found)?;
     let changed = apply(&state, admin, &headers, &user_id, action).await?;
     let notice = if changed { action.done() } else { "unchanged" };
-    Ok(Redirect::to(&format!("/admin/users/{user_id}?done={notice}")).into_response())
+    let page = admin_page(form.return_to.as_deref()).unwrap_or_else(|| format!("/admin/users/{user_id}"));
+    let separator = if page.contains('?') { '&' } else { '?' };
+    Ok(Redirect::to(&format!("{page}{separator}done={notice}")).into_response())
+}
+
+/// The page a form came from, to go back to.
+#[derive(Debug, Default, Deserialize)]
+pub struct BackForm {
+    return_to: Option<String>,
+}
+
+/// A page of the admin area to return to: a local path under `/admin/`
+/// only (never another site), without an earlier notice.
+fn admin_page(raw: Option<&str>) -> Option<String> {
+    let safe = app::domain::model::ReturnTo::parse(raw?)?;
+    let path = safe.as_str();
+    if !(path.starts_with("/admin/") || path == "/admin") {
+        return None;
+    }
+    let (base, query) = path.split_once('?').unwrap_or((path, ""));
+    let kept: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("done=")).collect();
+    Some(if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) })
 }
 
 /// A user created, or a password reset: the temporary password is shown
@@ -370,4 +392,19 @@ fn password_page(state: &AppState, title: &str, created: &TemporaryPassword) -> 
         id = escape(&u.id),
     );
     ([(axum::http::header::CACHE_CONTROL, "no-store")], axum::response::Html(html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::admin_page;
+
+    #[test]
+    fn forms_return_only_to_admin_pages_without_old_notices() {
+        assert_eq!(admin_page(Some("/admin/check-access?user=a&done=blocked&app=b")).as_deref(), Some("/admin/check-access?user=a&app=b"));
+        assert_eq!(admin_page(Some("/admin/users")).as_deref(), Some("/admin/users"));
+        for bad in ["https://evil.example/admin/", "//evil.example/admin/", "/launch/x", "/administrator", ""] {
+            assert_eq!(admin_page(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(admin_page(None), None);
+    }
 }

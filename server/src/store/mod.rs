@@ -7,6 +7,7 @@
 //! connecting differs: see `sqlite.rs` and `postgres.rs`.
 
 mod access;
+mod apps;
 mod directory;
 pub(crate) mod kept;
 mod launches;

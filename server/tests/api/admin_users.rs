@@ -318,3 +318,37 @@ async fn resetting_a_password_ends_sessions_and_requires_a_new_one() {
         .unwrap();
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test]
+async fn check_access_lays_out_every_check_and_its_fix_comes_back_to_it() {
+    let app = spawn_app().await;
+    let mail = app.app_id("Mail").await;
+    let source = app.app_id("Source Control").await;
+
+    // An app admin: the decision, read-only.
+    let sam = app.signed_in(APP_ADMIN).await;
+    let (status, page) = app.page(&sam, &format!("/admin/check-access?user=alex.wu%40northwind.example&app={source}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("can&#x27;t launch Source Control") || page.contains("can't launch Source Control"), "{page}");
+    assert!(page.contains("consent_required") && page.contains("Through the group Engineering"), "{page}");
+    assert!(!page.contains("Unblock sign-in"));
+
+    // A privileged admin, a blocked user: the fix is a button that comes back here.
+    let morgan = app.signed_in(PRIVILEGED_ADMIN).await;
+    let here = format!("/admin/check-access?user=casey.brown%40northwind.example&app={mail}");
+    let (_, page) = app.page(&morgan, &here).await;
+    assert!(page.contains("account_blocked") && page.contains("Unblock sign-in"), "{page}");
+    let casey = app.user_id(BLOCKED_USER).await;
+    let res = app.post_form(&morgan, &here, &format!("/admin/users/{casey}/unblock"), &[("return_to", &here)]).await;
+    assert_eq!(location(&res), format!("{here}&done=unblocked"));
+    let (_, page) = app.page(&morgan, &location(&res)).await;
+    assert!(page.contains("Sign-in is unblocked.") && page.contains("can launch Mail"), "{page}");
+    // Somewhere else than the admin area is never a way back.
+    let res = app.post_form(&morgan, &here, &format!("/admin/users/{casey}/block"), &[("return_to", "https://evil.example/")]).await;
+    assert_eq!(location(&res), format!("/admin/users/{casey}?done=blocked"));
+
+    let (_, page) = app.page(&morgan, &format!("/admin/check-access?user=nobody%40northwind.example&app={mail}")).await;
+    assert!(page.contains("There is no such user or app in your organisation."), "{page}");
+    let alex = app.signed_in(EMPLOYEE).await;
+    assert_eq!(app.page(&alex, &here).await.0, 403);
+}

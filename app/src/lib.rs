@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users") view=pages::admin::AdminUsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/check-access") view=pages::admin::AdminCheckAccessPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/new") view=pages::admin::AdminNewUserPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/:user_id/edit") view=pages::admin::AdminEditUserPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/:user_id") view=pages::admin::AdminUserPage ssr=SsrMode::Async/>
                 <Route path=path!("/launch-refused") view=pages::launch_refused::LaunchRefusedPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async/>

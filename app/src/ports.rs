@@ -451,6 +451,11 @@ pub trait UsersStore: Send + Sync + 'static {
     /// sign-in; lifts any lockout and ends every session. False when there
     /// is no such user.
     async fn set_temporary_password(&self, org_id: &str, user_id: &str, password_hash: &str, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Writes a user's editable fields. A UPN already in the organisation
+    /// is a `Conflict` on `users_org_upn_key`. False when there is no such user.
+    async fn update_user(&self, org_id: &str, user_id: &str, edit: &crate::domain::users::UserEdit, audit: AuditEvent)
+        -> StoreResult<bool>;
 }
 
 /// Apps, for admins. Scoped to one organisation.

@@ -30,6 +30,9 @@ for (const colorScheme of ['light', 'dark']) {
     await page.getByRole('link', { name: 'Alex Wu' }).click();
     await page.getByRole('heading', { name: 'Alex Wu', level: 1 }).waitFor();
     await assertAccessible(page, 'a user');
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await page.getByRole('heading', { name: 'Edit Alex Wu', level: 1 }).waitFor();
+    await assertAccessible(page, 'editing a user');
     await context.close();
   });
 }

@@ -266,6 +266,107 @@ fn TextField(
     }
 }
 
+const ROLES: [(&str, &str); 3] = [("user", "Employee"), ("app_admin", "App admin"), ("privileged_admin", "Privileged admin")];
+const MFA_STATES: [(&str, &str); 3] = [("disabled", "Off"), ("enabled", "On"), ("enforced", "Enforced")];
+
+/// A choice of fixed values, with its problem (if any) announced with it.
+#[component]
+fn SelectField(
+    name: &'static str,
+    label: &'static str,
+    options: &'static [(&'static str, &'static str)],
+    value: String,
+    problem: Option<&'static str>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name aria-invalid=problem.map(|_| "true") aria-describedby=problem.map(|_| error_id.clone())>
+                {options.iter().map(|(v, text)| view! { <option value=*v selected=*v == value>{*text}</option> }).collect_view()}
+            </select>
+            {problem.map(|p| view! { <p class="field-error" id=error_id>{p}</p> })}
+        </div>
+    }
+}
+
+/// What both pages of one user load: the user named in the path, and who
+/// is looking (for the forms' CSRF token).
+type Loaded<T> = Resource<Result<T, ServerFnError>>;
+
+fn user_and_viewer() -> (Loaded<Option<UserDetail>>, Loaded<AuthView>) {
+    let params = use_params_map();
+    let user_id = move || params.read().get("user_id").unwrap_or_default();
+    (Resource::new(user_id, load_admin_user), Resource::new(|| (), |_| auth_state()))
+}
+
+/// GET /admin/users/{id}/edit: a user's editable fields. Problems come
+/// back here, field by field, with what was typed.
+#[component]
+pub fn AdminEditUserPage() -> impl IntoView {
+    let query = use_query_map();
+    let (user, auth) = user_and_viewer();
+    view! {
+        <Title text="Edit user · Admin"/>
+        <AdminFrame current="/admin/users">
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    let token = token_of(&auth.await);
+                    let detail = match user.await {
+                        Ok(Some(d)) => d,
+                        Ok(None) => return view! { <h1>"We can't find that user"</h1> }.into_any(),
+                        Err(e) => return view! { <Alert message=e.to_string() error=true/> }.into_any(),
+                    };
+                    let q = query.read_untracked();
+                    let codes = q.get("errors").unwrap_or_default();
+                    let retrying = !codes.is_empty();
+                    let u = detail.summary.clone();
+                    let current = |name: &str| -> String {
+                        match name {
+                            "upn" => u.upn.clone(),
+                            "display_name" => u.display_name.clone(),
+                            "email" => u.email.clone(),
+                            "job_title" => detail.job_title.clone(),
+                            "department" => detail.department.clone(),
+                            "role" => u.role.as_str().to_string(),
+                            "mfa_state" => u.mfa_state.as_str().to_string(),
+                            "auth_phone" => detail.auth_phone.clone(),
+                            "auth_email" => detail.auth_email.clone(),
+                            _ => String::new(),
+                        }
+                    };
+                    let value = |name: &str| if retrying { q.get(name).unwrap_or_else(|| current(name)) } else { current(name) };
+                    let problem = |field: &str| {
+                        codes.split(',').filter_map(|p| p.split_once(':')).find(|(f, _)| *f == field)
+                            .and_then(|(f, c)| crate::domain::users::field_message(f, c))
+                    };
+                    let role = value("role");
+                    let mfa = value("mfa_state");
+                    view! {
+                        <p><a href=format!("/admin/users/{}", u.id)>{format!("← {}", u.display_name)}</a></p>
+                        <h1>{format!("Edit {}", u.display_name)}</h1>
+                        {retrying.then(|| view! { <Alert message="Some fields need another look." error=true/> })}
+                        <form method="post" action=format!("/admin/users/{}/edit", u.id) class="stack card form-card">
+                            <CsrfField token=token/>
+                            <TextField name="display_name" label="Name" value=value("display_name") problem=problem("display_name") required=true/>
+                            <TextField name="upn" label="Sign-in name" value=value("upn") problem=problem("upn") input_type="email" required=true/>
+                            <TextField name="email" label="E-mail" value=value("email") problem=problem("email") input_type="email"/>
+                            <TextField name="job_title" label="Job title" value=value("job_title") problem=problem("job_title")/>
+                            <TextField name="department" label="Department" value=value("department") problem=problem("department")/>
+                            <SelectField name="role" label="Role" options=&ROLES value=role problem=problem("role")/>
+                            <SelectField name="mfa_state" label="Multi-factor authentication" options=&MFA_STATES value=mfa problem=problem("mfa_state")/>
+                            <TextField name="auth_phone" label="Authentication phone" value=value("auth_phone") problem=problem("auth_phone") input_type="tel"/>
+                            <TextField name="auth_email" label="Authentication e-mail" value=value("auth_email") problem=problem("auth_email") input_type="email"/>
+                            <button type="submit" class="button button-primary">"Save"</button>
+                        </form>
+                    }.into_any()
+                })}
+            </Suspense>
+        </AdminFrame>
+    }
+}
+
 /// GET /admin/users/new: the new-user form. Posting it creates the user
 /// and shows their temporary password once; problems come back here,
 /// field by field, with what was typed.
@@ -300,15 +401,7 @@ pub fn AdminNewUserPage() -> impl IntoView {
                             <TextField name="email" label="E-mail" value=value("email") problem=problem("email") input_type="email"/>
                             <TextField name="job_title" label="Job title" value=value("job_title") problem=problem("job_title")/>
                             <TextField name="department" label="Department" value=value("department") problem=problem("department")/>
-                            <div class="field">
-                                <label for="field-role">"Role"</label>
-                                <select id="field-role" name="role">
-                                    <option value="user" selected=role.is_empty() || role == "user">"Employee"</option>
-                                    <option value="app_admin" selected=role == "app_admin">"App admin"</option>
-                                    <option value="privileged_admin" selected=role == "privileged_admin">"Privileged admin"</option>
-                                </select>
-                                {problem("role").map(|p| view! { <p class="field-error">{p}</p> })}
-                            </div>
+                            <SelectField name="role" label="Role" options=&ROLES value=if role.is_empty() { "user".into() } else { role } problem=problem("role")/>
                             <p class="hint">"They get a temporary password, shown to you once after you create them, and choose their own at first sign-in."</p>
                             <button type="submit" class="button button-primary">"Create user"</button>
                         </form>
@@ -478,6 +571,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "unblocked" => "Sign-in is unblocked.",
         "unlocked" => "The lockout is lifted.",
         "unchanged" => "Nothing needed changing.",
+        "saved" => "Saved.",
         _ => return None,
     })
 }
@@ -485,11 +579,8 @@ fn notice_text(code: &str) -> Option<&'static str> {
 /// GET /admin/users/{id}: one user, in full, with what an admin can do.
 #[component]
 pub fn AdminUserPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let user_id = move || params.read().get("user_id").unwrap_or_default();
-    let user = Resource::new(user_id, load_admin_user);
-    let auth = Resource::new(|| (), |_| auth_state());
+    let (user, auth) = user_and_viewer();
     view! {
         <AdminFrame current="/admin/users">
             <p><a href="/admin/users">"← Users"</a></p>
@@ -525,6 +616,7 @@ fn UserDetailView(detail: UserDetail, token: String) -> impl IntoView {
         <div class="page-heading">
             <h1>{u.display_name.clone()}</h1>
             <span class=class>{status}</span>
+            <a class="button" href=format!("/admin/users/{}/edit", u.id)>"Edit"</a>
         </div>
         <section class="card" aria-labelledby="profile-heading">
             <h2 id="profile-heading">"Profile"</h2>

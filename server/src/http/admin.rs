@@ -9,7 +9,7 @@ use super::error::{correlation_id, escape, AppError};
 use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::model::SessionStage;
-use app::domain::users::{field_of_constraint, validate_new_user, NewUserInput};
+use app::domain::users::{field_of_constraint, validate_new_user, validate_user_edit, NewUserInput, UserEdit, UserEditInput};
 use app::models::admin::{UserDetail, UserPage, UserQuery};
 use app::ports::{AuditEvent, NewUserRecord, SessionUser, StoreError};
 use axum::extract::{Path, Query, State};
@@ -208,6 +208,20 @@ pub async fn change_sign_in_form(
     Ok(Redirect::to(&format!("{page}{separator}done={notice}")).into_response())
 }
 
+/// Back to a form after field problems: what was typed (cut to a length an
+/// address can carry) and a code per field, never free text to show.
+fn back_to_form(page: &str, typed: &[(&str, Option<&String>)], problems: &[(&'static str, &'static str)]) -> Response {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in typed {
+        if let Some(value) = value {
+            query.append_pair(name, &value.chars().take(300).collect::<String>());
+        }
+    }
+    let errors: Vec<String> = problems.iter().map(|(f, c)| format!("{f}:{c}")).collect();
+    query.append_pair("errors", &errors.join(","));
+    Redirect::to(&format!("{page}?{}", query.finish())).into_response()
+}
+
 /// The page a form came from, to go back to.
 #[derive(Debug, Default, Deserialize)]
 pub struct BackForm {
@@ -313,20 +327,15 @@ pub async fn create_user_form(
         Ok(created) => Ok(password_page(&state, "User created", &created).into_response()),
         Err(AppError::Validation(problems)) => {
             let i = &form.input;
-            let mut query = url::form_urlencoded::Serializer::new(String::new());
-            for (name, value) in [
-                ("upn", &i.upn),
-                ("display_name", &i.display_name),
-                ("email", &i.email),
-                ("job_title", &i.job_title),
-                ("department", &i.department),
-                ("role", &i.role),
-            ] {
-                query.append_pair(name, &value.chars().take(300).collect::<String>());
-            }
-            let errors: Vec<String> = problems.iter().map(|(f, c)| format!("{f}:{c}")).collect();
-            query.append_pair("errors", &errors.join(","));
-            Ok(Redirect::to(&format!("/admin/users/new?{}", query.finish())).into_response())
+            let typed = [
+                ("upn", Some(&i.upn)),
+                ("display_name", Some(&i.display_name)),
+                ("email", Some(&i.email)),
+                ("job_title", Some(&i.job_title)),
+                ("department", Some(&i.department)),
+                ("role", Some(&i.role)),
+            ];
+            Ok(back_to_form("/admin/users/new", &typed, &problems))
         }
         Err(e) => Err(e),
     }
@@ -392,6 +401,92 @@ fn password_page(state: &AppState, title: &str, created: &TemporaryPassword) -> 
         id = escape(&u.id),
     );
     ([(axum::http::header::CACHE_CONTROL, "no-store")], axum::response::Html(html))
+}
+
+/// The editable fields of a user as they are now.
+fn current_edit(detail: &UserDetail) -> Result<UserEdit, AppError> {
+    let u = &detail.summary;
+    Ok(UserEdit {
+        upn: app::domain::model::Upn::parse(&u.upn).map_err(|e| AppError::Internal(format!("stored UPN does not parse: {e}")))?,
+        display_name: u.display_name.clone(),
+        email: u.email.clone(),
+        job_title: detail.job_title.clone(),
+        department: detail.department.clone(),
+        role: u.role,
+        mfa_state: u.mfa_state,
+        auth_phone: detail.auth_phone.clone(),
+        auth_email: detail.auth_email.clone(),
+    })
+}
+
+/// Applies an edit; field problems (a UPN taken included) are
+/// `AppError::Validation` and write nothing.
+async fn edit(
+    state: &AppState,
+    admin: &SessionUser,
+    headers: &HeaderMap,
+    user_id: &str,
+    input: &UserEditInput,
+) -> Result<UserDetail, AppError> {
+    let before = current_edit(&detail(state, admin, user_id).await?)?;
+    let after = validate_user_edit(&before, input, user_id == admin.user_id).map_err(AppError::Validation)?;
+    if after == before {
+        return detail(state, admin, user_id).await;
+    }
+    let event = audit(admin, headers, "user.updated", "user", user_id, serde_json::json!(before), serde_json::json!(after));
+    match state.store.update_user(&admin.org_id, user_id, &after, event).await {
+        Ok(true) => detail(state, admin, user_id).await,
+        Ok(false) => Err(user_not_found()),
+        Err(StoreError::Conflict { constraint }) => Err(match field_of_constraint(&constraint) {
+            Some(problem) => AppError::Validation(vec![problem]),
+            None => AppError::Internal(format!("conflict on {constraint}")),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// PATCH /api/v1/admin/users/{id}: changes the fields sent (`upn`,
+/// `display_name`, `email`, `job_title`, `department`, `role`, `mfa_state`,
+/// `auth_phone`, `auth_email`); 422 `validation_failed` with `fields`.
+pub async fn update_user(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+    Json(input): Json<UserEditInput>,
+) -> Result<Json<UserDetail>, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    Ok(Json(edit(&state, admin, &headers, &user_id, &input).await?))
+}
+
+/// POST /admin/users/{id}/edit from the edit page: back to the user with a
+/// notice, or to the form with what was typed and a code per field.
+pub async fn update_user_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+    Form(input): Form<UserEditInput>,
+) -> Result<Response, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    match edit(&state, admin, &headers, &user_id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/users/{user_id}?done=saved")).into_response()),
+        Err(AppError::Validation(problems)) => {
+            let typed = [
+                ("upn", input.upn.as_ref()),
+                ("display_name", input.display_name.as_ref()),
+                ("email", input.email.as_ref()),
+                ("job_title", input.job_title.as_ref()),
+                ("department", input.department.as_ref()),
+                ("role", input.role.as_ref()),
+                ("mfa_state", input.mfa_state.as_ref()),
+                ("auth_phone", input.auth_phone.as_ref()),
+                ("auth_email", input.auth_email.as_ref()),
+            ];
+            Ok(back_to_form(&format!("/admin/users/{user_id}/edit"), &typed, &problems))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

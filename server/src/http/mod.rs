@@ -101,7 +101,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/users/{user_id}/reset-password", post(admin::reset_password))
         .route("/admin/users/new", post(admin::create_user_form))
         .route("/admin/users/{user_id}/reset-password", post(admin::reset_password_form))
-        .route("/api/v1/admin/users/{user_id}", get(admin::get_user))
+        .route("/api/v1/admin/users/{user_id}", get(admin::get_user).patch(admin::update_user))
+        .route("/admin/users/{user_id}/edit", post(admin::update_user_form))
         .route("/api/v1/admin/users/{user_id}/{action}", post(admin::change_sign_in))
         .route("/admin/users/{user_id}/{action}", post(admin::change_sign_in_form))
         .leptos_routes_with_context(&state, routes, context.clone(), {

@@ -256,6 +256,33 @@ impl UsersStore for SqlStore {
             |q| q.bind(org_id).bind(user_id).bind(password_hash).bind(at)
         )
     }
+
+    async fn update_user(&self, org_id: &str, user_id: &str, edit: &app::domain::users::UserEdit, audit: AuditEvent) -> StoreResult<bool> {
+        let at = audit.at;
+        audited_user_change!(
+            self,
+            org_id,
+            user_id,
+            false,
+            audit,
+            "UPDATE users SET upn = $3, upn_normalized = $4, display_name = $5, email = $6, job_title = $7, department = $8, \
+             role = $9, mfa_state = $10, auth_phone = $11, auth_email = $12, updated_at = $13 WHERE org_id = $1 AND id = $2",
+            |q| q
+                .bind(org_id)
+                .bind(user_id)
+                .bind(edit.upn.as_str())
+                .bind(edit.upn.normalized())
+                .bind(&edit.display_name)
+                .bind(&edit.email)
+                .bind(&edit.job_title)
+                .bind(&edit.department)
+                .bind(edit.role.as_str())
+                .bind(edit.mfa_state.as_str())
+                .bind(&edit.auth_phone)
+                .bind(&edit.auth_email)
+                .bind(at)
+        )
+    }
 }
 
 #[cfg(test)]

@@ -352,3 +352,51 @@ async fn check_access_lays_out_every_check_and_its_fix_comes_back_to_it() {
     let alex = app.signed_in(EMPLOYEE).await;
     assert_eq!(app.page(&alex, &here).await.0, 403);
 }
+
+#[tokio::test]
+async fn editing_a_user_changes_only_what_is_sent_takes_effect_at_once_and_explains_problems() {
+    let app = spawn_app().await;
+    let (morgan, token) = admin_client(&app, PRIVILEGED_ADMIN).await;
+    let alex_client = app.signed_in(EMPLOYEE).await;
+    let alex = app.user_id(EMPLOYEE).await;
+    let patch = |id: &str, body: Value| {
+        morgan.patch(app.url(&format!("/api/v1/admin/users/{id}"))).header("x-csrf-token", &token).json(&body).send()
+    };
+
+    assert_eq!(app.page(&alex_client, "/admin").await.0, 403);
+    let (status, user) = json(patch(&alex, serde_json::json!({ "role": "app_admin", "job_title": "Staff Engineer" })).await.unwrap()).await;
+    assert_eq!(status, 200, "{user}");
+    assert_eq!((user["summary"]["role"].as_str(), user["job_title"].as_str()), (Some("app_admin"), Some("Staff Engineer")));
+    assert_eq!(user["summary"]["display_name"], "Alex Wu", "fields not sent keep their value");
+    assert_eq!(app.page(&alex_client, "/admin").await.0, 200, "the new role holds at the next request");
+    let audit = app.strings("SELECT after_json FROM audit_events WHERE target_id = $1 AND action = 'user.updated'", &[&alex]).await;
+    assert!(audit[0].contains("\"role\":\"app_admin\""), "{audit:?}");
+
+    let (status, body) =
+        json(patch(&alex, serde_json::json!({ "upn": APP_ADMIN.to_uppercase(), "auth_phone": "call me" })).await.unwrap()).await;
+    assert_eq!(status, 422);
+    assert!(body["error"]["fields"]["auth_phone"].is_string(), "{body}");
+    let (status, body) = json(patch(&alex, serde_json::json!({ "upn": APP_ADMIN.to_uppercase() })).await.unwrap()).await;
+    assert_eq!(status, 422);
+    assert!(body["error"]["fields"]["upn"].as_str().unwrap().contains("already has this sign-in name"), "{body}");
+    let morgan_id = app.user_id(PRIVILEGED_ADMIN).await;
+    let (status, body) = json(patch(&morgan_id, serde_json::json!({ "role": "user" })).await.unwrap()).await;
+    assert_eq!(status, 422);
+    assert!(body["error"]["fields"]["role"].is_string(), "{body}");
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM audit_events WHERE action = 'user.updated'", &[]).await,
+        1,
+        "refused edits write nothing"
+    );
+
+    // The edit page: problems come back on their fields with what was typed.
+    let page = format!("/admin/users/{alex}/edit");
+    let res = app.post_form(&morgan, &page, &page, &[("display_name", "Alex W."), ("auth_email", "not-an-address")]).await;
+    let back = location(&res);
+    assert!(back.contains("errors=auth_email%3Amalformed"), "{back}");
+    let (_, html) = app.page(&morgan, &back).await;
+    assert!(html.contains("value=\"Alex W.\"") && html.contains("An e-mail address looks like"), "{html}");
+    let res = app.post_form(&morgan, &page, &page, &[("display_name", "Alex W.")]).await;
+    assert_eq!(location(&res), format!("/admin/users/{alex}?done=saved"));
+    assert_eq!(app.strings("SELECT display_name FROM users WHERE id = $1", &[&alex]).await, ["Alex W."]);
+}

@@ -452,6 +452,11 @@ pub trait UsersStore: Send + Sync + 'static {
     /// is no such user.
     async fn set_temporary_password(&self, org_id: &str, user_id: &str, password_hash: &str, audit: AuditEvent) -> StoreResult<bool>;
 
+    /// Forgets the user's enrolled authenticator (they enrol a new one at
+    /// their next sign-in where MFA applies) and ends their sessions. False
+    /// when there is no such user or no authenticator enrolled.
+    async fn reset_authenticator(&self, org_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<bool>;
+
     /// Writes a user's editable fields. A UPN already in the organisation
     /// is a `Conflict` on `users_org_upn_key`. False when there is no such user.
     async fn update_user(&self, org_id: &str, user_id: &str, edit: &crate::domain::users::UserEdit, audit: AuditEvent)

@@ -572,6 +572,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "unlocked" => "The lockout is lifted.",
         "unchanged" => "Nothing needed changing.",
         "saved" => "Saved.",
+        "mfa_reset" => "The authenticator is forgotten. They set up a new one at their next sign-in; their sessions have ended.",
         _ => return None,
     })
 }
@@ -662,6 +663,12 @@ fn UserDetailView(detail: UserDetail, token: String) -> impl IntoView {
                     <CsrfField token=token.clone()/>
                     <button type="submit" class="button">"Reset password"</button>
                 </form>
+                {detail.totp_enrolled.then(|| view! {
+                    <form method="post" action=action("reset-mfa") class="inline-form">
+                        <CsrfField token=token.clone()/>
+                        <button type="submit" class="button">"Reset authenticator"</button>
+                    </form>
+                })}
                 {locked.then(|| view! {
                     <form method="post" action=action("unlock") class="inline-form">
                         <CsrfField token=token.clone()/>

@@ -111,6 +111,8 @@ enum SignInAction {
     Block,
     Unblock,
     Unlock,
+    /// Forget the enrolled authenticator.
+    ResetMfa,
 }
 
 impl SignInAction {
@@ -119,6 +121,7 @@ impl SignInAction {
             "block" => SignInAction::Block,
             "unblock" => SignInAction::Unblock,
             "unlock" => SignInAction::Unlock,
+            "reset-mfa" => SignInAction::ResetMfa,
             _ => return None,
         })
     }
@@ -129,6 +132,7 @@ impl SignInAction {
             SignInAction::Block => "blocked",
             SignInAction::Unblock => "unblocked",
             SignInAction::Unlock => "unlocked",
+            SignInAction::ResetMfa => "mfa_reset",
         }
     }
 }
@@ -166,6 +170,18 @@ async fn apply(state: &AppState, admin: &SessionUser, headers: &HeaderMap, user_
             );
             store.unlock_user(&admin.org_id, user_id, now_ms(), event).await?
         }
+        SignInAction::ResetMfa => {
+            let event = audit(
+                admin,
+                headers,
+                "user.authenticator_reset",
+                "user",
+                user_id,
+                serde_json::json!({ "totp_enrolled": before.totp_enrolled }),
+                serde_json::json!({ "totp_enrolled": false }),
+            );
+            store.reset_authenticator(&admin.org_id, user_id, event).await?
+        }
     })
 }
 
@@ -176,8 +192,9 @@ pub struct ChangeAnswer {
     user: UserDetail,
 }
 
-/// POST /api/v1/admin/users/{id}/{block|unblock|unlock}. Blocking ends
-/// every session of the user at once.
+/// POST /api/v1/admin/users/{id}/{block|unblock|unlock|reset-mfa}.
+/// Blocking and resetting the authenticator end every session of the user
+/// at once.
 pub async fn change_sign_in(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,

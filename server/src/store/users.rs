@@ -257,6 +257,20 @@ impl UsersStore for SqlStore {
         )
     }
 
+    async fn reset_authenticator(&self, org_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<bool> {
+        let at = audit.at;
+        audited_user_change!(
+            self,
+            org_id,
+            user_id,
+            true,
+            audit,
+            "UPDATE users SET totp_secret = NULL, totp_last_step = NULL, updated_at = $3 \
+             WHERE org_id = $1 AND id = $2 AND totp_secret IS NOT NULL",
+            |q| q.bind(org_id).bind(user_id).bind(at)
+        )
+    }
+
     async fn update_user(&self, org_id: &str, user_id: &str, edit: &app::domain::users::UserEdit, audit: AuditEvent) -> StoreResult<bool> {
         let at = audit.at;
         audited_user_change!(

@@ -400,3 +400,23 @@ async fn editing_a_user_changes_only_what_is_sent_takes_effect_at_once_and_expla
     assert_eq!(location(&res), format!("/admin/users/{alex}?done=saved"));
     assert_eq!(app.strings("SELECT display_name FROM users WHERE id = $1", &[&alex]).await, ["Alex W."]);
 }
+
+#[tokio::test]
+async fn resetting_an_authenticator_makes_the_user_enrol_again_and_ends_their_sessions() {
+    let app = spawn_app().await;
+    let (morgan, token) = admin_client(&app, PRIVILEGED_ADMIN).await;
+    let alex = app.user_id(EMPLOYEE).await;
+    let alex_client = app.signed_in(EMPLOYEE).await;
+    let reset = || morgan.post(app.url(&format!("/api/v1/admin/users/{alex}/reset-mfa"))).header("x-csrf-token", &token).send();
+
+    let (_, answer) = json(reset().await.unwrap()).await;
+    assert_eq!(answer["changed"], false, "nothing enrolled, nothing to forget: {answer}");
+    app.exec("UPDATE users SET totp_secret = 'v1.sealed-elsewhere', mfa_state = 'enforced' WHERE id = $1", &[&alex]).await;
+    let (status, answer) = json(reset().await.unwrap()).await;
+    assert_eq!((status, &answer["changed"]), (200, &Value::Bool(true)), "{answer}");
+    assert_eq!(answer["user"]["totp_enrolled"], false);
+    assert_eq!(alex_client.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401, "sessions ended");
+    assert_eq!(app.strings("SELECT action FROM audit_events WHERE target_id = $1", &[&alex]).await, ["user.authenticator_reset"]);
+    let res = app.sign_in(&browser(), EMPLOYEE, PASSWORD).await;
+    assert!(location(&res).starts_with("/sign-in/mfa/enrol"), "enrols a new one: {}", location(&res));
+}

@@ -397,20 +397,6 @@ pub trait DirectoryStore: Send + Sync + 'static {
     async fn remove_license_assignment(&self, org_id: &str, license_id: &str, from: &Principal, audit: AuditEvent) -> StoreResult<bool>;
 }
 
-/// A user as an admin sees them, before groups, licenses and apps are added.
-#[derive(Clone, Debug)]
-pub struct UserRecord {
-    pub summary: crate::models::admin::UserSummary,
-    pub job_title: String,
-    pub department: String,
-    pub auth_phone: String,
-    pub auth_email: String,
-    pub totp_enrolled: bool,
-    pub must_change_password: bool,
-    pub password_expires_at: Option<Millis>,
-    pub created_at: Millis,
-}
-
 /// A user an admin creates, with the hash of their temporary password.
 #[derive(Clone, Debug)]
 pub struct NewUserRecord {
@@ -428,7 +414,7 @@ pub trait UsersStore: Send + Sync + 'static {
     /// A page of users matching the query, in UPN order.
     async fn search_users(&self, org_id: &str, query: &crate::models::admin::UserQuery) -> StoreResult<crate::models::admin::UserPage>;
 
-    async fn find_user(&self, org_id: &str, user_id: &str) -> StoreResult<Option<UserRecord>>;
+    async fn find_user(&self, org_id: &str, user_id: &str) -> StoreResult<Option<crate::models::admin::UserProfile>>;
 
     /// The licenses that reach the user (directly or through groups), with
     /// whether they hold a seat.

@@ -8,7 +8,9 @@
 
 use app::models::admin::UserQuery;
 use app::ports::UsersStore;
-use server::store::{seed, SqlStore};
+use server::store::SqlStore;
+
+mod common;
 use std::time::{Duration, Instant};
 
 const USERS: usize = 100_000;
@@ -58,14 +60,8 @@ async fn measure(store: &SqlStore, org_id: &str, search: &str, pages: usize) -> 
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let store = SqlStore::connect(&url, 5).await.expect("database");
-    let hash = server::passwords::Passwords::new(1, 0).hash(seed::DEMO_PASSWORD.into()).await.unwrap();
-    let summary = seed::seed_demo(&store, vec![hash; seed::demo_users().len()], server::time::now_ms())
-        .await
-        .unwrap()
-        .expect("an empty database (use a fresh BENCH_DATABASE_URL)");
-    grow(&store, &summary.org_id).await;
+    let (store, org) = common::demo_store(dir.path()).await;
+    grow(&store, &org).await;
     if let server::store::Pool::Postgres(p) = &store.pool {
         sqlx::query("ANALYZE").execute(p).await.unwrap();
     }
@@ -79,7 +75,7 @@ async fn main() {
         ("a surname: \"tanaka\"", "tanaka", 1),
         ("no match (reads every user)", "zz-nobody", 1),
     ] {
-        let (median, p95, rows) = measure(&store, &summary.org_id, search, pages).await;
+        let (median, p95, rows) = measure(&store, &org, search, pages).await;
         println!("{label:<44} {median:>10.2?} {p95:>10.2?} {rows:>6}");
     }
 }

@@ -9,7 +9,9 @@
 
 use app::ports::AccessStore;
 use app::services::access::UserAccess;
-use server::store::{seed, SqlStore};
+use server::store::SqlStore;
+
+mod common;
 use std::time::{Duration, Instant};
 
 const SAMPLES: usize = 200;
@@ -58,14 +60,7 @@ async fn measure(store: &SqlStore, org_id: &str, user_id: &str) -> (Duration, Du
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let store = SqlStore::connect(&url, 5).await.expect("database");
-    let hash = server::passwords::Passwords::new(1, 0).hash(seed::DEMO_PASSWORD.into()).await.unwrap();
-    let summary = seed::seed_demo(&store, vec![hash; seed::demo_users().len()], server::time::now_ms())
-        .await
-        .unwrap()
-        .expect("an empty database (use a fresh BENCH_DATABASE_URL)");
-    let org = summary.org_id;
+    let (store, org) = common::demo_store(dir.path()).await;
     let user: String = server::on_pool!(&store.pool, p => sqlx::query_scalar("SELECT id FROM users WHERE upn_normalized = 'alex.wu@northwind.example'")
         .fetch_one(p).await.unwrap());
 

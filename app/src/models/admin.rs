@@ -70,9 +70,10 @@ pub struct UserAppView {
     pub refusal: Option<String>,
 }
 
-/// One user, in full, for an admin.
+/// A user's own record, as an admin sees it (what the store reads from
+/// the user's row).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserDetail {
+pub struct UserProfile {
     pub summary: UserSummary,
     pub job_title: String,
     pub department: String,
@@ -82,6 +83,14 @@ pub struct UserDetail {
     pub must_change_password: bool,
     pub password_expires_at: Option<Millis>,
     pub created_at: Millis,
+}
+
+/// One user, in full, for an admin: the record with their groups,
+/// licenses and apps (one flat object in JSON).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    #[serde(flatten)]
+    pub profile: UserProfile,
     pub groups: Vec<UserGroupView>,
     pub licenses: Vec<UserLicenseView>,
     pub apps: Vec<UserAppView>,
@@ -90,7 +99,7 @@ pub struct UserDetail {
 impl UserDetail {
     /// Locked out at `now`?
     pub fn locked(&self, now: Millis) -> bool {
-        self.summary.locked_until.is_some_and(|t| t > now)
+        self.profile.summary.locked_until.is_some_and(|t| t > now)
     }
 }
 

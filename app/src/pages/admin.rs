@@ -321,18 +321,18 @@ pub fn AdminEditUserPage() -> impl IntoView {
                     let q = query.read_untracked();
                     let codes = q.get("errors").unwrap_or_default();
                     let retrying = !codes.is_empty();
-                    let u = detail.summary.clone();
+                    let u = detail.profile.summary.clone();
                     let current = |name: &str| -> String {
                         match name {
                             "upn" => u.upn.clone(),
                             "display_name" => u.display_name.clone(),
                             "email" => u.email.clone(),
-                            "job_title" => detail.job_title.clone(),
-                            "department" => detail.department.clone(),
+                            "job_title" => detail.profile.job_title.clone(),
+                            "department" => detail.profile.department.clone(),
                             "role" => u.role.as_str().to_string(),
                             "mfa_state" => u.mfa_state.as_str().to_string(),
-                            "auth_phone" => detail.auth_phone.clone(),
-                            "auth_email" => detail.auth_email.clone(),
+                            "auth_phone" => detail.profile.auth_phone.clone(),
+                            "auth_email" => detail.profile.auth_email.clone(),
                             _ => String::new(),
                         }
                     };
@@ -607,7 +607,7 @@ pub fn AdminUserPage() -> impl IntoView {
 #[component]
 fn UserDetailView(detail: UserDetail, token: String) -> impl IntoView {
     let now = now();
-    let u = detail.summary.clone();
+    let u = detail.profile.summary.clone();
     let (status, class) = status_label(&u, now);
     let action = |verb: &str| format!("/admin/users/{}/{verb}", u.id);
     let locked = detail.locked(now);
@@ -624,10 +624,10 @@ fn UserDetailView(detail: UserDetail, token: String) -> impl IntoView {
             <dl class="facts">
                 <dt>"Sign-in name"</dt><dd>{u.upn.clone()}</dd>
                 <dt>"E-mail"</dt><dd>{or_none(&u.email)}</dd>
-                <dt>"Job title"</dt><dd>{or_none(&detail.job_title)}</dd>
-                <dt>"Department"</dt><dd>{or_none(&detail.department)}</dd>
+                <dt>"Job title"</dt><dd>{or_none(&detail.profile.job_title)}</dd>
+                <dt>"Department"</dt><dd>{or_none(&detail.profile.department)}</dd>
                 <dt>"Role"</dt><dd>{u.role.label()}</dd>
-                <dt>"Created"</dt><dd>{when(detail.created_at)}</dd>
+                <dt>"Created"</dt><dd>{when(detail.profile.created_at)}</dd>
             </dl>
         </section>
         <section class="card" aria-labelledby="signin-heading">
@@ -635,12 +635,12 @@ fn UserDetailView(detail: UserDetail, token: String) -> impl IntoView {
             <dl class="facts">
                 <dt>"State"</dt><dd>{status}</dd>
                 <dt>"Locked until"</dt><dd>{if locked { u.locked_until.map(when).unwrap_or_default() } else { "—".into() }}</dd>
-                <dt>"MFA"</dt><dd>{mfa_label(u.mfa_state)}{if detail.totp_enrolled { ", authenticator enrolled" } else { "" }}</dd>
-                <dt>"Authentication phone"</dt><dd>{or_none(&detail.auth_phone)}</dd>
-                <dt>"Authentication e-mail"</dt><dd>{or_none(&detail.auth_email)}</dd>
+                <dt>"MFA"</dt><dd>{mfa_label(u.mfa_state)}{if detail.profile.totp_enrolled { ", authenticator enrolled" } else { "" }}</dd>
+                <dt>"Authentication phone"</dt><dd>{or_none(&detail.profile.auth_phone)}</dd>
+                <dt>"Authentication e-mail"</dt><dd>{or_none(&detail.profile.auth_email)}</dd>
                 <dt>"Password"</dt><dd>{
-                    if detail.must_change_password { "Must be changed at next sign-in".to_string() }
-                    else { detail.password_expires_at.map(|t| format!("Expires {}", when(t))).unwrap_or_else(|| "Does not expire".into()) }
+                    if detail.profile.must_change_password { "Must be changed at next sign-in".to_string() }
+                    else { detail.profile.password_expires_at.map(|t| format!("Expires {}", when(t))).unwrap_or_else(|| "Does not expire".into()) }
                 }</dd>
             </dl>
             <div class="actions">
@@ -663,7 +663,7 @@ fn UserDetailView(detail: UserDetail, token: String) -> impl IntoView {
                     <CsrfField token=token.clone()/>
                     <button type="submit" class="button">"Reset password"</button>
                 </form>
-                {detail.totp_enrolled.then(|| view! {
+                {detail.profile.totp_enrolled.then(|| view! {
                     <form method="post" action=action("reset-mfa") class="inline-form">
                         <CsrfField token=token.clone()/>
                         <button type="submit" class="button">"Reset authenticator"</button>

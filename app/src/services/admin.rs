@@ -10,24 +10,11 @@ use crate::services::access::{path_for_admin, UserAccess};
 /// groups and apps as the access decision sees them (the same snapshot a
 /// launch decides from).
 pub async fn user_detail(store: &dyn Store, org_id: &str, user_id: &str, now: Millis) -> StoreResult<Option<UserDetail>> {
-    let Some(record) = store.find_user(org_id, user_id).await? else { return Ok(None) };
+    let Some(profile) = store.find_user(org_id, user_id).await? else { return Ok(None) };
     let licenses = store.user_licenses(org_id, user_id).await?;
     let snapshot = store.access_snapshot(org_id, user_id, None, now).await?;
     let access = UserAccess::new(&snapshot, now, true);
-    Ok(Some(UserDetail {
-        summary: record.summary,
-        job_title: record.job_title,
-        department: record.department,
-        auth_phone: record.auth_phone,
-        auth_email: record.auth_email,
-        totp_enrolled: record.totp_enrolled,
-        must_change_password: record.must_change_password,
-        password_expires_at: record.password_expires_at,
-        created_at: record.created_at,
-        groups: access.groups(),
-        licenses,
-        apps: access.apps_for_admin(),
-    }))
+    Ok(Some(UserDetail { profile, groups: access.groups(), licenses, apps: access.apps_for_admin() }))
 }
 
 /// The access decision for one user and one app of the organisation, every

@@ -10,7 +10,7 @@ use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::model::SessionStage;
 use app::domain::users::{field_of_constraint, validate_new_user, validate_user_edit, NewUserInput, UserEdit, UserEditInput};
-use app::models::admin::{UserDetail, UserPage, UserQuery};
+use app::models::admin::{UserDetail, UserPage, UserProfile, UserQuery};
 use app::ports::{AuditEvent, NewUserRecord, SessionUser, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -88,6 +88,15 @@ pub async fn list_users(
     Ok(Json(state.store.search_users(&admin.org_id, &query).await?))
 }
 
+/// The user's own record, for checks and audit "before" values (no groups,
+/// licenses or apps: those cost an access snapshot).
+async fn profile(state: &AppState, admin: &SessionUser, user_id: &str) -> Result<UserProfile, AppError> {
+    if uuid::Uuid::parse_str(user_id).is_err() {
+        return Err(user_not_found());
+    }
+    state.store.find_user(&admin.org_id, user_id).await?.ok_or_else(user_not_found)
+}
+
 async fn detail(state: &AppState, admin: &SessionUser, user_id: &str) -> Result<UserDetail, AppError> {
     if uuid::Uuid::parse_str(user_id).is_err() {
         return Err(user_not_found());
@@ -139,7 +148,7 @@ impl SignInAction {
 
 /// Applies `action` to the user; false when it changed nothing (already so).
 async fn apply(state: &AppState, admin: &SessionUser, headers: &HeaderMap, user_id: &str, action: SignInAction) -> Result<bool, AppError> {
-    let before = detail(state, admin, user_id).await?;
+    let before = profile(state, admin, user_id).await?;
     if matches!(action, SignInAction::Block) && user_id == admin.user_id {
         return Err(AppError::bad_request("cannot_block_yourself", "You can't block your own sign-in. Ask another privileged admin."));
     }
@@ -384,7 +393,7 @@ pub async fn reset_password_form(
 }
 
 async fn reset(state: &AppState, admin: &SessionUser, headers: &HeaderMap, user_id: &str) -> Result<TemporaryPassword, AppError> {
-    detail(state, admin, user_id).await?;
+    profile(state, admin, user_id).await?;
     if user_id == admin.user_id {
         return Err(AppError::bad_request("use_change_password", "Change your own password from your account, not here."));
     }
@@ -407,7 +416,7 @@ async fn reset(state: &AppState, admin: &SessionUser, headers: &HeaderMap, user_
 /// The one page that shows a temporary password. Not cached, not a
 /// redirect target: reloading it does not show the password again.
 fn password_page(state: &AppState, title: &str, created: &TemporaryPassword) -> impl IntoResponse {
-    let u = &created.user.summary;
+    let u = &created.user.profile.summary;
     let html = format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} · Admin · My Apps</title><link rel="stylesheet" href="{css}"></head><body><main id="main" class="auth-page"><div class="auth-card"><h1>{title}</h1><p>Give this temporary password to <strong>{name}</strong> (<code>{upn}</code>) in person or over a channel you trust. They choose their own when they first sign in with it.</p><p class="secret" aria-label="Temporary password"><code>{password}</code></p><p class="muted">It is shown only this once and is not stored anywhere we can show it again.</p><p><a class="button button-primary" href="/admin/users/{id}">Go to {name}</a> <a class="button" href="/admin/users">All users</a></p></div></main></body></html>"#,
         title = escape(title),
@@ -421,18 +430,18 @@ fn password_page(state: &AppState, title: &str, created: &TemporaryPassword) -> 
 }
 
 /// The editable fields of a user as they are now.
-fn current_edit(detail: &UserDetail) -> Result<UserEdit, AppError> {
-    let u = &detail.summary;
+fn current_edit(profile: &UserProfile) -> Result<UserEdit, AppError> {
+    let u = &profile.summary;
     Ok(UserEdit {
         upn: app::domain::model::Upn::parse(&u.upn).map_err(|e| AppError::Internal(format!("stored UPN does not parse: {e}")))?,
         display_name: u.display_name.clone(),
         email: u.email.clone(),
-        job_title: detail.job_title.clone(),
-        department: detail.department.clone(),
+        job_title: profile.job_title.clone(),
+        department: profile.department.clone(),
         role: u.role,
         mfa_state: u.mfa_state,
-        auth_phone: detail.auth_phone.clone(),
-        auth_email: detail.auth_email.clone(),
+        auth_phone: profile.auth_phone.clone(),
+        auth_email: profile.auth_email.clone(),
     })
 }
 
@@ -445,7 +454,7 @@ async fn edit(
     user_id: &str,
     input: &UserEditInput,
 ) -> Result<UserDetail, AppError> {
-    let before = current_edit(&detail(state, admin, user_id).await?)?;
+    let before = current_edit(&profile(state, admin, user_id).await?)?;
     let after = validate_user_edit(&before, input, user_id == admin.user_id).map_err(AppError::Validation)?;
     if after == before {
         return detail(state, admin, user_id).await;

@@ -3,7 +3,7 @@
 
 use super::{db_err, insert_audit_event, parse_mfa, SqlStore};
 use app::domain::model::Role;
-use app::models::admin::{UserLicenseView, UserPage, UserQuery, UserSummary, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use app::models::admin::{UserLicenseView, UserPage, UserProfile, UserQuery, UserSummary, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use app::ports::*;
 use async_trait::async_trait;
 
@@ -152,7 +152,7 @@ impl UsersStore for SqlStore {
         Ok(UserPage { users, next_cursor })
     }
 
-    async fn find_user(&self, org_id: &str, user_id: &str) -> StoreResult<Option<UserRecord>> {
+    async fn find_user(&self, org_id: &str, user_id: &str) -> StoreResult<Option<UserProfile>> {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS}, job_title, department, auth_phone, auth_email, (totp_secret IS NOT NULL) AS totp_enrolled, \
              must_change_password, password_expires_at, created_at FROM users WHERE org_id = $1 AND id = $2"
@@ -160,7 +160,7 @@ impl UsersStore for SqlStore {
         let row: Option<DetailRow> =
             crate::on_pool!(&self.pool, p => sqlx::query_as(&sql).bind(org_id).bind(user_id).fetch_optional(p).await.map_err(db_err))?;
         row.map(|r| {
-            Ok(UserRecord {
+            Ok(UserProfile {
                 summary: r.summary.into_summary()?,
                 job_title: r.job_title,
                 department: r.department,

@@ -2,6 +2,7 @@
 # The hot-path benchmarks, in one command (BENCHMARKS.md explains each):
 #   bench/run.sh            everything: SQLite and PostgreSQL
 #   bench/run.sh --sqlite   SQLite only (no PostgreSQL needed)
+#   bench/run.sh --postgres PostgreSQL only (no first load, no flood)
 #   bench/run.sh --flood    only the sign-in flood
 #
 # Builds release binaries, starts the portal on fresh databases with the
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 
 backends=(sqlite postgres)
 [[ "${1:-}" == "--sqlite" ]] && backends=(sqlite)
+[[ "${1:-}" == "--postgres" ]] && backends=(postgres)
 [[ "${1:-}" == "--flood" ]] && backends=()
 DURATION=${BENCH_SECONDS:-10}
 FLOOD_SECONDS=${BENCH_FLOOD_SECONDS:-60}
@@ -126,6 +128,7 @@ EOF
 done
 
 # --- Sign-in flood (SQLite, per-address throttle off) ------------------------
+[[ "${1:-}" == "--postgres" ]] && exit 0
 echo
 echo "== sign-in flood: 256 connections posting unknown-account sign-ins for ${FLOOD_SECONDS}s"
 read -r _ hash_rate < <(target/release/hash_rate 10)

@@ -171,15 +171,23 @@ async fn write_sqlite(c: &mut sqlx::SqliteConnection, batch: &[Pending], derived
             .push_bind(e.at);
     });
     if !derived.usage.is_empty() {
-        q.push("; INSERT INTO app_usage_daily (org_id, app_id, day, launches, last_seen_at) ");
+        // Counts of an app or user deleted since the decision are skipped
+        // (their rows would go with them), so such a launch cannot fail the
+        // transaction that carries everybody else's events.
+        q.push("; INSERT INTO app_usage_daily (org_id, app_id, day, launches, last_seen_at) SELECT * FROM (");
         q.push_values(&derived.usage, |mut row, ((org_id, app_id, day), (launches, last))| {
             row.push_bind(*org_id).push_bind(*app_id).push_bind(*day).push_bind(*launches).push_bind(*last);
         });
+        q.push(") AS u WHERE EXISTS (SELECT 1 FROM applications a WHERE a.org_id = u.column1 AND a.id = u.column2)");
         q.push(UPSERT_USAGE);
-        q.push("; INSERT INTO user_app_recents (org_id, user_id, app_id, last_launched_at) ");
+        q.push("; INSERT INTO user_app_recents (org_id, user_id, app_id, last_launched_at) SELECT * FROM (");
         q.push_values(&derived.recents, |mut row, ((org_id, user_id, app_id), at)| {
             row.push_bind(*org_id).push_bind(*user_id).push_bind(*app_id).push_bind(*at);
         });
+        q.push(
+            ") AS r WHERE EXISTS (SELECT 1 FROM applications a WHERE a.org_id = r.column1 AND a.id = r.column3) \
+             AND EXISTS (SELECT 1 FROM users s WHERE s.org_id = r.column1 AND s.id = r.column2)",
+        );
         q.push(UPSERT_RECENTS);
     }
     q.push("; COMMIT");
@@ -193,9 +201,13 @@ static POSTGRES_WRITE: LazyLock<String> = LazyLock::new(|| {
            SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
            $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])), \
          usage AS (INSERT INTO app_usage_daily (org_id, app_id, day, launches, last_seen_at) \
-           SELECT * FROM UNNEST($13::text[], $14::text[], $15::bigint[], $16::bigint[], $17::bigint[]) {UPSERT_USAGE}) \
+           SELECT u.* FROM UNNEST($13::text[], $14::text[], $15::bigint[], $16::bigint[], $17::bigint[]) \
+             AS u (org_id, app_id, day, launches, last_seen_at) \
+           WHERE EXISTS (SELECT 1 FROM applications a WHERE a.org_id = u.org_id AND a.id = u.app_id) {UPSERT_USAGE}) \
          INSERT INTO user_app_recents (org_id, user_id, app_id, last_launched_at) \
-           SELECT * FROM UNNEST($18::text[], $19::text[], $20::text[], $21::bigint[]) {UPSERT_RECENTS}"
+           SELECT r.* FROM UNNEST($18::text[], $19::text[], $20::text[], $21::bigint[]) AS r (org_id, user_id, app_id, at) \
+           WHERE EXISTS (SELECT 1 FROM applications a WHERE a.org_id = r.org_id AND a.id = r.app_id) \
+             AND EXISTS (SELECT 1 FROM users s WHERE s.org_id = r.org_id AND s.id = r.user_id) {UPSERT_RECENTS}"
     )
 });
 

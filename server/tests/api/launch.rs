@@ -261,3 +261,27 @@ async fn concurrent_launches_are_each_recorded_and_counted_once() {
     assert_eq!(app.scalar_i64("SELECT launches FROM app_usage_daily WHERE app_id = $1", &[&docs]).await, 100);
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM user_app_recents", &[]).await, 2);
 }
+
+#[tokio::test]
+async fn a_launch_of_an_app_deleted_meanwhile_fails_nobody_elses() {
+    use app::ports::AccessStore;
+    let app = spawn_app().await;
+    let mail = app.app_id("Mail").await;
+    // An allowed launch whose app is gone by the time it is written (deleted
+    // between the decision and the write): its event stays, its counts are
+    // skipped, and the launches written with it are recorded and counted.
+    let mut launches = tokio::task::JoinSet::new();
+    for n in 0..40 {
+        let app_id = if n == 20 { "deleted-app".to_string() } else { mail.clone() };
+        let event = launch_event(&app, &app.org_id, EMPLOYEE, &app_id, &format!("d-{n}")).await;
+        let store = app.server_store.clone();
+        launches.spawn(async move { store.record_launch(event, true).await });
+    }
+    while let Some(result) = launches.join_next().await {
+        result.unwrap().expect("recorded");
+    }
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sign_in_events WHERE correlation_id LIKE 'd-%'", &[]).await, 40);
+    assert_eq!(app.scalar_i64("SELECT launches FROM app_usage_daily WHERE app_id = $1", &[&mail]).await, 39);
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM app_usage_daily", &[]).await, 1);
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM user_app_recents WHERE app_id = 'deleted-app'", &[]).await, 0);
+}

@@ -69,6 +69,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users/new") view=pages::admin::AdminNewUserPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/:user_id/edit") view=pages::admin::AdminEditUserPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/:user_id") view=pages::admin::AdminUserPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/apps") view=pages::admin_apps::AdminAppsPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/apps/new") view=pages::admin_apps::AdminNewAppPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/apps/:app_id/edit") view=pages::admin_apps::AdminEditAppPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/apps/:app_id") view=pages::admin_apps::AdminAppPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/groups") view=pages::admin_groups::AdminGroupsPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/groups/new") view=pages::admin_groups::AdminNewGroupPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/groups/:group_id/edit") view=pages::admin_groups::AdminEditGroupPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/groups/:group_id") view=pages::admin_groups::AdminGroupPage ssr=SsrMode::Async/>
                 <Route path=path!("/launch-refused") view=pages::launch_refused::LaunchRefusedPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in/mfa") view=pages::sign_in::MfaVerifyPage ssr=SsrMode::Async/>

@@ -191,7 +191,7 @@ pub struct FailedPassword {
 // `set_password` takes everything one transaction changes, by name.
 #[allow(clippy::too_many_arguments)]
 #[async_trait]
-pub trait Store: AccessStore + DirectoryStore + UsersStore + AppsStore + Send + Sync + 'static {
+pub trait Store: AccessStore + DirectoryStore + UsersStore + GroupsStore + AppsStore + Send + Sync + 'static {
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;
 
@@ -371,6 +371,16 @@ pub enum Principal {
     Group(String),
 }
 
+/// What adding a member to a group did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MemberAdded {
+    Added,
+    AlreadyMember,
+    /// Refused: the group is already (transitively) inside the member. The
+    /// chain `[group, ..., member]`, each a member of the next.
+    WouldCloseCycle(Vec<crate::models::admin::NamedRef>),
+}
+
 /// Changes to who has what: app assignments, group memberships and license
 /// assignments. Each is one transaction with its audit event; those that can
 /// move a license seat recompute the seats of the licenses concerned in the
@@ -384,11 +394,12 @@ pub trait DirectoryStore: Send + Sync + 'static {
     /// Removes an assignment; false when there was none.
     async fn remove_app_assignment(&self, org_id: &str, app_id: &str, from: &Principal, audit: AuditEvent) -> StoreResult<bool>;
 
-    /// Makes a user a direct member of a group; false when they were already.
-    async fn add_group_member(&self, org_id: &str, group_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<bool>;
+    /// Makes a user or a group a direct member of a group. Nesting that
+    /// would close a cycle writes nothing and names the chain of groups.
+    async fn add_group_member(&self, org_id: &str, group_id: &str, member: &Principal, audit: AuditEvent) -> StoreResult<MemberAdded>;
 
-    /// Removes a user's direct membership; false when there was none.
-    async fn remove_group_member(&self, org_id: &str, group_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<bool>;
+    /// Removes a direct member (user or group); false when there was none.
+    async fn remove_group_member(&self, org_id: &str, group_id: &str, member: &Principal, audit: AuditEvent) -> StoreResult<bool>;
 
     /// Assigns a license; false when it was already assigned so.
     async fn add_license_assignment(&self, org_id: &str, license_id: &str, to: &Principal, audit: AuditEvent) -> StoreResult<bool>;
@@ -449,9 +460,102 @@ pub trait UsersStore: Send + Sync + 'static {
         -> StoreResult<bool>;
 }
 
+/// OAuth client credentials an app is given: its client id and the SHA-256
+/// digest of its secret (None for a public client).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    pub secret_digest: Option<String>,
+}
+
 /// Apps, for admins. Scoped to one organisation.
 #[async_trait]
 pub trait AppsStore: Send + Sync + 'static {
     /// Every app of the organisation, by name (for pickers).
     async fn list_app_choices(&self, org_id: &str) -> StoreResult<Vec<crate::models::admin::AppChoice>>;
+
+    /// A page of apps matching the query, in name order.
+    async fn search_apps(&self, org_id: &str, query: &crate::models::admin::AppQuery) -> StoreResult<crate::models::admin::AppPage>;
+
+    async fn find_app_admin(&self, org_id: &str, app_id: &str) -> StoreResult<Option<crate::models::admin::AppAdminDetail>>;
+
+    /// The organisation's permission catalogue, for the app form.
+    async fn permission_choices(&self, org_id: &str) -> StoreResult<Vec<crate::models::admin::PermissionChoice>>;
+
+    /// The organisation's licenses (id, name), for the app form.
+    async fn license_choices(&self, org_id: &str) -> StoreResult<Vec<crate::models::admin::NamedRef>>;
+
+    /// Registers an app with its redirect URIs and requested permissions.
+    async fn create_app(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        fields: &crate::domain::apps::AppFields,
+        credentials: Option<&ClientCredentials>,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    /// Writes every field, replacing the redirect URIs and permissions;
+    /// `credentials` when the app is given its first ones (it became an
+    /// OIDC app). False when there is no such app.
+    async fn update_app(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        fields: &crate::domain::apps::AppFields,
+        credentials: Option<&ClientCredentials>,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
+
+    /// Replaces the client secret's digest (None: a public client has
+    /// none). The old secret stops working at once; tokens the app holds
+    /// stay valid, but refreshing them needs the new secret. False when
+    /// there is no such OIDC app.
+    async fn set_client_secret(&self, org_id: &str, app_id: &str, secret_digest: Option<&str>, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Deletes the app and everything that hangs off it (assignments,
+    /// grants, tokens, usage). False when there is no such app.
+    async fn delete_app(&self, org_id: &str, app_id: &str, audit: AuditEvent) -> StoreResult<bool>;
+}
+
+/// Groups, for admins. Scoped to one organisation; memberships are changed
+/// through [`DirectoryStore`] (they move seats).
+#[async_trait]
+pub trait GroupsStore: Send + Sync + 'static {
+    /// A page of groups whose name matches, in name order.
+    async fn search_groups(&self, org_id: &str, query: &crate::models::admin::GroupQuery) -> StoreResult<crate::models::admin::GroupPage>;
+
+    async fn find_group(&self, org_id: &str, group_id: &str) -> StoreResult<Option<crate::models::admin::GroupDetail>>;
+
+    /// A page of the group's direct member users, in UPN order.
+    async fn group_member_users(
+        &self,
+        org_id: &str,
+        group_id: &str,
+        query: &crate::models::admin::UserQuery,
+    ) -> StoreResult<crate::models::admin::UserPage>;
+
+    /// A name already used in the organisation (any case) is a `Conflict`
+    /// on `user_groups_org_name_key`.
+    async fn create_group(
+        &self,
+        org_id: &str,
+        group_id: &str,
+        fields: &crate::domain::groups::GroupFields,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    /// False when there is no such group. A name taken as in `create_group`.
+    async fn update_group(
+        &self,
+        org_id: &str,
+        group_id: &str,
+        fields: &crate::domain::groups::GroupFields,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
+
+    /// Deletes the group, its memberships, nesting, app and license
+    /// assignments; recomputes the seats it moved. False when there is no
+    /// such group.
+    async fn delete_group(&self, org_id: &str, group_id: &str, audit: AuditEvent) -> StoreResult<bool>;
 }

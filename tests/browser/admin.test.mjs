@@ -116,3 +116,109 @@ test('check access shows why a user is refused, and its fix applied from there',
   await page.getByText('Sign-in is blocked. Their sessions have ended.').waitFor();
   await context.close();
 });
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`the groups pages are accessible (${colorScheme})`, async () => {
+    const { context, page } = await signedIn(PRIVILEGED_ADMIN, colorScheme);
+    await page.goto(`${BASE}/admin`);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Groups' }).click();
+    await page.getByRole('heading', { name: 'Groups', level: 1 }).waitFor();
+    await assertAccessible(page, 'groups');
+    await page.getByRole('link', { name: 'Engineering', exact: true }).click();
+    await page.getByRole('heading', { name: 'Engineering', level: 1 }).waitFor();
+    await page.getByLabel('Find a person or a group').fill('sales');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('button', { name: 'Add the group Sales EMEA' }).waitFor();
+    await assertAccessible(page, 'a group, with matches to add');
+    await page.getByRole('link', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Delete Engineering?' }).waitFor();
+    await assertAccessible(page, 'deleting a group');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await page.getByRole('heading', { name: 'Edit Engineering', level: 1 }).waitFor();
+    await assertAccessible(page, 'editing a group');
+    await context.close();
+  });
+}
+
+test('an admin builds a group, adds a person, is refused a loop, and deletes it', async () => {
+  const { context, page } = await signedIn(PRIVILEGED_ADMIN);
+  await page.goto(`${BASE}/admin/groups`);
+  await page.getByRole('link', { name: 'New group' }).click();
+  await page.getByLabel('Name').fill('Browser Testers');
+  await page.getByLabel('Description').fill('Made by the browser tests');
+  await page.getByRole('button', { name: 'Create group' }).click();
+  await page.getByRole('heading', { name: 'Browser Testers', level: 1 }).waitFor();
+  await page.getByText('Created.').waitFor();
+
+  await page.getByLabel('Find a person or a group').fill('alex');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.getByRole('button', { name: 'Add Alex Wu' }).click();
+  await page.getByText('Added. They have what the group gives at once.').waitFor();
+  assert.match(await page.locator('table.data-table').innerText(), /alex\.wu@northwind\.example/);
+
+  // Nest Engineering in it, then try to nest it in Engineering: a loop.
+  await page.getByLabel('Find a person or a group').fill('engineering');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.getByRole('button', { name: 'Add the group Engineering' }).click();
+  await page.getByText('Added. They have what the group gives at once.').waitFor();
+  await page.getByRole('link', { name: 'Engineering', exact: true }).click();
+  await page.getByRole('heading', { name: 'Engineering', level: 1 }).waitFor();
+  await page.getByLabel('Find a person or a group').fill('browser');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.getByRole('button', { name: 'Add the group Browser Testers' }).click();
+  await page.getByText('“Browser Testers” can\'t become a member of “Engineering”: “Engineering” is already inside “Browser Testers” (Engineering → Browser Testers), so that would make a loop.').waitFor();
+
+  // Delete it again (the demo stays as it was).
+  await page.goto(`${BASE}/admin/groups?q=browser`);
+  await page.getByRole('link', { name: 'Browser Testers' }).click();
+  await page.getByRole('link', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Delete the group' }).click();
+  await page.getByText('Deleted. Its members lost what they had through it.').waitFor();
+  await context.close();
+});
+
+const APP_ADMIN = 'sam.patel@northwind.example';
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`the apps pages are accessible (${colorScheme})`, async () => {
+    const { context, page } = await signedIn(APP_ADMIN, colorScheme);
+    await page.goto(`${BASE}/admin`);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Apps' }).click();
+    await page.getByRole('heading', { name: 'Apps', level: 1 }).waitFor();
+    await assertAccessible(page, 'apps');
+    await page.getByRole('link', { name: 'Team Chat', exact: true }).click();
+    await page.getByRole('heading', { name: 'Team Chat', level: 1 }).waitFor();
+    await assertAccessible(page, 'an OIDC app');
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await page.getByRole('heading', { name: 'Edit Team Chat', level: 1 }).waitFor();
+    await assertAccessible(page, 'editing an app');
+    await page.goto(`${BASE}/admin/apps/new`);
+    await assertAccessible(page, 'registering an app');
+    await context.close();
+  });
+}
+
+test('an app admin registers an OIDC app, sees its secret once, copies its link, and deletes it', async () => {
+  const { context, page } = await signedIn(APP_ADMIN);
+  await page.goto(`${BASE}/admin/apps/new`);
+  await page.getByLabel('Name', { exact: true }).fill('Browser Board');
+  await page.getByLabel('How people sign in to it').selectOption('oidc');
+  await page.getByLabel('Redirect URIs').fill('http://board.example/cb');
+  await page.getByRole('button', { name: 'Register the app' }).click();
+  await page.getByText('A redirect URI must start with https://').waitFor();
+  assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Browser Board');
+  await page.getByLabel('Redirect URIs').fill('https://board.example/cb');
+  await page.getByRole('button', { name: 'Register the app' }).click();
+  await page.getByRole('heading', { name: 'App registered' }).waitFor();
+  const secret = await page.getByLabel('Client secret').innerText();
+  assert.ok(secret.length >= 22, secret);
+  await page.getByRole('link', { name: 'Go to Browser Board' }).click();
+  await page.getByRole('heading', { name: 'Browser Board', level: 1 }).waitFor();
+  assert.ok(!(await page.content()).includes(secret), 'the secret is not shown again');
+  await page.getByRole('button', { name: 'Copy the user access URL' }).waitFor();
+  await page.getByRole('link', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Delete the app' }).click();
+  await page.getByText('Deleted.', { exact: true }).waitFor();
+  await context.close();
+});

@@ -2,8 +2,10 @@
 //! no sqlx. Everything here is unit-tested with tables of cases; handlers and
 //! server functions call it rather than re-implementing a rule.
 
+pub mod apps;
 pub mod consent;
 pub mod decision;
+pub mod fields;
 pub mod groups;
 pub mod licensing;
 pub mod model;

@@ -2,6 +2,7 @@
 //! named by field with a fixed code (pages and the API turn codes into
 //! sentences; nothing a person typed is echoed in an error).
 
+use super::fields::{plain_text, FieldProblem};
 use super::model::{MfaState, Role, Upn, UpnError};
 use serde::{Deserialize, Serialize};
 
@@ -33,21 +34,6 @@ pub struct NewUser {
     pub job_title: String,
     pub department: String,
     pub role: Role,
-}
-
-/// One field's problem: (field, code).
-pub type FieldProblem = (&'static str, &'static str);
-
-fn plain_text(field: &'static str, value: &str, max: usize, required: bool, problems: &mut Vec<FieldProblem>) -> String {
-    let value = value.trim();
-    if required && value.is_empty() {
-        problems.push((field, "missing"));
-    } else if value.chars().count() > max {
-        problems.push((field, "too_long"));
-    } else if value.chars().any(char::is_control) {
-        problems.push((field, "control_characters"));
-    }
-    value.to_string()
 }
 
 /// An e-mail address: empty, or one `@` with something on both sides and
@@ -192,39 +178,10 @@ pub fn validate_user_edit(current: &UserEdit, input: &UserEditInput, editing_sel
     })
 }
 
-/// The field and code of a database constraint that refused a change: the
-/// one place where constraint names meet field names. PostgreSQL names the
-/// constraint; SQLite names the table and columns of a unique one.
-pub fn field_of_constraint(constraint: &str) -> Option<FieldProblem> {
-    Some(match constraint {
-        "users_org_upn_key" | "UNIQUE constraint failed: users.org_id, users.upn_normalized" => ("upn", "taken"),
-        _ => return None,
-    })
-}
-
-/// The sentence for a field's problem code.
-pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
-    Some(match (field, code) {
-        ("upn", "missing") => "Enter a sign-in name, for example alex@contoso.example.",
-        ("upn", "malformed") => "A sign-in name looks like name@domain, for example alex@contoso.example.",
-        ("upn", "too_long") => "A sign-in name can be at most 254 characters long.",
-        ("upn", "taken") => "Someone in your organisation already has this sign-in name.",
-        ("display_name", "missing") => "Enter the person's name.",
-        ("email", "malformed") => "An e-mail address looks like name@example.com.",
-        ("role", "unknown") => "Choose Employee, App admin or Privileged admin.",
-        ("role", "own_role") => "You can't change your own role. Ask another privileged admin.",
-        ("mfa_state", "unknown") => "Choose Off, On or Enforced.",
-        ("auth_phone", "malformed") => "A phone number has 6 to 20 digits, for example +44 20 7946 0958.",
-        ("auth_email", "malformed") => "An e-mail address looks like name@example.com.",
-        (_, "too_long") => "This is too long (at most 256 characters).",
-        (_, "control_characters") => "Remove the line breaks and other invisible characters.",
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::fields::field_message;
 
     fn input(upn: &str, name: &str) -> NewUserInput {
         NewUserInput { upn: upn.into(), display_name: name.into(), ..Default::default() }
@@ -262,14 +219,6 @@ mod tests {
         for (field, code) in validate_new_user(&bad).unwrap_err() {
             assert!(field_message(field, code).is_some(), "{field}:{code} has a sentence");
         }
-    }
-
-    #[test]
-    fn the_upn_constraint_is_the_upn_field() {
-        assert_eq!(field_of_constraint("users_org_upn_key"), Some(("upn", "taken")));
-        assert_eq!(field_of_constraint("UNIQUE constraint failed: users.org_id, users.upn_normalized"), Some(("upn", "taken")));
-        assert!(field_message("upn", "taken").is_some());
-        assert_eq!(field_of_constraint("something_else"), None);
     }
 
     fn current() -> UserEdit {

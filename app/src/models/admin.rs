@@ -123,3 +123,157 @@ pub struct AccessCheck {
     pub groups: Vec<UserGroupView>,
     pub licenses: Vec<UserLicenseView>,
 }
+
+/// A group's or another named thing's id and name, for links.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// One group in a list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSummary {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// Users who are members themselves.
+    pub direct_users: i64,
+    /// Groups nested in it directly.
+    pub direct_groups: i64,
+    /// Every user it reaches, through nested groups too, counted once.
+    pub effective_users: i64,
+}
+
+/// A page of groups, in name order; `next_cursor` asks for the page after.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupPage {
+    pub groups: Vec<GroupSummary>,
+    pub next_cursor: Option<String>,
+}
+
+/// Which groups a list asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupQuery {
+    /// Part of the name, any case; empty for all.
+    pub search: String,
+    /// The `next_cursor` of the page before.
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// A license assigned to a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupLicenseView {
+    pub id: String,
+    pub name: String,
+    pub sku: String,
+}
+
+/// One group, in full (its member users are paged apart: a group may hold
+/// 100,000 of them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupDetail {
+    #[serde(flatten)]
+    pub summary: GroupSummary,
+    pub created_at: Millis,
+    /// Groups nested in this one, by name.
+    pub member_groups: Vec<NamedRef>,
+    /// Groups this one is a member of, by name.
+    pub member_of: Vec<NamedRef>,
+    /// Apps assigned to this group.
+    pub apps: Vec<NamedRef>,
+    /// Licenses assigned to this group.
+    pub licenses: Vec<GroupLicenseView>,
+}
+
+/// What a group's admin page shows: the group, a page of its member users,
+/// people and groups to add (when the admin searched for some), and a
+/// refused nesting's chain of group names (when one was just refused).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub detail: GroupDetail,
+    pub members: UserPage,
+    pub candidates: Option<MemberCandidates>,
+    pub refused_cycle: Option<Vec<String>>,
+}
+
+/// Users and groups matching the admin's search on a group's page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCandidates {
+    pub users: Vec<UserSummary>,
+    pub groups: Vec<GroupSummary>,
+}
+
+/// One app in the admin list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSummary {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub sign_on_mode: crate::domain::apps::SignOnMode,
+    pub publisher_name: String,
+    pub publisher_verified: bool,
+    pub enabled: bool,
+    pub visible: bool,
+    pub assignment_required: bool,
+}
+
+/// A page of apps, in name order; `next_cursor` asks for the page after.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppPage {
+    pub apps: Vec<AppSummary>,
+    pub next_cursor: Option<String>,
+}
+
+/// Which apps a list asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppQuery {
+    /// Part of the name, publisher or category, any case; empty for all.
+    pub search: String,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// A permission of the organisation's catalogue, to request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionChoice {
+    pub id: String,
+    /// The scope value, e.g. `Mail.Read`.
+    pub value: String,
+    pub display_name: String,
+    pub api_name: String,
+    pub admin_consent_required: bool,
+}
+
+/// One app, in full, for an admin. Its client secret is never here: only
+/// whether it has one (it is shown once, when made).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppAdminDetail {
+    pub id: String,
+    #[serde(flatten)]
+    pub fields: crate::domain::apps::AppFields,
+    /// OIDC apps: the client id apps present.
+    pub client_id: Option<String>,
+    pub has_client_secret: bool,
+    pub logo_url: Option<String>,
+    pub required_license_name: Option<String>,
+    /// The requested permissions, as the catalogue names them.
+    pub permissions: Vec<PermissionChoice>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// What an app's admin page shows: the app and its user access URL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppView {
+    pub detail: AppAdminDetail,
+    pub user_access_url: String,
+}
+
+/// What the app form offers to choose from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppFormChoices {
+    pub licenses: Vec<NamedRef>,
+    pub permissions: Vec<PermissionChoice>,
+}

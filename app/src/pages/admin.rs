@@ -17,7 +17,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// A time as people read it in the admin area (UTC).
-fn when(ms: Millis) -> String {
+pub(super) fn when(ms: Millis) -> String {
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
@@ -43,9 +43,10 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// The admin area's navigation: what the viewer's role may open.
 #[component]
 fn AdminNav(role: Role, current: &'static str) -> impl IntoView {
-    let mut links = vec![("/admin", "Overview")];
+    let mut links = vec![("/admin", "Overview"), ("/admin/apps", "Apps")];
     if role.is_privileged_admin() {
         links.push(("/admin/users", "Users"));
+        links.push(("/admin/groups", "Groups"));
     }
     links.push(("/admin/check-access", "Check access"));
     view! {
@@ -62,7 +63,7 @@ fn AdminNav(role: Role, current: &'static str) -> impl IntoView {
 
 /// The frame of every admin page: header, navigation, and the page.
 #[component]
-fn AdminFrame(current: &'static str, children: ChildrenFn) -> impl IntoView {
+pub(super) fn AdminFrame(current: &'static str, children: ChildrenFn) -> impl IntoView {
     let auth = Resource::new(|| (), |_| auth_state());
     let children = StoredValue::new(children);
     view! {
@@ -103,6 +104,10 @@ pub fn AdminHomePage() -> impl IntoView {
                     view! {
                         <div class="admin-cards">
                             <section class="card">
+                                <h2><a href="/admin/apps">"Apps"</a></h2>
+                                <p>"Register apps, decide who can use them, and give OpenID Connect apps their client settings."</p>
+                            </section>
+                            <section class="card">
                                 <h2><a href="/admin/check-access">"Check access"</a></h2>
                                 <p>"Someone can't open an app? Pick them and the app and see every check of the access decision, pass or fail, with the fix."</p>
                             </section>
@@ -111,9 +116,13 @@ pub fn AdminHomePage() -> impl IntoView {
                                     <h2><a href="/admin/users">"Users"</a></h2>
                                     <p>"Find anyone in your organisation, see their groups, licenses and apps, and block, unblock or unlock their sign-in."</p>
                                 </section>
+                                <section class="card">
+                                    <h2><a href="/admin/groups">"Groups"</a></h2>
+                                    <p>"Build groups of people and of other groups; what a group is given, everyone in it gets."</p>
+                                </section>
                             })}
                             {(!privileged).then(|| view! {
-                                <p>"As an app admin you will manage apps, their assignments and the logs here."</p>
+                                <p>"As an app admin you manage apps here; users, groups and licenses are for privileged admins."</p>
                             })}
                         </div>
                     }
@@ -123,7 +132,7 @@ pub fn AdminHomePage() -> impl IntoView {
     }
 }
 
-fn status_label(u: &UserSummary, now: Millis) -> (&'static str, &'static str) {
+pub(super) fn status_label(u: &UserSummary, now: Millis) -> (&'static str, &'static str) {
     if u.sign_in_blocked {
         ("Blocked", "status status-bad")
     } else if u.locked_until.is_some_and(|t| t > now) {
@@ -141,7 +150,7 @@ fn mfa_label(m: MfaState) -> &'static str {
     }
 }
 
-fn now() -> Millis {
+pub(super) fn now() -> Millis {
     #[cfg(feature = "ssr")]
     {
         chrono::Utc::now().timestamp_millis()
@@ -242,7 +251,7 @@ fn UserTable(page: UserPage, search: String, first_page: bool) -> impl IntoView 
 /// One field of the new-user form, with its problem (if the last attempt
 /// had one) announced with the field.
 #[component]
-fn TextField(
+pub(super) fn TextField(
     name: &'static str,
     label: &'static str,
     value: String,
@@ -293,7 +302,7 @@ fn SelectField(
 
 /// What both pages of one user load: the user named in the path, and who
 /// is looking (for the forms' CSRF token).
-type Loaded<T> = Resource<Result<T, ServerFnError>>;
+pub(super) type Loaded<T> = Resource<Result<T, ServerFnError>>;
 
 fn user_and_viewer() -> (Loaded<Option<UserDetail>>, Loaded<AuthView>) {
     let params = use_params_map();
@@ -339,7 +348,7 @@ pub fn AdminEditUserPage() -> impl IntoView {
                     let value = |name: &str| if retrying { q.get(name).unwrap_or_else(|| current(name)) } else { current(name) };
                     let problem = |field: &str| {
                         codes.split(',').filter_map(|p| p.split_once(':')).find(|(f, _)| *f == field)
-                            .and_then(|(f, c)| crate::domain::users::field_message(f, c))
+                            .and_then(|(f, c)| crate::domain::fields::field_message(f, c))
                     };
                     let role = value("role");
                     let mfa = value("mfa_state");
@@ -387,7 +396,7 @@ pub fn AdminNewUserPage() -> impl IntoView {
                     let codes = q.get("errors").unwrap_or_default();
                     let problem = |field: &str| {
                         codes.split(',').filter_map(|p| p.split_once(':')).find(|(f, _)| *f == field)
-                            .and_then(|(f, c)| crate::domain::users::field_message(f, c))
+                            .and_then(|(f, c)| crate::domain::fields::field_message(f, c))
                     };
                     let any = !codes.is_empty();
                     let role = value("role");
@@ -565,7 +574,7 @@ fn AccessCheckView(check: AccessCheck, privileged: bool, token: String, here: St
 }
 
 /// The notices an admin handler redirects back with, as fixed texts.
-fn notice_text(code: &str) -> Option<&'static str> {
+pub(super) fn notice_text(code: &str) -> Option<&'static str> {
     Some(match code {
         "blocked" => "Sign-in is blocked. Their sessions have ended.",
         "unblocked" => "Sign-in is unblocked.",
@@ -573,6 +582,11 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "unchanged" => "Nothing needed changing.",
         "saved" => "Saved.",
         "mfa_reset" => "The authenticator is forgotten. They set up a new one at their next sign-in; their sessions have ended.",
+        "created" => "Created.",
+        "deleted" => "Deleted.",
+        "group_deleted" => "Deleted. Its members lost what they had through it.",
+        "member_added" => "Added. They have what the group gives at once.",
+        "member_removed" => "Removed. They lost what they had only through this group.",
         _ => return None,
     })
 }
@@ -686,7 +700,7 @@ fn UserDetailView(detail: UserDetail, token: String) -> impl IntoView {
                     <ul class="plain-list">
                         {detail.groups.into_iter().map(|g| view! {
                             <li>
-                                <span class="item-name">{g.name.clone()}</span>
+                                <a class="item-name" href=format!("/admin/groups/{}", g.id)>{g.name.clone()}</a>
                                 <span class="item-note">{if g.direct { "Direct member".to_string() } else { format!("Through {}", g.through.join(" → ")) }}</span>
                             </li>
                         }).collect_view()}

@@ -1,6 +1,8 @@
 //! One module per page.
 
 pub mod admin;
+pub mod admin_apps;
+pub mod admin_groups;
 pub mod app_details;
 pub mod home;
 pub mod launch_refused;

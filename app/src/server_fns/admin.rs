@@ -1,7 +1,7 @@
 //! The admin area's reads. Each checks the caller's role first; writes go
 //! through the admin HTTP handlers and API (`server::http::admin`).
 
-use crate::models::admin::{AccessCheck, AppChoice, UserDetail, UserPage};
+use crate::models::admin::{AccessCheck, AppChoice, GroupPage, GroupView, UserDetail, UserPage};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
@@ -57,4 +57,112 @@ pub async fn load_access_check(user: String, app_id: String) -> Result<Option<Ac
         return Ok(None);
     }
     crate::services::admin::access_check(store.as_ref(), &admin.org_id, &user_id, &app_id, guard::now()).await.map_err(guard::internal)
+}
+
+/// A page of the organisation's groups matching `search`. Privileged admins.
+#[server(prefix = "/api/fn", endpoint = "admin_groups", input = GetUrl)]
+pub async fn load_admin_groups(search: String, cursor: Option<String>) -> Result<GroupPage, ServerFnError> {
+    use crate::models::admin::GroupQuery;
+    let admin = guard::require_privileged_admin()?;
+    let search: String = search.chars().take(200).collect();
+    let query = GroupQuery { search, cursor, limit: 0 };
+    guard::store()?.search_groups(&admin.org_id, &query).await.map_err(guard::internal)
+}
+
+/// How many people and groups a search for new members offers.
+#[cfg(feature = "ssr")]
+const CANDIDATES: u32 = 8;
+
+/// One group of the caller's organisation for its page (None when there is
+/// no such group there): a page of its member users (`members_search`,
+/// `members_cursor`), users and groups matching `add` to add, and the names
+/// of a refused nesting's chain (`cycle`: group ids joined by dots, as the
+/// add-member form sends it back). Privileged admins.
+#[server(prefix = "/api/fn", endpoint = "admin_group", input = GetUrl)]
+pub async fn load_admin_group(
+    group_id: String,
+    members_search: String,
+    members_cursor: Option<String>,
+    add: String,
+    cycle: String,
+) -> Result<Option<GroupView>, ServerFnError> {
+    use crate::models::admin::{GroupQuery, MemberCandidates, UserQuery};
+    let admin = guard::require_privileged_admin()?;
+    let store = guard::store()?;
+    let org = admin.org_id.as_str();
+    let is_id = |id: &str| uuid::Uuid::parse_str(id).is_ok();
+    if !is_id(&group_id) {
+        return Ok(None);
+    }
+    let Some(detail) = store.find_group(org, &group_id).await.map_err(guard::internal)? else {
+        return Ok(None);
+    };
+    let members_search: String = members_search.chars().take(200).collect();
+    let members = store
+        .group_member_users(org, &group_id, &UserQuery { search: members_search, cursor: members_cursor, limit: 0 })
+        .await
+        .map_err(guard::internal)?;
+    let add: String = add.trim().chars().take(200).collect();
+    let candidates = if add.is_empty() {
+        None
+    } else {
+        let users =
+            store.search_users(org, &UserQuery { search: add.clone(), cursor: None, limit: CANDIDATES }).await.map_err(guard::internal)?;
+        let groups =
+            store.search_groups(org, &GroupQuery { search: add, cursor: None, limit: CANDIDATES + 1 }).await.map_err(guard::internal)?;
+        let groups = groups.groups.into_iter().filter(|g| g.id != group_id).take(CANDIDATES as usize).collect();
+        Some(MemberCandidates { users: users.users, groups })
+    };
+    // The chain's names, as they are now in this organisation (ids that
+    // name nothing here are left out).
+    let refused_cycle = if cycle.is_empty() {
+        None
+    } else {
+        let mut names = Vec::new();
+        for id in cycle.split('.').filter(|id| is_id(id)).take(64) {
+            if let Some(g) = store.find_group(org, id).await.map_err(guard::internal)? {
+                names.push(g.summary.name);
+            }
+        }
+        Some(names)
+    };
+    Ok(Some(GroupView { detail, members, candidates, refused_cycle }))
+}
+
+/// A page of the organisation's apps matching `search`. Admins.
+#[server(prefix = "/api/fn", endpoint = "admin_apps", input = GetUrl)]
+pub async fn load_admin_apps(search: String, cursor: Option<String>) -> Result<crate::models::admin::AppPage, ServerFnError> {
+    use crate::models::admin::AppQuery;
+    let admin = guard::require_admin()?;
+    let search: String = search.chars().take(200).collect();
+    guard::store()?.search_apps(&admin.org_id, &AppQuery { search, cursor, limit: 0 }).await.map_err(guard::internal)
+}
+
+/// One app of the caller's organisation, in full, with its user access
+/// URL; None when there is no such app there. Admins.
+#[server(prefix = "/api/fn", endpoint = "admin_app", input = GetUrl)]
+pub async fn load_admin_app(app_id: String) -> Result<Option<crate::models::admin::AppView>, ServerFnError> {
+    use crate::models::admin::AppView;
+    let admin = guard::require_admin()?;
+    if uuid::Uuid::parse_str(&app_id).is_err() {
+        return Ok(None);
+    }
+    let Some(detail) = guard::store()?.find_app_admin(&admin.org_id, &app_id).await.map_err(guard::internal)? else {
+        return Ok(None);
+    };
+    let public_url = use_context::<super::apps::PublicUrl>().map(|p| p.0).unwrap_or_default();
+    let user_access_url = format!("{}/launch/{}", public_url.trim_end_matches('/'), detail.id);
+    Ok(Some(AppView { detail, user_access_url }))
+}
+
+/// The licenses and permissions the app form offers. Admins.
+#[server(prefix = "/api/fn", endpoint = "admin_app_form_choices", input = GetUrl)]
+pub async fn load_app_form_choices() -> Result<crate::models::admin::AppFormChoices, ServerFnError> {
+    use crate::models::admin::AppFormChoices;
+    let admin = guard::require_admin()?;
+    let store = guard::store()?;
+    Ok(AppFormChoices {
+        licenses: store.license_choices(&admin.org_id).await.map_err(guard::internal)?,
+        permissions: store.permission_choices(&admin.org_id).await.map_err(guard::internal)?,
+    })
 }

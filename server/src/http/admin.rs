@@ -8,8 +8,9 @@
 use super::error::{correlation_id, escape, AppError};
 use super::AppState;
 use app::auth::RequestAuth;
+use app::domain::fields::field_of_constraint;
 use app::domain::model::SessionStage;
-use app::domain::users::{field_of_constraint, validate_new_user, validate_user_edit, NewUserInput, UserEdit, UserEditInput};
+use app::domain::users::{validate_new_user, validate_user_edit, NewUserInput, UserEdit, UserEditInput};
 use app::models::admin::{UserDetail, UserPage, UserProfile, UserQuery};
 use app::ports::{AuditEvent, NewUserRecord, SessionUser, StoreError};
 use axum::extract::{Path, Query, State};
@@ -32,6 +33,19 @@ pub fn require_privileged_admin(auth: &RequestAuth) -> Result<&SessionUser, AppE
     }
 }
 
+/// The caller, when they are an app admin or a privileged admin of a fully
+/// signed-in session (apps and their assignments are theirs to manage).
+pub fn require_admin(auth: &RequestAuth) -> Result<&SessionUser, AppError> {
+    match auth {
+        RequestAuth::Session(s) if s.stage == SessionStage::Active && s.user.role.is_admin() => Ok(&s.user),
+        RequestAuth::Session(s) if s.stage == SessionStage::Active => {
+            Err(AppError::forbidden("admin_required", "This part of My Apps is for admins."))
+        }
+        RequestAuth::Session(_) => Err(AppError::forbidden("sign_in_incomplete", "Finish signing in first.")),
+        RequestAuth::Anonymous { .. } => Err(AppError::unauthorized()),
+    }
+}
+
 fn user_not_found() -> AppError {
     AppError::Client {
         status: StatusCode::NOT_FOUND,
@@ -41,7 +55,7 @@ fn user_not_found() -> AppError {
 }
 
 /// An audit event of `admin`'s change to one target.
-fn audit(
+pub(super) fn audit(
     admin: &SessionUser,
     headers: &HeaderMap,
     action: &str,
@@ -229,14 +243,20 @@ pub async fn change_sign_in_form(
     let action = SignInAction::parse(&action).ok_or_else(AppError::not_found)?;
     let changed = apply(&state, admin, &headers, &user_id, action).await?;
     let notice = if changed { action.done() } else { "unchanged" };
-    let page = admin_page(form.return_to.as_deref()).unwrap_or_else(|| format!("/admin/users/{user_id}"));
+    Ok(back_with_notice(form.return_to.as_deref(), &format!("/admin/users/{user_id}"), notice))
+}
+
+/// Back to the admin page a form came from (`return_to`, if it is one;
+/// else `default`), with a notice code for the page to show.
+pub(super) fn back_with_notice(return_to: Option<&str>, default: &str, notice: &str) -> Response {
+    let page = admin_page(return_to).unwrap_or_else(|| default.to_string());
     let separator = if page.contains('?') { '&' } else { '?' };
-    Ok(Redirect::to(&format!("{page}{separator}done={notice}")).into_response())
+    Redirect::to(&format!("{page}{separator}done={notice}")).into_response()
 }
 
 /// Back to a form after field problems: what was typed (cut to a length an
 /// address can carry) and a code per field, never free text to show.
-fn back_to_form(page: &str, typed: &[(&str, Option<&String>)], problems: &[(&'static str, &'static str)]) -> Response {
+pub(super) fn back_to_form(page: &str, typed: &[(&str, Option<&String>)], problems: &[(&'static str, &'static str)]) -> Response {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in typed {
         if let Some(value) = value {
@@ -251,12 +271,12 @@ fn back_to_form(page: &str, typed: &[(&str, Option<&String>)], problems: &[(&'st
 /// The page a form came from, to go back to.
 #[derive(Debug, Default, Deserialize)]
 pub struct BackForm {
-    return_to: Option<String>,
+    pub(super) return_to: Option<String>,
 }
 
 /// A page of the admin area to return to: a local path under `/admin/`
 /// only (never another site), without an earlier notice.
-fn admin_page(raw: Option<&str>) -> Option<String> {
+pub(super) fn admin_page(raw: Option<&str>) -> Option<String> {
     let safe = app::domain::model::ReturnTo::parse(raw?)?;
     let path = safe.as_str();
     if !(path.starts_with("/admin/") || path == "/admin") {
@@ -350,7 +370,7 @@ pub async fn create_user_form(
 ) -> Result<Response, AppError> {
     let admin = require_privileged_admin(&auth)?;
     match create(&state, admin, &headers, &form.input).await {
-        Ok(created) => Ok(password_page(&state, "User created", &created).into_response()),
+        Ok(created) => Ok(password_page(&state, "User created", &created)),
         Err(AppError::Validation(problems)) => {
             let i = &form.input;
             let typed = [
@@ -389,7 +409,7 @@ pub async fn reset_password_form(
 ) -> Result<Response, AppError> {
     let admin = require_privileged_admin(&auth)?;
     let reset = reset(&state, admin, &headers, &user_id).await?;
-    Ok(password_page(&state, "Password reset", &reset).into_response())
+    Ok(password_page(&state, "Password reset", &reset))
 }
 
 async fn reset(state: &AppState, admin: &SessionUser, headers: &HeaderMap, user_id: &str) -> Result<TemporaryPassword, AppError> {
@@ -415,18 +435,35 @@ async fn reset(state: &AppState, admin: &SessionUser, headers: &HeaderMap, user_
 
 /// The one page that shows a temporary password. Not cached, not a
 /// redirect target: reloading it does not show the password again.
-fn password_page(state: &AppState, title: &str, created: &TemporaryPassword) -> impl IntoResponse {
+fn password_page(state: &AppState, title: &str, created: &TemporaryPassword) -> Response {
     let u = &created.user.profile.summary;
-    let html = format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} · Admin · My Apps</title><link rel="stylesheet" href="{css}"></head><body><main id="main" class="auth-page"><div class="auth-card"><h1>{title}</h1><p>Give this temporary password to <strong>{name}</strong> (<code>{upn}</code>) in person or over a channel you trust. They choose their own when they first sign in with it.</p><p class="secret" aria-label="Temporary password"><code>{password}</code></p><p class="muted">It is shown only this once and is not stored anywhere we can show it again.</p><p><a class="button button-primary" href="/admin/users/{id}">Go to {name}</a> <a class="button" href="/admin/users">All users</a></p></div></main></body></html>"#,
-        title = escape(title),
-        css = escape(&state.assets.css),
+    let intro = format!(
+        "Give this temporary password to <strong>{name}</strong> (<code>{upn}</code>) in person or over a channel you trust. \
+         They choose their own when they first sign in with it.",
         name = escape(&u.display_name),
         upn = escape(&u.upn),
-        password = escape(&created.temporary_password),
-        id = escape(&u.id),
     );
-    ([(axum::http::header::CACHE_CONTROL, "no-store")], axum::response::Html(html))
+    let links = format!(
+        r#"<a class="button button-primary" href="/admin/users/{id}">Go to {name}</a> <a class="button" href="/admin/users">All users</a>"#,
+        id = escape(&u.id),
+        name = escape(&u.display_name),
+    );
+    shown_once_page(state, title, &intro, "Temporary password", &created.temporary_password, &links)
+}
+
+/// A page that shows a secret (a temporary password, a client secret) this
+/// once: `no-store`, and not a redirect target, so reloading it does not
+/// show the secret again. `intro_html` and `links_html` are markup the
+/// caller escaped.
+pub(super) fn shown_once_page(state: &AppState, title: &str, intro_html: &str, label: &str, secret: &str, links_html: &str) -> Response {
+    let html = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} · Admin · My Apps</title><link rel="stylesheet" href="{css}"></head><body><main id="main" class="auth-page"><div class="auth-card"><h1>{title}</h1><p>{intro_html}</p><p class="secret" aria-label="{label}"><code>{secret}</code></p><p class="muted">It is shown only this once and is not stored anywhere we can show it again.</p><p>{links_html}</p></div></main></body></html>"#,
+        title = escape(title),
+        css = escape(&state.assets.css),
+        label = escape(label),
+        secret = escape(secret),
+    );
+    ([(axum::http::header::CACHE_CONTROL, "no-store")], axum::response::Html(html)).into_response()
 }
 
 /// The editable fields of a user as they are now.

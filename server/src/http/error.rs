@@ -69,7 +69,7 @@ impl IntoResponse for AppError {
                 try_again: None,
                 fields: problems
                     .into_iter()
-                    .map(|(field, code)| (field, app::domain::users::field_message(field, code).unwrap_or("This value cannot be used.")))
+                    .map(|(field, code)| (field, app::domain::fields::field_message(field, code).unwrap_or("This value cannot be used.")))
                     .collect(),
             }
             .into_response(),

@@ -3,6 +3,8 @@
 //! bodies, body limits, sessions and CSRF).
 
 pub mod admin;
+pub mod admin_apps;
+pub mod admin_groups;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -20,7 +22,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
 use axum::http::{HeaderName, Method, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -105,6 +107,25 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{user_id}/edit", post(admin::update_user_form))
         .route("/api/v1/admin/users/{user_id}/{action}", post(admin::change_sign_in))
         .route("/admin/users/{user_id}/{action}", post(admin::change_sign_in_form))
+        .route("/api/v1/admin/groups", get(admin_groups::list_groups).post(admin_groups::create_group))
+        .route(
+            "/api/v1/admin/groups/{group_id}",
+            get(admin_groups::get_group).patch(admin_groups::update_group).delete(admin_groups::delete_group),
+        )
+        .route("/api/v1/admin/groups/{group_id}/members", get(admin_groups::list_member_users).post(admin_groups::add_member_api))
+        .route("/api/v1/admin/groups/{group_id}/members/{kind}/{member_id}", delete(admin_groups::remove_member_api))
+        .route("/admin/groups/new", post(admin_groups::create_group_form))
+        .route("/admin/groups/{group_id}/edit", post(admin_groups::update_group_form))
+        .route("/admin/groups/{group_id}/delete", post(admin_groups::delete_group_form))
+        .route("/admin/groups/{group_id}/members", post(admin_groups::add_member_form))
+        .route("/admin/groups/{group_id}/members/remove", post(admin_groups::remove_member_form))
+        .route("/api/v1/admin/apps", get(admin_apps::list_apps).post(admin_apps::create_app))
+        .route("/api/v1/admin/apps/{app_id}", get(admin_apps::get_app).patch(admin_apps::update_app).delete(admin_apps::delete_app))
+        .route("/api/v1/admin/apps/{app_id}/client-secret", post(admin_apps::rotate_secret))
+        .route("/admin/apps/new", post(admin_apps::create_app_form))
+        .route("/admin/apps/{app_id}/edit", post(admin_apps::update_app_form))
+        .route("/admin/apps/{app_id}/delete", post(admin_apps::delete_app_form))
+        .route("/admin/apps/{app_id}/rotate-secret", post(admin_apps::rotate_secret_form))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())

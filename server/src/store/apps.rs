@@ -1,9 +1,144 @@
-//! Apps, as admins manage them. Every query is scoped by the organisation.
+//! Apps, as admins manage them. Every query is scoped by the organisation;
+//! a change is one transaction with its audit event.
 
-use super::{db_err, SqlStore};
-use app::models::admin::AppChoice;
+use super::users::{decode_cursor, encode_cursor};
+use super::{db_err, insert_audit_event, SqlStore};
+use app::domain::apps::{AppFields, SignOnMode};
+use app::models::admin::{
+    AppAdminDetail, AppChoice, AppPage, AppQuery, AppSummary, NamedRef, PermissionChoice, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+};
 use app::ports::*;
 use async_trait::async_trait;
+
+/// The list's sort key: the lower-cased name, then the id (names repeat).
+/// The cursor carries both, separated by a character no name holds.
+fn encode_app_cursor(name_key: &str, id: &str) -> String {
+    encode_cursor(&format!("{name_key}\u{1f}{id}"))
+}
+
+fn decode_app_cursor(cursor: &str) -> StoreResult<(String, String)> {
+    let raw = decode_cursor(cursor)?;
+    raw.split_once('\u{1f}')
+        .map(|(name, id)| (name.to_string(), id.to_string()))
+        .ok_or(StoreError::InvalidInput { field: "cursor", message: "This page link is not valid. Start again from the first page." })
+}
+
+fn search_apps_sql(function: &str) -> String {
+    format!(
+        "SELECT id, name, lower(name) AS name_key, category, sign_on_mode, publisher_name, publisher_verified, enabled, visible, \
+           assignment_required \
+         FROM applications WHERE org_id = $1 \
+           AND ($2 = '' OR {function}(lower(name), $2) > 0 OR {function}(lower(publisher_name), $2) > 0 \
+                OR {function}(lower(category), $2) > 0) \
+           AND (lower(name) > $3 OR (lower(name) = $3 AND id > $4)) \
+         ORDER BY lower(name), id LIMIT $5"
+    )
+}
+static SEARCH_APPS_SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| search_apps_sql("instr"));
+static SEARCH_APPS_POSTGRES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| search_apps_sql("strpos"));
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: String,
+    name: String,
+    name_key: String,
+    category: String,
+    sign_on_mode: String,
+    publisher_name: String,
+    publisher_verified: bool,
+    enabled: bool,
+    visible: bool,
+    assignment_required: bool,
+}
+
+fn mode(raw: &str) -> StoreResult<SignOnMode> {
+    SignOnMode::parse(raw).ok_or_else(|| StoreError::Internal(format!("unknown sign-on mode {raw:?}")))
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    id: String,
+    name: String,
+    description: String,
+    logo_url: Option<String>,
+    category: String,
+    publisher_name: String,
+    publisher_verified: bool,
+    registered_in_org: bool,
+    enabled: bool,
+    visible: bool,
+    assignment_required: bool,
+    required_license_id: Option<String>,
+    required_license_name: Option<String>,
+    sign_on_mode: String,
+    launch_url: Option<String>,
+    client_id: Option<String>,
+    has_client_secret: bool,
+    public_client: bool,
+    initiate_login_uri: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const PERMISSION_COLUMNS: &str = "p.id, p.value, p.display_name, a.name AS api_name, p.admin_consent_required";
+
+#[derive(sqlx::FromRow)]
+struct PermissionRow {
+    id: String,
+    value: String,
+    display_name: String,
+    api_name: String,
+    admin_consent_required: bool,
+}
+
+impl From<PermissionRow> for PermissionChoice {
+    fn from(r: PermissionRow) -> Self {
+        PermissionChoice {
+            id: r.id,
+            value: r.value,
+            display_name: r.display_name,
+            api_name: r.api_name,
+            admin_consent_required: r.admin_consent_required,
+        }
+    }
+}
+
+/// Writes an app's redirect URIs and requested permissions anew, inside the
+/// caller's transaction.
+macro_rules! replace_app_lists {
+    ($tx:expr, $org_id:expr, $app_id:expr, $fields:expr) => {{
+        sqlx::query("DELETE FROM application_redirect_uris WHERE org_id = $1 AND app_id = $2")
+            .bind($org_id)
+            .bind($app_id)
+            .execute(&mut *$tx)
+            .await
+            .map_err(db_err)?;
+        for uri in &$fields.redirect_uris {
+            sqlx::query("INSERT INTO application_redirect_uris (org_id, app_id, uri) VALUES ($1, $2, $3)")
+                .bind($org_id)
+                .bind($app_id)
+                .bind(uri)
+                .execute(&mut *$tx)
+                .await
+                .map_err(db_err)?;
+        }
+        sqlx::query("DELETE FROM application_permissions WHERE org_id = $1 AND app_id = $2")
+            .bind($org_id)
+            .bind($app_id)
+            .execute(&mut *$tx)
+            .await
+            .map_err(db_err)?;
+        for permission_id in &$fields.permission_ids {
+            sqlx::query("INSERT INTO application_permissions (org_id, app_id, permission_id) VALUES ($1, $2, $3)")
+                .bind($org_id)
+                .bind($app_id)
+                .bind(permission_id)
+                .execute(&mut *$tx)
+                .await
+                .map_err(db_err)?;
+        }
+    }};
+}
 
 #[async_trait]
 impl AppsStore for SqlStore {
@@ -15,5 +150,217 @@ impl AppsStore for SqlStore {
             .await
             .map_err(db_err))?;
         Ok(rows.into_iter().map(|(id, name)| AppChoice { id, name }).collect())
+    }
+
+    async fn search_apps(&self, org_id: &str, query: &AppQuery) -> StoreResult<AppPage> {
+        let limit = match query.limit {
+            0 => DEFAULT_PAGE_SIZE,
+            n => n.min(MAX_PAGE_SIZE),
+        };
+        let (after_name, after_id) = match &query.cursor {
+            Some(c) if !c.is_empty() => decode_app_cursor(c)?,
+            _ => (String::new(), String::new()),
+        };
+        let sql = match &self.pool {
+            super::Pool::Sqlite(_) => SEARCH_APPS_SQLITE.as_str(),
+            super::Pool::Postgres(_) => SEARCH_APPS_POSTGRES.as_str(),
+        };
+        let mut rows: Vec<SummaryRow> = crate::on_pool!(&self.pool, p => sqlx::query_as(sql)
+            .bind(org_id)
+            .bind(query.search.trim().to_lowercase())
+            .bind(&after_name)
+            .bind(&after_id)
+            .bind(i64::from(limit) + 1)
+            .fetch_all(p)
+            .await
+            .map_err(db_err))?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = if more { rows.last().map(|r| encode_app_cursor(&r.name_key, &r.id)) } else { None };
+        let apps = rows
+            .into_iter()
+            .map(|r| {
+                Ok(AppSummary {
+                    sign_on_mode: mode(&r.sign_on_mode)?,
+                    id: r.id,
+                    name: r.name,
+                    category: r.category,
+                    publisher_name: r.publisher_name,
+                    publisher_verified: r.publisher_verified,
+                    enabled: r.enabled,
+                    visible: r.visible,
+                    assignment_required: r.assignment_required,
+                })
+            })
+            .collect::<StoreResult<_>>()?;
+        Ok(AppPage { apps, next_cursor })
+    }
+
+    async fn find_app_admin(&self, org_id: &str, app_id: &str) -> StoreResult<Option<AppAdminDetail>> {
+        let (row, uris, permissions) = crate::on_pool!(&self.pool, p => {
+            let row: Option<DetailRow> = sqlx::query_as(
+                "SELECT a.id, a.name, a.description, a.logo_url, a.category, a.publisher_name, a.publisher_verified, \
+                   a.registered_in_org, a.enabled, a.visible, a.assignment_required, a.required_license_id, \
+                   l.name AS required_license_name, a.sign_on_mode, a.launch_url, a.client_id, \
+                   (a.client_secret_hash IS NOT NULL) AS has_client_secret, a.public_client, a.initiate_login_uri, \
+                   a.created_at, a.updated_at \
+                 FROM applications a LEFT JOIN licenses l ON l.org_id = a.org_id AND l.id = a.required_license_id \
+                 WHERE a.org_id = $1 AND a.id = $2")
+                .bind(org_id).bind(app_id).fetch_optional(p).await.map_err(db_err)?;
+            if row.is_none() {
+                return Ok(None);
+            }
+            let uris: Vec<String> = sqlx::query_scalar(
+                "SELECT uri FROM application_redirect_uris WHERE org_id = $1 AND app_id = $2 ORDER BY uri")
+                .bind(org_id).bind(app_id).fetch_all(p).await.map_err(db_err)?;
+            let permissions: Vec<PermissionRow> = sqlx::query_as(&format!(
+                "SELECT {PERMISSION_COLUMNS} FROM application_permissions ap \
+                 JOIN permissions p ON p.org_id = ap.org_id AND p.id = ap.permission_id \
+                 JOIN apis a ON a.org_id = p.org_id AND a.id = p.api_id \
+                 WHERE ap.org_id = $1 AND ap.app_id = $2 ORDER BY a.name, p.value"))
+                .bind(org_id).bind(app_id).fetch_all(p).await.map_err(db_err)?;
+            Ok::<_, StoreError>((row, uris, permissions))
+        })?;
+        let Some(r) = row else { return Ok(None) };
+        let permissions: Vec<PermissionChoice> = permissions.into_iter().map(PermissionChoice::from).collect();
+        let mut permission_ids: Vec<String> = permissions.iter().map(|p| p.id.clone()).collect();
+        permission_ids.sort();
+        Ok(Some(AppAdminDetail {
+            fields: AppFields {
+                name: r.name,
+                description: r.description,
+                category: r.category,
+                publisher_name: r.publisher_name,
+                publisher_verified: r.publisher_verified,
+                registered_in_org: r.registered_in_org,
+                enabled: r.enabled,
+                visible: r.visible,
+                assignment_required: r.assignment_required,
+                required_license_id: r.required_license_id,
+                sign_on_mode: mode(&r.sign_on_mode)?,
+                launch_url: r.launch_url,
+                public_client: r.public_client,
+                initiate_login_uri: r.initiate_login_uri,
+                redirect_uris: uris,
+                permission_ids,
+            },
+            id: r.id,
+            client_id: r.client_id,
+            has_client_secret: r.has_client_secret,
+            logo_url: r.logo_url,
+            required_license_name: r.required_license_name,
+            permissions,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }))
+    }
+
+    async fn permission_choices(&self, org_id: &str) -> StoreResult<Vec<PermissionChoice>> {
+        let rows: Vec<PermissionRow> = crate::on_pool!(&self.pool, p => sqlx::query_as(&format!(
+            "SELECT {PERMISSION_COLUMNS} FROM permissions p JOIN apis a ON a.org_id = p.org_id AND a.id = p.api_id \
+             WHERE p.org_id = $1 ORDER BY a.name, p.value"))
+            .bind(org_id).fetch_all(p).await.map_err(db_err))?;
+        Ok(rows.into_iter().map(PermissionChoice::from).collect())
+    }
+
+    async fn license_choices(&self, org_id: &str) -> StoreResult<Vec<NamedRef>> {
+        let rows: Vec<(String, String)> = crate::on_pool!(&self.pool, p => sqlx::query_as(
+            "SELECT id, name FROM licenses WHERE org_id = $1 ORDER BY lower(name), id")
+            .bind(org_id).fetch_all(p).await.map_err(db_err))?;
+        Ok(rows.into_iter().map(|(id, name)| NamedRef { id, name }).collect())
+    }
+
+    async fn create_app(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        f: &AppFields,
+        credentials: Option<&ClientCredentials>,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let (client_id, secret) = (credentials.map(|c| c.client_id.as_str()), credentials.and_then(|c| c.secret_digest.as_deref()));
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query(
+                "INSERT INTO applications (id, org_id, name, description, category, publisher_name, publisher_verified, \
+                   registered_in_org, enabled, visible, assignment_required, required_license_id, sign_on_mode, launch_url, \
+                   client_id, client_secret_hash, public_client, initiate_login_uri, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)")
+                .bind(app_id).bind(org_id).bind(&f.name).bind(&f.description).bind(&f.category).bind(&f.publisher_name)
+                .bind(f.publisher_verified).bind(f.registered_in_org).bind(f.enabled).bind(f.visible).bind(f.assignment_required)
+                .bind(&f.required_license_id).bind(f.sign_on_mode.as_str()).bind(&f.launch_url).bind(client_id).bind(secret)
+                .bind(f.public_client).bind(&f.initiate_login_uri).bind(audit.at)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            replace_app_lists!(tx, org_id, app_id, f);
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(())
+        })
+    }
+
+    async fn update_app(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        f: &AppFields,
+        credentials: Option<&ClientCredentials>,
+        audit: AuditEvent,
+    ) -> StoreResult<bool> {
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let updated = sqlx::query(
+                "UPDATE applications SET name = $3, description = $4, category = $5, publisher_name = $6, publisher_verified = $7, \
+                   registered_in_org = $8, enabled = $9, visible = $10, assignment_required = $11, required_license_id = $12, \
+                   sign_on_mode = $13, launch_url = $14, public_client = $15, initiate_login_uri = $16, updated_at = $17 \
+                 WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(app_id).bind(&f.name).bind(&f.description).bind(&f.category).bind(&f.publisher_name)
+                .bind(f.publisher_verified).bind(f.registered_in_org).bind(f.enabled).bind(f.visible).bind(f.assignment_required)
+                .bind(&f.required_license_id).bind(f.sign_on_mode.as_str()).bind(&f.launch_url).bind(f.public_client)
+                .bind(&f.initiate_login_uri).bind(audit.at)
+                .execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+            if updated != 1 {
+                return Ok(false);
+            }
+            if let Some(c) = credentials {
+                sqlx::query("UPDATE applications SET client_id = $3, client_secret_hash = $4 WHERE org_id = $1 AND id = $2")
+                    .bind(org_id).bind(app_id).bind(&c.client_id).bind(&c.secret_digest)
+                    .execute(&mut *tx).await.map_err(db_err)?;
+            }
+            replace_app_lists!(tx, org_id, app_id, f);
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        })
+    }
+
+    async fn set_client_secret(&self, org_id: &str, app_id: &str, secret_digest: Option<&str>, audit: AuditEvent) -> StoreResult<bool> {
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let updated = sqlx::query(
+                "UPDATE applications SET client_secret_hash = $3, updated_at = $4 \
+                 WHERE org_id = $1 AND id = $2 AND sign_on_mode = 'oidc' AND client_id IS NOT NULL")
+                .bind(org_id).bind(app_id).bind(secret_digest).bind(audit.at)
+                .execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+            if updated != 1 {
+                return Ok(false);
+            }
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        })
+    }
+
+    async fn delete_app(&self, org_id: &str, app_id: &str, audit: AuditEvent) -> StoreResult<bool> {
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let deleted = sqlx::query("DELETE FROM applications WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(app_id).execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+            if deleted != 1 {
+                return Ok(false);
+            }
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        })
     }
 }

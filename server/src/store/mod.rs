@@ -9,6 +9,7 @@
 mod access;
 mod apps;
 mod directory;
+mod groups;
 pub(crate) mod kept;
 mod launches;
 mod postgres;

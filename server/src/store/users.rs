@@ -42,13 +42,13 @@ macro_rules! audited_user_change {
     };
 }
 
-const SUMMARY_COLUMNS: &str = "id, upn, upn_normalized, display_name, email, role, sign_in_blocked, locked_until, mfa_state";
+pub(super) const SUMMARY_COLUMNS: &str = "id, upn, upn_normalized, display_name, email, role, sign_in_blocked, locked_until, mfa_state";
 
 #[derive(sqlx::FromRow)]
-struct SummaryRow {
+pub(super) struct SummaryRow {
     id: String,
     upn: String,
-    upn_normalized: String,
+    pub(super) upn_normalized: String,
     display_name: String,
     email: String,
     role: String,
@@ -58,7 +58,7 @@ struct SummaryRow {
 }
 
 impl SummaryRow {
-    fn into_summary(self) -> StoreResult<UserSummary> {
+    pub(super) fn into_summary(self) -> StoreResult<UserSummary> {
         Ok(UserSummary {
             role: Role::parse(&self.role).ok_or_else(|| StoreError::Internal(format!("unknown role {:?}", self.role)))?,
             mfa_state: parse_mfa(&self.mfa_state)?,
@@ -87,12 +87,12 @@ struct DetailRow {
 }
 
 /// Cursors are opaque to clients: the last row's sort key, encoded.
-fn encode_cursor(upn_normalized: &str) -> String {
+pub(super) fn encode_cursor(upn_normalized: &str) -> String {
     data_encoding::BASE64URL_NOPAD.encode(upn_normalized.as_bytes())
 }
 
 /// A cursor we did not make is an error the caller reports, not a crash.
-fn decode_cursor(cursor: &str) -> StoreResult<String> {
+pub(super) fn decode_cursor(cursor: &str) -> StoreResult<String> {
     data_encoding::BASE64URL_NOPAD
         .decode(cursor.as_bytes())
         .ok()

@@ -2,6 +2,8 @@
 //! fresh database (SQLite by default; PostgreSQL when TEST_DATABASE_URL is a
 //! postgres:// URL) and talks to it over HTTP, as a browser would.
 
+mod admin_apps;
+mod admin_groups;
 mod admin_users;
 mod assets;
 mod bad_input;

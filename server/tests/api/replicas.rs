@@ -52,10 +52,14 @@ async fn a_change_through_one_replica_takes_effect_on_the_other_at_once() {
     let tracker = first.app_id("Issue Tracker").await;
     let platform = first.strings("SELECT id FROM user_groups WHERE name = 'Platform Team'", &[]).await.remove(0);
     assert_eq!(second.launch(&alex, &tracker).await, "https://issues.tailspin.example/");
-    assert!(admin.remove_group_member(&org, &platform, &alex_id, audit(&first, "group.member_removed", &platform)).await.unwrap());
+    let alex_member = Principal::User(alex_id.clone());
+    assert!(admin.remove_group_member(&org, &platform, &alex_member, audit(&first, "group.member_removed", &platform)).await.unwrap());
     assert!(second.launch(&alex, &tracker).await.starts_with("/launch-refused"));
     assert_eq!(second.last_launch_reason().await, "failure:not_assigned");
-    assert!(admin.add_group_member(&org, &platform, &alex_id, audit(&first, "group.member_added", &platform)).await.unwrap());
+    assert_eq!(
+        admin.add_group_member(&org, &platform, &alex_member, audit(&first, "group.member_added", &platform)).await.unwrap(),
+        app::ports::MemberAdded::Added
+    );
     assert_eq!(second.launch(&alex, &tracker).await, "https://issues.tailspin.example/");
 
     // A license.

@@ -1,0 +1,105 @@
+//! Field problems: the codes validation reports per field, the sentences
+//! pages and the API show for them, and which field a database constraint
+//! that refused a change stands for. Nothing a person typed is echoed in a
+//! message.
+
+/// One field's problem: (field, code).
+pub type FieldProblem = (&'static str, &'static str);
+
+/// A text field as stored: trimmed; `missing` when required and empty,
+/// `too_long` past `max` characters, no control characters (line breaks
+/// included).
+pub fn plain_text(field: &'static str, value: &str, max: usize, required: bool, problems: &mut Vec<FieldProblem>) -> String {
+    let value = value.trim();
+    if required && value.is_empty() {
+        problems.push((field, "missing"));
+    } else if value.chars().count() > max {
+        problems.push((field, "too_long"));
+    } else if value.chars().any(char::is_control) {
+        problems.push((field, "control_characters"));
+    }
+    value.to_string()
+}
+
+/// The field and code of a database constraint that refused a change: the
+/// one place where constraint names meet field names. PostgreSQL names the
+/// constraint; SQLite names the table and columns of a unique one.
+pub fn field_of_constraint(constraint: &str) -> Option<FieldProblem> {
+    Some(match constraint {
+        "users_org_upn_key" | "UNIQUE constraint failed: users.org_id, users.upn_normalized" => ("upn", "taken"),
+        "user_groups_org_name_key" | "UNIQUE constraint failed: user_groups.org_id, user_groups.name_normalized" => ("name", "taken"),
+        _ => return None,
+    })
+}
+
+/// The sentence for a field's problem code.
+pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
+    Some(match (field, code) {
+        ("upn", "missing") => "Enter a sign-in name, for example alex@contoso.example.",
+        ("upn", "malformed") => "A sign-in name looks like name@domain, for example alex@contoso.example.",
+        ("upn", "too_long") => "A sign-in name can be at most 254 characters long.",
+        ("upn", "taken") => "Someone in your organisation already has this sign-in name.",
+        ("display_name", "missing") => "Enter the person's name.",
+        ("email", "malformed") => "An e-mail address looks like name@example.com.",
+        ("role", "unknown") => "Choose Employee, App admin or Privileged admin.",
+        ("role", "own_role") => "You can't change your own role. Ask another privileged admin.",
+        ("mfa_state", "unknown") => "Choose Off, On or Enforced.",
+        ("auth_phone", "malformed") => "A phone number has 6 to 20 digits, for example +44 20 7946 0958.",
+        ("auth_email", "malformed") => "An e-mail address looks like name@example.com.",
+        ("name", "missing") => "Enter a name.",
+        ("name", "taken") => "Your organisation already has a group with this name.",
+        ("name", "too_long") => "A name can be at most 120 characters long.",
+        ("description", "too_long") => "A description can be at most 1,000 characters long.",
+        ("category", "too_long") => "A category can be at most 60 characters long.",
+        ("publisher_name", "too_long") => "A publisher's name can be at most 120 characters long.",
+        ("sign_on_mode", "unknown") => "Choose Linked or OpenID Connect.",
+        ("launch_url", "missing") => "Enter the address a launch opens, for example https://payroll.example/.",
+        ("launch_url", "not_web") => "The address must start with https:// (or http://).",
+        ("initiate_login_uri", "not_https") => "The login initiation address must start with https://.",
+        ("redirect_uris", "missing") => "An OpenID Connect app needs at least one redirect URI.",
+        ("redirect_uris", "not_https") => {
+            "A redirect URI must start with https:// (http:// only on localhost or 127.0.0.1, for apps on the person's own device)."
+        }
+        ("redirect_uris", "fragment") => "A redirect URI can't contain a # fragment.",
+        ("redirect_uris", "too_many") => "An app can register at most 20 redirect URIs.",
+        ("permission_ids", "too_many") => "An app can request at most 100 permissions.",
+        ("permission_ids", "unknown") => "Choose permissions from your organisation's catalogue.",
+        ("required_license_id", "unknown") => "Choose one of your organisation's licenses, or none.",
+        (_, "malformed") => "This is not a complete web address, for example https://app.example/.",
+        (_, "credentials") => "Leave the user name and password out of the address.",
+        ("launch_url" | "initiate_login_uri" | "redirect_uris", "too_long") => "An address can be at most 2,000 characters long.",
+        (_, "too_long") => "This is too long (at most 256 characters).",
+        (_, "control_characters") => "Remove the line breaks and other invisible characters.",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_constraints_are_their_fields() {
+        assert_eq!(field_of_constraint("users_org_upn_key"), Some(("upn", "taken")));
+        assert_eq!(field_of_constraint("UNIQUE constraint failed: users.org_id, users.upn_normalized"), Some(("upn", "taken")));
+        assert_eq!(field_of_constraint("user_groups_org_name_key"), Some(("name", "taken")));
+        assert_eq!(
+            field_of_constraint("UNIQUE constraint failed: user_groups.org_id, user_groups.name_normalized"),
+            Some(("name", "taken"))
+        );
+        assert!(field_message("upn", "taken").is_some());
+        assert!(field_message("name", "taken").is_some());
+        assert_eq!(field_of_constraint("something_else"), None);
+    }
+
+    #[test]
+    fn plain_text_is_trimmed_and_checked() {
+        let mut problems = Vec::new();
+        assert_eq!(plain_text("name", "  Finance ", 10, true, &mut problems), "Finance");
+        plain_text("name", " ", 10, true, &mut problems);
+        plain_text("description", "", 10, false, &mut problems);
+        plain_text("description", "x".repeat(11).as_str(), 10, false, &mut problems);
+        plain_text("name", "a\tb", 10, true, &mut problems);
+        assert_eq!(problems, [("name", "missing"), ("description", "too_long"), ("name", "control_characters")]);
+    }
+}

@@ -1,0 +1,420 @@
+//! Apps in the admin API (`/api/v1/admin/apps/...`) and the admin pages'
+//! form posts (`/admin/apps/...`): register, edit, delete, and for OpenID
+//! Connect apps their client credentials. App admins and privileged admins
+//! (DOMAIN.md, "Actors"); each handler checks that first.
+
+use super::admin::{audit, back_to_form, require_admin, shown_once_page};
+use super::error::{escape, AppError};
+use super::AppState;
+use app::auth::RequestAuth;
+use app::domain::apps::{validate_app, AppFields, AppInput, SignOnMode};
+use app::domain::fields::FieldProblem;
+use app::models::admin::{AppAdminDetail, AppPage, AppQuery};
+use app::ports::{ClientCredentials, SessionUser};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form, Json};
+use serde::{Deserialize, Serialize};
+
+fn app_not_found() -> AppError {
+    AppError::Client {
+        status: StatusCode::NOT_FOUND,
+        code: "app_not_found",
+        message: "There is no app with that id in your organisation.".into(),
+    }
+}
+
+async fn detail(state: &AppState, admin: &SessionUser, app_id: &str) -> Result<AppAdminDetail, AppError> {
+    if uuid::Uuid::parse_str(app_id).is_err() {
+        return Err(app_not_found());
+    }
+    state.store.find_app_admin(&admin.org_id, app_id).await?.ok_or_else(app_not_found)
+}
+
+/// An app as the API answers it: in full, with its user access URL, and
+/// its client secret the one time it is made.
+#[derive(Debug, Serialize)]
+pub struct AppAnswer {
+    #[serde(flatten)]
+    app: AppAdminDetail,
+    /// The deep link people launch it by: stable whatever else changes.
+    user_access_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
+}
+
+fn answer(state: &AppState, app: AppAdminDetail, client_secret: Option<String>) -> AppAnswer {
+    let user_access_url = format!("{}/launch/{}", state.public_url.trim_end_matches('/'), app.id);
+    AppAnswer { app, user_access_url, client_secret }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    search: String,
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: u32,
+}
+
+/// GET /api/v1/admin/apps?search=&cursor=&limit=: apps in name order,
+/// matching `search` in the name, publisher or category.
+pub async fn list_apps(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<AppPage>, AppError> {
+    let admin = require_admin(&auth)?;
+    if params.search.chars().count() > 200 {
+        return Err(AppError::bad_request("search_too_long", "Search for at most 200 characters."));
+    }
+    let query = AppQuery { search: params.search, cursor: params.cursor, limit: params.limit };
+    Ok(Json(state.store.search_apps(&admin.org_id, &query).await?))
+}
+
+/// GET /api/v1/admin/apps/{id}.
+pub async fn get_app(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(app_id): Path<String>,
+) -> Result<Json<AppAnswer>, AppError> {
+    let admin = require_admin(&auth)?;
+    let app = detail(&state, admin, &app_id).await?;
+    Ok(Json(answer(&state, app, None)))
+}
+
+/// The license and permissions named must be the organisation's own.
+async fn check_references(state: &AppState, admin: &SessionUser, fields: &AppFields) -> Result<(), AppError> {
+    let mut problems: Vec<FieldProblem> = Vec::new();
+    if let Some(license) = &fields.required_license_id {
+        let licenses = state.store.license_choices(&admin.org_id).await?;
+        if !licenses.iter().any(|l| &l.id == license) {
+            problems.push(("required_license_id", "unknown"));
+        }
+    }
+    if !fields.permission_ids.is_empty() {
+        let catalogue = state.store.permission_choices(&admin.org_id).await?;
+        if !fields.permission_ids.iter().all(|id| catalogue.iter().any(|p| &p.id == id)) {
+            problems.push(("permission_ids", "unknown"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(problems))
+    }
+}
+
+/// New client credentials: a client id, and for a confidential client a
+/// secret (returned to show once) stored only as its SHA-256 digest.
+fn new_credentials(public_client: bool) -> (ClientCredentials, Option<String>) {
+    let secret = (!public_client).then(crate::security::random_token);
+    let credentials = ClientCredentials {
+        client_id: uuid::Uuid::new_v4().to_string(),
+        secret_digest: secret.as_deref().map(crate::security::token_digest),
+    };
+    (credentials, secret)
+}
+
+/// What the audit log keeps of an app's fields (all of them: none is secret).
+fn audited(fields: &AppFields) -> serde_json::Value {
+    serde_json::json!(fields)
+}
+
+async fn create(state: &AppState, admin: &SessionUser, headers: &HeaderMap, input: &AppInput) -> Result<AppAnswer, AppError> {
+    let fields = validate_app(None, input).map_err(AppError::Validation)?;
+    check_references(state, admin, &fields).await?;
+    let id = crate::store::new_id();
+    let (credentials, secret) = match fields.sign_on_mode {
+        SignOnMode::Oidc => {
+            let (c, s) = new_credentials(fields.public_client);
+            (Some(c), s)
+        }
+        SignOnMode::Linked => (None, None),
+    };
+    let mut after = audited(&fields);
+    after["client_id"] = serde_json::json!(credentials.as_ref().map(|c| &c.client_id));
+    let event = audit(admin, headers, "app.created", "app", &id, serde_json::Value::Null, after);
+    state.store.create_app(&admin.org_id, &id, &fields, credentials.as_ref(), event).await?;
+    Ok(answer(state, detail(state, admin, &id).await?, secret))
+}
+
+/// POST /api/v1/admin/apps: registers an app. 201 with the app (and, for a
+/// confidential OIDC client, its `client_secret`, this once); 422
+/// `validation_failed` with `fields`.
+pub async fn create_app(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Json(input): Json<AppInput>,
+) -> Result<(StatusCode, Json<AppAnswer>), AppError> {
+    let admin = require_admin(&auth)?;
+    Ok((StatusCode::CREATED, Json(create(&state, admin, &headers, &input).await?)))
+}
+
+async fn edit(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str, input: &AppInput) -> Result<AppAnswer, AppError> {
+    let current = detail(state, admin, app_id).await?;
+    let after = validate_app(Some(&current.fields), input).map_err(AppError::Validation)?;
+    check_references(state, admin, &after).await?;
+    if after == current.fields {
+        return Ok(answer(state, current, None));
+    }
+    // An app that becomes an OIDC client gets its credentials now; one that
+    // already has a client id keeps it (and its secret).
+    let (credentials, secret) = if after.sign_on_mode == SignOnMode::Oidc && current.client_id.is_none() {
+        let (c, s) = new_credentials(after.public_client);
+        (Some(c), s)
+    } else {
+        (None, None)
+    };
+    let event = audit(admin, headers, "app.updated", "app", app_id, audited(&current.fields), audited(&after));
+    if !state.store.update_app(&admin.org_id, app_id, &after, credentials.as_ref(), event).await? {
+        return Err(app_not_found());
+    }
+    Ok(answer(state, detail(state, admin, app_id).await?, secret))
+}
+
+/// PATCH /api/v1/admin/apps/{id}: changes the fields sent; the others keep
+/// their value. 422 `validation_failed` with `fields`.
+pub async fn update_app(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    Json(input): Json<AppInput>,
+) -> Result<Json<AppAnswer>, AppError> {
+    let admin = require_admin(&auth)?;
+    Ok(Json(edit(&state, admin, &headers, &app_id, &input).await?))
+}
+
+async fn delete(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str) -> Result<(), AppError> {
+    let before = detail(state, admin, app_id).await?;
+    let event = audit(admin, headers, "app.deleted", "app", app_id, audited(&before.fields), serde_json::Value::Null);
+    if !state.store.delete_app(&admin.org_id, app_id, event).await? {
+        return Err(app_not_found());
+    }
+    Ok(())
+}
+
+/// DELETE /api/v1/admin/apps/{id}: 204. Its assignments, consent grants
+/// and tokens go with it.
+pub async fn delete_app(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let admin = require_admin(&auth)?;
+    delete(&state, admin, &headers, &app_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new client secret for a confidential OIDC client; the old one stops
+/// working at once.
+async fn rotate(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str) -> Result<(AppAdminDetail, String), AppError> {
+    let current = detail(state, admin, app_id).await?;
+    if current.fields.sign_on_mode != SignOnMode::Oidc || current.fields.public_client || current.client_id.is_none() {
+        return Err(AppError::Client {
+            status: StatusCode::CONFLICT,
+            code: "not_a_confidential_client",
+            message: "Only an OpenID Connect app that is not a public client has a client secret.".into(),
+        });
+    }
+    let secret = crate::security::random_token();
+    let digest = crate::security::token_digest(&secret);
+    let event = audit(
+        admin,
+        headers,
+        "app.client_secret_rotated",
+        "app",
+        app_id,
+        serde_json::json!({ "had_client_secret": current.has_client_secret }),
+        serde_json::json!({ "has_client_secret": true }),
+    );
+    if !state.store.set_client_secret(&admin.org_id, app_id, Some(&digest), event).await? {
+        return Err(app_not_found());
+    }
+    Ok((detail(state, admin, app_id).await?, secret))
+}
+
+#[derive(Debug, Serialize)]
+pub struct SecretAnswer {
+    client_id: Option<String>,
+    client_secret: String,
+}
+
+/// POST /api/v1/admin/apps/{id}/client-secret: a new client secret,
+/// returned this once; 409 `not_a_confidential_client`.
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+) -> Result<Json<SecretAnswer>, AppError> {
+    let admin = require_admin(&auth)?;
+    let (app, client_secret) = rotate(&state, admin, &headers, &app_id).await?;
+    Ok(Json(SecretAnswer { client_id: app.client_id, client_secret }))
+}
+
+/// POST /admin/apps/{id}/rotate-secret from the app's page: the page that
+/// shows the new secret once.
+pub async fn rotate_secret_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+) -> Result<Response, AppError> {
+    let admin = require_admin(&auth)?;
+    let (app, secret) = rotate(&state, admin, &headers, &app_id).await?;
+    Ok(secret_page(&state, "New client secret", &app, &secret))
+}
+
+/// The page that shows an app's client secret, once.
+fn secret_page(state: &AppState, title: &str, app: &AppAdminDetail, secret: &str) -> Response {
+    let intro = format!(
+        "Put this client secret in <strong>{name}</strong>'s configuration, with its client id <code>{client_id}</code>. \
+         The app authenticates with it at the token endpoint; any earlier secret no longer works.",
+        name = escape(&app.fields.name),
+        client_id = escape(app.client_id.as_deref().unwrap_or("")),
+    );
+    let links = format!(
+        r#"<a class="button button-primary" href="/admin/apps/{id}">Go to {name}</a> <a class="button" href="/admin/apps">All apps</a>"#,
+        id = escape(&app.id),
+        name = escape(&app.fields.name),
+    );
+    shown_once_page(state, title, &intro, "Client secret", secret, &links)
+}
+
+/// The fields of the app form, as the browser posts them: checkboxes only
+/// when ticked, permissions as repeated fields, redirect URIs one per line.
+/// Read as pairs (a field may repeat).
+fn input_from_form(pairs: &[(String, String)]) -> AppInput {
+    let text = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let ticked = |name: &str| Some(pairs.iter().any(|(k, v)| k == name && matches!(v.as_str(), "on" | "true" | "1")));
+    AppInput {
+        name: Some(text("name").unwrap_or_default()),
+        description: Some(text("description").unwrap_or_default()),
+        category: Some(text("category").unwrap_or_default()),
+        publisher_name: Some(text("publisher_name").unwrap_or_default()),
+        publisher_verified: ticked("publisher_verified"),
+        registered_in_org: ticked("registered_in_org"),
+        enabled: ticked("enabled"),
+        visible: ticked("visible"),
+        assignment_required: ticked("assignment_required"),
+        required_license_id: Some(text("required_license_id").unwrap_or_default()),
+        sign_on_mode: Some(text("sign_on_mode").unwrap_or_default()),
+        launch_url: Some(text("launch_url").unwrap_or_default()),
+        public_client: ticked("public_client"),
+        initiate_login_uri: Some(text("initiate_login_uri").unwrap_or_default()),
+        redirect_uris: Some(text("redirect_uris").unwrap_or_default().lines().map(str::to_string).collect()),
+        permission_ids: Some(pairs.iter().filter(|(k, _)| k == "permission_ids").map(|(_, v)| v.clone()).collect()),
+    }
+}
+
+/// Back to the app form after problems, with everything typed.
+fn back_to_app_form(page: &str, pairs: &[(String, String)], problems: &[FieldProblem]) -> Response {
+    const FIELDS: [&str; 12] = [
+        "name",
+        "description",
+        "category",
+        "publisher_name",
+        "required_license_id",
+        "sign_on_mode",
+        "launch_url",
+        "initiate_login_uri",
+        "redirect_uris",
+        "permission_ids",
+        "flags",
+        "retry",
+    ];
+    let flags: Vec<&str> = ["publisher_verified", "registered_in_org", "enabled", "visible", "assignment_required", "public_client"]
+        .into_iter()
+        .filter(|f| pairs.iter().any(|(k, _)| k == f))
+        .collect();
+    let permissions: Vec<&str> = pairs.iter().filter(|(k, _)| k == "permission_ids").map(|(_, v)| v.as_str()).collect();
+    let values: Vec<(&str, String)> = FIELDS
+        .iter()
+        .map(|name| {
+            let value = match *name {
+                "flags" => flags.join(","),
+                "permission_ids" => permissions.join(","),
+                "retry" => "1".to_string(),
+                n => pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default(),
+            };
+            (*name, value)
+        })
+        .collect();
+    let typed: Vec<(&str, Option<&String>)> = values.iter().map(|(n, v)| (*n, Some(v))).collect();
+    back_to_form(page, &typed, problems)
+}
+
+/// POST /admin/apps/new from the new-app page: the app's page (or, for a
+/// confidential OIDC client, the page that shows its secret once), or back
+/// to the form with what was typed and a code per field.
+pub async fn create_app_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let admin = require_admin(&auth)?;
+    match create(&state, admin, &headers, &input_from_form(&pairs)).await {
+        Ok(AppAnswer { app, client_secret: Some(secret), .. }) => Ok(secret_page(&state, "App registered", &app, &secret)),
+        Ok(created) => Ok(Redirect::to(&format!("/admin/apps/{}?done=created", created.app.id)).into_response()),
+        Err(AppError::Validation(problems)) => Ok(back_to_app_form("/admin/apps/new", &pairs, &problems)),
+        Err(e) => Err(e),
+    }
+}
+
+/// POST /admin/apps/{id}/edit from the edit page.
+pub async fn update_app_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let admin = require_admin(&auth)?;
+    match edit(&state, admin, &headers, &app_id, &input_from_form(&pairs)).await {
+        Ok(AppAnswer { app, client_secret: Some(secret), .. }) => Ok(secret_page(&state, "Client secret", &app, &secret)),
+        Ok(_) => Ok(Redirect::to(&format!("/admin/apps/{app_id}?done=saved")).into_response()),
+        Err(AppError::Validation(problems)) => Ok(back_to_app_form(&format!("/admin/apps/{app_id}/edit"), &pairs, &problems)),
+        Err(e) => Err(e),
+    }
+}
+
+/// POST /admin/apps/{id}/delete from the app's page (after its confirmation).
+pub async fn delete_app_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+) -> Result<Response, AppError> {
+    let admin = require_admin(&auth)?;
+    delete(&state, admin, &headers, &app_id).await?;
+    Ok(Redirect::to("/admin/apps?done=deleted").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input_from_form;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_form_reads_ticked_boxes_repeated_permissions_and_one_uri_per_line() {
+        let input = input_from_form(&pairs(&[
+            ("name", "Wiki"),
+            ("enabled", "on"),
+            ("permission_ids", "a"),
+            ("permission_ids", "b"),
+            ("redirect_uris", "https://wiki.example/cb\r\nhttp://127.0.0.1/cb"),
+        ]));
+        assert_eq!((input.enabled, input.visible, input.public_client), (Some(true), Some(false), Some(false)));
+        assert_eq!(input.permission_ids.unwrap(), ["a", "b"]);
+        assert_eq!(input.redirect_uris.unwrap(), ["https://wiki.example/cb", "http://127.0.0.1/cb"]);
+    }
+}

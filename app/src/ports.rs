@@ -468,6 +468,14 @@ pub struct ClientCredentials {
     pub secret_digest: Option<String>,
 }
 
+/// An uploaded logo: checked bytes, their type and SHA-256 digest (hex).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppLogo {
+    pub content_type: String,
+    pub digest: String,
+    pub bytes: Vec<u8>,
+}
+
 /// Apps, for admins. Scoped to one organisation.
 #[async_trait]
 pub trait AppsStore: Send + Sync + 'static {
@@ -512,6 +520,14 @@ pub trait AppsStore: Send + Sync + 'static {
     /// stay valid, but refreshing them needs the new secret. False when
     /// there is no such OIDC app.
     async fn set_client_secret(&self, org_id: &str, app_id: &str, secret_digest: Option<&str>, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Sets (or with None removes) the app's uploaded logo; its address
+    /// (`/logos/{app}/{digest}`) becomes the app's `logo_url`. False when
+    /// there is no such app.
+    async fn set_app_logo(&self, org_id: &str, app_id: &str, logo: Option<&AppLogo>, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// An app's uploaded logo, when its digest is `digest`.
+    async fn find_app_logo(&self, org_id: &str, app_id: &str, digest: &str) -> StoreResult<Option<AppLogo>>;
 
     /// Deletes the app and everything that hangs off it (assignments,
     /// grants, tokens, usage). False when there is no such app.

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod http;
+pub mod logos;
 pub mod passwords;
 pub mod sealing;
 pub mod security;

@@ -34,7 +34,12 @@ pub fn random_bytes(n: usize) -> Vec<u8> {
 
 /// The stored form of a token: its SHA-256 digest, hex.
 pub fn token_digest(token: &str) -> String {
-    data_encoding::HEXLOWER.encode(&Sha256::digest(token.as_bytes()))
+    bytes_digest(token.as_bytes())
+}
+
+/// SHA-256 of some bytes, hex (content addresses, e.g. of logos).
+pub fn bytes_digest(bytes: &[u8]) -> String {
+    data_encoding::HEXLOWER.encode(&Sha256::digest(bytes))
 }
 
 /// Compares two secrets without revealing where they differ.

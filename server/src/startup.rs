@@ -96,6 +96,7 @@ impl Application {
             metrics: Arc::new(crate::http::metrics::Metrics::default()),
             passwords: passwords.clone(),
             metrics_token: config.metrics_token.as_ref().map(|t| Arc::from(t.0.as_str())),
+            uploads: Arc::new(tokio::sync::Semaphore::new(crate::http::uploads::CONCURRENT_UPLOADS)),
             pool_stats: {
                 let store = store.clone();
                 Arc::new(move || store.pool_stats())

@@ -217,6 +217,19 @@ test('an app admin registers an OIDC app, sees its secret once, copies its link,
   await page.getByRole('heading', { name: 'Browser Board', level: 1 }).waitFor();
   assert.ok(!(await page.content()).includes(secret), 'the secret is not shown again');
   await page.getByRole('button', { name: 'Copy the user access URL' }).waitFor();
+
+  // A logo: an SVG is refused with its reason, a PNG shows.
+  await page.getByLabel('Upload a logo').setInputFiles({ name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>') });
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+  await page.getByText('SVG is not accepted').waitFor();
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAGUlEQVR4nGOQqzjxnxLMMGrAqAGjBgwXAwC6dV0fK4JiqwAAAABJRU5ErkJggg==', 'base64');
+  await page.getByLabel('Upload a logo').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png });
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+  await page.getByText("The new logo is on the app's tile.").waitFor();
+  const logo = page.getByRole('img', { name: 'Browser Board logo' });
+  assert.ok(await logo.evaluate((img) => img.complete && img.naturalWidth === 16), 'the logo loads from our origin');
+  await assertAccessible(page, 'an app with its logo');
+
   await page.getByRole('link', { name: 'Delete' }).click();
   await page.getByRole('button', { name: 'Delete the app' }).click();
   await page.getByText('Deleted.', { exact: true }).waitFor();

@@ -31,6 +31,11 @@ fn apps_href(search: &str, cursor: Option<&str>) -> String {
     }
 }
 
+/// A value for a query string.
+fn urlencoding(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
 fn mode_label(mode: SignOnMode) -> &'static str {
     match mode {
         SignOnMode::Linked => "Linked",
@@ -392,9 +397,12 @@ pub fn AdminAppPage() -> impl IntoView {
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     let token = token_of(&auth.await);
-                    let confirm_delete = query.read_untracked().get("confirm").as_deref() == Some("delete");
+                    let (confirm_delete, logo_error) = {
+                        let q = query.read_untracked();
+                        (q.get("confirm").as_deref() == Some("delete"), q.get("logo_error"))
+                    };
                     match app.await {
-                        Ok(Some(view)) => view! { <AppPageView view token confirm_delete/> }.into_any(),
+                        Ok(Some(view)) => view! { <AppPageView view token confirm_delete logo_error/> }.into_any(),
                         Ok(None) => view! {
                             <Title text="App not found · Admin"/>
                             <h1>"We can't find that app"</h1>
@@ -409,7 +417,7 @@ pub fn AdminAppPage() -> impl IntoView {
 }
 
 #[component]
-fn AppPageView(view: AppView, token: String, confirm_delete: bool) -> impl IntoView {
+fn AppPageView(view: AppView, token: String, confirm_delete: bool, logo_error: Option<String>) -> impl IntoView {
     let AppView { detail, user_access_url } = view;
     let f = detail.fields.clone();
     let id = detail.id.clone();
@@ -440,6 +448,32 @@ fn AppPageView(view: AppView, token: String, confirm_delete: bool) -> impl IntoV
             <p class="hint">"The app's deep link: following it is the same as clicking its tile, and it stays the same whatever you change here."</p>
             <p><code class="wrap">{user_access_url.clone()}</code></p>
             <CopyButton text=user_access_url label="Copy the user access URL".to_string()/>
+        </section>
+        <section class="card" aria-labelledby="logo-heading">
+            <h2 id="logo-heading">"Logo"</h2>
+            {logo_error.as_deref().and_then(|code| crate::domain::fields::field_message("logo", code)).map(|m| view! { <Alert message=m error=true/> })}
+            <div class="logo-row">
+                {match detail.logo_url.clone() {
+                    Some(url) => view! { <img class="app-logo app-logo-large" src=url alt=format!("{} logo", f.name) width="64" height="64"/> }.into_any(),
+                    None => view! { <p class="muted">"No logo: the tile shows the app's initials."</p> }.into_any(),
+                }}
+            </div>
+            <form method="post" enctype="multipart/form-data" class="stack"
+                action=format!("/admin/apps/{id}/logo?csrf_token={}", urlencoding(&token))>
+                <div class="field">
+                    <label for="field-logo">"Upload a logo"</label>
+                    <p class="hint" id="field-logo-hint">"PNG, JPEG, GIF or WebP; at most 256 KiB and 1024×1024 pixels. Square works best."</p>
+                    <input id="field-logo" name="logo" type="file" accept="image/png,image/jpeg,image/gif,image/webp" required=true
+                        aria-describedby="field-logo-hint"/>
+                </div>
+                <button type="submit" class="button">"Upload"</button>
+            </form>
+            {detail.logo_url.is_some().then(|| view! {
+                <form method="post" action=format!("/admin/apps/{id}/logo/remove") class="inline-form">
+                    <CsrfField token=token.clone()/>
+                    <button type="submit" class="button">"Remove the logo"</button>
+                </form>
+            })}
         </section>
         <section class="card" aria-labelledby="about-heading">
             <h2 id="about-heading">"About"</h2>

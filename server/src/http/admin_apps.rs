@@ -10,7 +10,7 @@ use app::auth::RequestAuth;
 use app::domain::apps::{validate_app, AppFields, AppInput, SignOnMode};
 use app::domain::fields::FieldProblem;
 use app::models::admin::{AppAdminDetail, AppPage, AppQuery};
-use app::ports::{ClientCredentials, SessionUser};
+use app::ports::{AppLogo, ClientCredentials, SessionUser};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -394,6 +394,128 @@ pub async fn delete_app_form(
     let admin = require_admin(&auth)?;
     delete(&state, admin, &headers, &app_id).await?;
     Ok(Redirect::to("/admin/apps?done=deleted").into_response())
+}
+
+/// Checks and stores an uploaded logo (or removes it, with None).
+async fn set_logo(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str, bytes: Option<&[u8]>) -> Result<(), AppError> {
+    let current = detail(state, admin, app_id).await?;
+    let logo = match bytes {
+        Some(bytes) => {
+            let checked = crate::logos::check_logo(bytes).map_err(|p| {
+                let status = match p.code {
+                    "too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+                    "unsupported_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                let message = app::domain::fields::field_message("logo", p.code).unwrap_or("This image can't be used.");
+                AppError::Client { status, code: logo_error_code(p.code), message: message.into() }
+            })?;
+            Some(AppLogo { content_type: checked.content_type.into(), digest: checked.digest, bytes: bytes.to_vec() })
+        }
+        None => None,
+    };
+    let event = audit(
+        admin,
+        headers,
+        if logo.is_some() { "app.logo_set" } else { "app.logo_removed" },
+        "app",
+        app_id,
+        serde_json::json!({ "logo_url": current.logo_url }),
+        serde_json::json!({ "logo_url": logo.as_ref().map(|l| format!("/logos/{app_id}/{}", l.digest)) }),
+    );
+    if !state.store.set_app_logo(&admin.org_id, app_id, logo.as_ref(), event).await? {
+        return Err(app_not_found());
+    }
+    Ok(())
+}
+
+/// The API's error code for a logo problem.
+fn logo_error_code(code: &str) -> &'static str {
+    match code {
+        "missing" => "logo_missing",
+        "too_large" => "logo_too_large",
+        "unsupported_type" => "logo_unsupported_type",
+        "too_big" => "logo_too_big",
+        "too_small" => "logo_too_small",
+        _ => "logo_unreadable",
+    }
+}
+
+/// PUT /api/v1/admin/apps/{id}/logo with the image as the body (PNG, JPEG,
+/// GIF or WebP, at most 256 KiB and 1024×1024 px; the type is read from the
+/// bytes): the app with its new `logo_url`. 413 `logo_too_large`, 415
+/// `logo_unsupported_type` (SVG included), 422 for other problems, 503 when
+/// too many uploads are being read.
+pub async fn put_logo(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<AppAnswer>, AppError> {
+    let admin = require_admin(&auth)?;
+    set_logo(&state, admin, &headers, &app_id, Some(&body)).await?;
+    Ok(Json(answer(&state, detail(&state, admin, &app_id).await?, None)))
+}
+
+/// DELETE /api/v1/admin/apps/{id}/logo: back to the monogram. 204.
+pub async fn delete_logo(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let admin = require_admin(&auth)?;
+    set_logo(&state, admin, &headers, &app_id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// POST /admin/apps/{id}/logo from the app's page (multipart, the file in
+/// `logo`; the CSRF token in the action's query): back to the page with a
+/// notice, or with the problem's code.
+pub async fn upload_logo_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let admin = require_admin(&auth)?;
+    let mut logo: Option<axum::body::Bytes> = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some("logo") => {
+                logo = Some(field.bytes().await.map_err(|_| too_large_upload())?);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => return Err(too_large_upload()),
+        }
+    }
+    let page = format!("/admin/apps/{app_id}");
+    match set_logo(&state, admin, &headers, &app_id, Some(logo.as_deref().unwrap_or_default())).await {
+        Ok(()) => Ok(Redirect::to(&format!("{page}?done=logo_saved")).into_response()),
+        Err(AppError::Client { code, .. }) if code.starts_with("logo_") => {
+            Ok(Redirect::to(&format!("{page}?logo_error={}", code.trim_start_matches("logo_"))).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn too_large_upload() -> AppError {
+    AppError::Client { status: StatusCode::PAYLOAD_TOO_LARGE, code: "logo_too_large", message: "A logo can be at most 256 KiB.".into() }
+}
+
+/// POST /admin/apps/{id}/logo/remove from the app's page.
+pub async fn remove_logo_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+) -> Result<Response, AppError> {
+    let admin = require_admin(&auth)?;
+    set_logo(&state, admin, &headers, &app_id, None).await?;
+    Ok(Redirect::to(&format!("/admin/apps/{app_id}?done=logo_removed")).into_response())
 }
 
 #[cfg(test)]

@@ -13,8 +13,10 @@ pub mod error;
 pub mod headers;
 pub mod health;
 pub mod launch;
+pub mod logos;
 pub mod metrics;
 pub mod session;
+pub mod uploads;
 
 use app::domain::signin::{LockoutPolicy, SessionPolicy};
 use app::ports::Store;
@@ -68,6 +70,8 @@ pub struct Shared {
     pub passwords: Arc<crate::passwords::Passwords>,
     /// Bearer token /metrics asks for, when set.
     pub metrics_token: Option<Arc<str>>,
+    /// Uploads being read now (see `uploads`).
+    pub uploads: Arc<tokio::sync::Semaphore>,
     /// (connections, idle) of the database pool.
     pub pool_stats: Arc<dyn Fn() -> (u32, usize) + Send + Sync>,
 }
@@ -126,6 +130,16 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/apps/{app_id}/edit", post(admin_apps::update_app_form))
         .route("/admin/apps/{app_id}/delete", post(admin_apps::delete_app_form))
         .route("/admin/apps/{app_id}/rotate-secret", post(admin_apps::rotate_secret_form))
+        .route("/admin/apps/{app_id}/logo/remove", post(admin_apps::remove_logo_form))
+        .route("/logos/{app_id}/{digest}", get(logos::logo))
+        .merge(
+            // Uploads: a larger body than forms, and only a few read at a time.
+            Router::new()
+                .route("/api/v1/admin/apps/{app_id}/logo", put(admin_apps::put_logo).delete(admin_apps::delete_logo))
+                .route("/admin/apps/{app_id}/logo", post(admin_apps::upload_logo_form))
+                .route_layer(axum::middleware::from_fn_with_state(state.clone(), uploads::bounded))
+                .layer(DefaultBodyLimit::max(uploads::UPLOAD_LIMIT)),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())

@@ -270,12 +270,19 @@ async fn presented_token(req: Request) -> Result<(Request, Option<String>, Optio
         let token = token.to_string();
         return Ok((req, Some(token), None));
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    // A file upload (multipart) carries its token in the form's action
+    // address: reading it from the body would mean buffering the file here,
+    // before the upload's own bound applies.
+    if content_type.starts_with("multipart/form-data") {
+        let token = req
+            .uri()
+            .query()
+            .and_then(|q| serde_urlencoded::from_str::<FormPairs>(q).ok())
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));
+        return Ok((req, token, None));
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((req, None, None));
     }
     let (parts, body) = req.into_parts();

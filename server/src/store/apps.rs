@@ -350,6 +350,36 @@ impl AppsStore for SqlStore {
         })
     }
 
+    async fn set_app_logo(&self, org_id: &str, app_id: &str, logo: Option<&AppLogo>, audit: AuditEvent) -> StoreResult<bool> {
+        let logo_url = logo.map(|l| format!("/logos/{app_id}/{}", l.digest));
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let updated = sqlx::query("UPDATE applications SET logo_url = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(app_id).bind(&logo_url).bind(audit.at)
+                .execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+            if updated != 1 {
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM app_logos WHERE org_id = $1 AND app_id = $2")
+                .bind(org_id).bind(app_id).execute(&mut *tx).await.map_err(db_err)?;
+            if let Some(l) = logo {
+                sqlx::query("INSERT INTO app_logos (org_id, app_id, content_type, digest, bytes, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(org_id).bind(app_id).bind(&l.content_type).bind(&l.digest).bind(&l.bytes).bind(audit.at)
+                    .execute(&mut *tx).await.map_err(db_err)?;
+            }
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        })
+    }
+
+    async fn find_app_logo(&self, org_id: &str, app_id: &str, digest: &str) -> StoreResult<Option<AppLogo>> {
+        let row: Option<(String, String, Vec<u8>)> = crate::on_pool!(&self.pool, p => sqlx::query_as(
+            "SELECT content_type, digest, bytes FROM app_logos WHERE org_id = $1 AND app_id = $2 AND digest = $3")
+            .bind(org_id).bind(app_id).bind(digest).fetch_optional(p).await.map_err(db_err))?;
+        Ok(row.map(|(content_type, digest, bytes)| AppLogo { content_type, digest, bytes }))
+    }
+
     async fn delete_app(&self, org_id: &str, app_id: &str, audit: AuditEvent) -> StoreResult<bool> {
         crate::on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;

@@ -290,3 +290,144 @@ async fn an_admin_of_one_organisation_cannot_see_or_change_anothers_apps() {
     assert!(body["error"]["fields"]["permission_ids"].is_string(), "{body}");
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM applications WHERE id = $1 AND enabled", &[stranger_app]).await, 1);
 }
+
+/// A PNG of `w`×`h` pixels, as far as any reader looks (signature and IHDR).
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut b = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+    b.extend_from_slice(&w.to_be_bytes());
+    b.extend_from_slice(&h.to_be_bytes());
+    b.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    b
+}
+
+#[tokio::test]
+async fn a_logo_is_checked_stored_and_served_from_our_origin_to_the_org() {
+    let app = spawn_app().await;
+    let sam = Api::as_user(&app, APP_ADMIN).await;
+    let mail = app.app_id("Mail").await;
+    let put = |body: Vec<u8>, content_type: &'static str| {
+        sam.client
+            .put(app.url(&format!("/api/v1/admin/apps/{mail}/logo")))
+            .header("x-csrf-token", &sam.token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let logo = png(64, 64);
+    let (status, saved) = json_of(put(logo.clone(), "image/png").await.unwrap()).await;
+    assert_eq!(status, 200, "{saved}");
+    let url = saved["logo_url"].as_str().unwrap().to_string();
+    assert_eq!(url, format!("/logos/{mail}/{}", server::security::bytes_digest(&logo)));
+
+    // Alex sees it on the tile and gets the bytes, typed and not sniffable.
+    let alex = app.signed_in(EMPLOYEE).await;
+    let (_, home) = app.page(&alex, "/").await;
+    assert!(home.contains(&url), "the tile shows the logo");
+    let res = alex.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert_eq!(res.bytes().await.unwrap().to_vec(), logo);
+    assert_eq!(browser().get(app.url(&url)).send().await.unwrap().status(), 401, "signed-in people only");
+    let wrong = format!("/logos/{mail}/{}", "0".repeat(64));
+    assert_eq!(alex.get(app.url(&wrong)).send().await.unwrap().status(), 404);
+
+    // SVG (whatever it claims to be), oversize and odd sizes are refused.
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#.to_vec();
+    let (status, body) = json_of(put(svg, "image/png").await.unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (415, Some("logo_unsupported_type")));
+    let (status, body) = json_of(put(png(2000, 2000), "image/png").await.unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("logo_too_big")));
+    let mut huge = png(64, 64);
+    huge.resize(300 * 1024, 0);
+    let status = put(huge, "image/png").await.unwrap().status().as_u16();
+    assert_eq!(status, 413);
+    let (_, unchanged) = sam.get(&format!("/api/v1/admin/apps/{mail}")).await;
+    assert_eq!(unchanged["logo_url"].as_str(), Some(url.as_str()), "a refused logo changes nothing");
+
+    // Removed: back to the monogram, and the old address is gone.
+    let (status, _) = sam.delete(&format!("/api/v1/admin/apps/{mail}/logo")).await;
+    assert_eq!(status, 204);
+    assert_eq!(alex.get(app.url(&url)).send().await.unwrap().status(), 404);
+    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, action", &[&mail]).await;
+    assert_eq!(actions, ["app.logo_set", "app.logo_removed"]);
+}
+
+#[tokio::test]
+async fn the_logo_form_uploads_with_the_token_in_its_address() {
+    let app = spawn_app().await;
+    let sam = Api::as_user(&app, APP_ADMIN).await;
+    let docs = app.app_id("Documents").await;
+    let (_, page) = app.page(&sam.client, &format!("/admin/apps/{docs}")).await;
+    assert!(page.contains(&format!("/admin/apps/{docs}/logo?csrf_token=")), "the form carries its token");
+    let upload = |token: Option<&str>, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().part("logo", reqwest::multipart::Part::bytes(bytes).file_name("logo.png"));
+        let path = match token {
+            Some(t) => format!("/admin/apps/{docs}/logo?csrf_token={t}"),
+            None => format!("/admin/apps/{docs}/logo"),
+        };
+        sam.client.post(app.url(&path)).header("accept", "text/html").multipart(form).send()
+    };
+    assert_eq!(upload(None, png(32, 32)).await.unwrap().status(), 403, "no token, no upload");
+    let res = upload(Some(&sam.token), png(32, 32)[..16].to_vec()).await.unwrap();
+    assert_eq!(location(&res), format!("/admin/apps/{docs}?logo_error=unreadable"));
+    let res = upload(Some(&sam.token), br#"<svg onload="alert(1)"/>"#.to_vec()).await.unwrap();
+    assert_eq!(location(&res), format!("/admin/apps/{docs}?logo_error=unsupported_type"));
+    let (_, shown) = app.page(&sam.client, &location(&res)).await;
+    assert!(shown.contains("SVG is not accepted"), "{shown}");
+    let res = upload(Some(&sam.token), png(32, 32)).await.unwrap();
+    assert_eq!(location(&res), format!("/admin/apps/{docs}?done=logo_saved"));
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM app_logos WHERE app_id = $1", &[&docs]).await, 1);
+}
+
+#[tokio::test]
+async fn uploads_beyond_the_bound_are_answered_503_with_retry_after() {
+    let app = spawn_app().await;
+    let sam = Api::as_user(&app, APP_ADMIN).await;
+    let mail = app.app_id("Mail").await;
+    // Uploads that never finish sending hold every place...
+    let mut senders = Vec::new();
+    let mut pending = Vec::new();
+    for _ in 0..server::http::uploads::CONCURRENT_UPLOADS {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+        tx.send(Ok(png(64, 64))).await.unwrap();
+        senders.push(tx);
+        let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
+        let request = sam
+            .client
+            .put(app.url(&format!("/api/v1/admin/apps/{mail}/logo")))
+            .header("x-csrf-token", &sam.token)
+            .header("content-type", "image/png")
+            .body(reqwest::Body::wrap_stream(stream))
+            .send();
+        pending.push(tokio::spawn(request));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // ...so the next one is told to come back, at once.
+    let res = sam
+        .client
+        .put(app.url(&format!("/api/v1/admin/apps/{mail}/logo")))
+        .header("x-csrf-token", &sam.token)
+        .header("content-type", "image/png")
+        .body(png(64, 64))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    // Finished, the held uploads complete and places free up again.
+    drop(senders);
+    for p in pending {
+        assert_eq!(p.await.unwrap().unwrap().status(), 200);
+    }
+    let res = sam
+        .client
+        .put(app.url(&format!("/api/v1/admin/apps/{mail}/logo")))
+        .header("x-csrf-token", &sam.token)
+        .body(png(48, 48))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}

@@ -529,6 +529,19 @@ pub trait AppsStore: Send + Sync + 'static {
     /// An app's uploaded logo, when its digest is `digest`.
     async fn find_app_logo(&self, org_id: &str, app_id: &str, digest: &str) -> StoreResult<Option<AppLogo>>;
 
+    /// Who the app is assigned to directly (users, then groups, by name).
+    async fn app_assignments(&self, org_id: &str, app_id: &str) -> StoreResult<Vec<crate::models::admin::AssignmentView>>;
+
+    /// A page of the people who have the app (in UPN order), with every
+    /// path they have it by: assigned directly, through an assigned group
+    /// (and the nested groups down to theirs), or open to everyone.
+    async fn app_access(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        query: &crate::models::admin::UserQuery,
+    ) -> StoreResult<crate::models::admin::AccessPage>;
+
     /// Deletes the app and everything that hangs off it (assignments,
     /// grants, tokens, usage). False when there is no such app.
     async fn delete_app(&self, org_id: &str, app_id: &str, audit: AuditEvent) -> StoreResult<bool>;

@@ -190,6 +190,13 @@ for (const colorScheme of ['light', 'dark']) {
     await page.getByRole('link', { name: 'Team Chat', exact: true }).click();
     await page.getByRole('heading', { name: 'Team Chat', level: 1 }).waitFor();
     await assertAccessible(page, 'an OIDC app');
+    await page.getByRole('link', { name: 'Who can use it' }).click();
+    await page.getByRole('heading', { name: 'Who can use Team Chat', level: 1 }).waitFor();
+    await page.getByLabel('Find a person or a group').fill('eng');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('button', { name: 'Assign to the group Engineering' }).waitFor();
+    await assertAccessible(page, 'who can use an app');
+    await page.getByRole('link', { name: '← Team Chat' }).click();
     await page.getByRole('link', { name: 'Edit', exact: true }).click();
     await page.getByRole('heading', { name: 'Edit Team Chat', level: 1 }).waitFor();
     await assertAccessible(page, 'editing an app');
@@ -217,6 +224,15 @@ test('an app admin registers an OIDC app, sees its secret once, copies its link,
   await page.getByRole('heading', { name: 'Browser Board', level: 1 }).waitFor();
   assert.ok(!(await page.content()).includes(secret), 'the secret is not shown again');
   await page.getByRole('button', { name: 'Copy the user access URL' }).waitFor();
+
+  // Assign it to Alex from a search; he is listed with how he has it.
+  await page.getByRole('link', { name: 'Who can use it' }).click();
+  await page.getByLabel('Find a person or a group').fill('alex.wu');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.getByRole('button', { name: 'Assign to Alex Wu' }).click();
+  await page.getByText('Assigned. It is theirs from their next launch.').waitFor();
+  assert.match(await page.locator('table.data-table').innerText(), /alex\.wu@northwind\.example\s+Assigned directly/);
+  await page.getByRole('link', { name: '← Browser Board' }).click();
 
   // A logo: an SVG is refused with its reason, a PNG shows.
   await page.getByLabel('Upload a logo').setInputFiles({ name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>') });

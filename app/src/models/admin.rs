@@ -277,3 +277,42 @@ pub struct AppFormChoices {
     pub licenses: Vec<NamedRef>,
     pub permissions: Vec<PermissionChoice>,
 }
+
+/// Who an app is assigned to directly: a user or a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentView {
+    /// `user` or `group`.
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+    /// A user's sign-in name; a group's everyone-in-it count, in words.
+    pub detail: String,
+    pub assigned_at: Millis,
+}
+
+/// One person who has an app, and every way they have it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessHolder {
+    pub user: UserSummary,
+    /// "Assigned directly", "Through the group Engineering → Platform Team", ...
+    pub paths: Vec<String>,
+}
+
+/// A page of the people who have an app, in UPN order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessPage {
+    /// The app does not require assignment: everyone in the organisation
+    /// has it (and `holders` lists everyone, with that path).
+    pub open_to_everyone: bool,
+    pub holders: Vec<AccessHolder>,
+    pub next_cursor: Option<String>,
+}
+
+/// What an app's assignments page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentsView {
+    pub app: AppChoice,
+    pub assignments: Vec<AssignmentView>,
+    pub candidates: Option<MemberCandidates>,
+    pub access: AccessPage,
+}

@@ -584,6 +584,8 @@ pub(super) fn notice_text(code: &str) -> Option<&'static str> {
         "mfa_reset" => "The authenticator is forgotten. They set up a new one at their next sign-in; their sessions have ended.",
         "created" => "Created.",
         "deleted" => "Deleted.",
+        "assigned" => "Assigned. It is theirs from their next launch.",
+        "unassigned" => "Unassigned. Those who had it only this way can no longer launch it.",
         "logo_saved" => "The new logo is on the app's tile.",
         "logo_removed" => "The logo is removed; the tile shows the app's initials.",
         "group_deleted" => "Deleted. Its members lost what they had through it.",

@@ -7,8 +7,8 @@ use super::admin::{notice_text, when, AdminFrame, TextField};
 use crate::components::copy::CopyButton;
 use crate::components::layout::{token_of, Alert, CsrfField, Loading};
 use crate::domain::apps::{AppFields, SignOnMode};
-use crate::models::admin::{AppFormChoices, AppPage, AppView};
-use crate::server_fns::admin::{load_admin_app, load_admin_apps, load_app_form_choices};
+use crate::models::admin::{AppFormChoices, AppPage, AppView, AssignmentsView};
+use crate::server_fns::admin::{load_admin_app, load_admin_apps, load_app_assignments, load_app_form_choices};
 use crate::server_fns::session::auth_state;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -427,6 +427,7 @@ fn AppPageView(view: AppView, token: String, confirm_delete: bool, logo_error: O
         <Title text=format!("{} · Apps · Admin", f.name)/>
         <div class="page-heading">
             <h1>{f.name.clone()}</h1>
+            <a class="button button-primary" href=format!("/admin/apps/{id}/assignments")>"Who can use it"</a>
             <a class="button" href=format!("/admin/apps/{id}/edit")>"Edit"</a>
             <a class="button button-danger" href=format!("/admin/apps/{id}?confirm=delete")>"Delete"</a>
         </div>
@@ -533,6 +534,196 @@ fn AppPageView(view: AppView, token: String, confirm_delete: bool, logo_error: O
                     </ul>
                 }.into_any()
             }}
+        </section>
+    }
+}
+
+/// An address under `path` with the query pairs that are set.
+fn href_with(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        query.append_pair(name, value);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+/// GET /admin/apps/{id}/assignments?add=&q=&cursor=: who the app is
+/// assigned to, a search to assign more, and who has it and how.
+#[component]
+pub fn AdminAppAssignmentsPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let inputs = move || {
+        let q = query.read();
+        (
+            params.read().get("app_id").unwrap_or_default(),
+            q.get("add").unwrap_or_default(),
+            q.get("q").unwrap_or_default(),
+            q.get("cursor").filter(|c| !c.is_empty()),
+        )
+    };
+    let view = Resource::new(inputs, |(id, add, q, cursor)| load_app_assignments(id, add, q, cursor));
+    let auth = Resource::new(|| (), |_| auth_state());
+    view! {
+        <AdminFrame current="/admin/apps">
+            {move || query.read().get("done").and_then(|c| notice_text(&c)).map(|m| view! { <Alert message=m/> })}
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    let token = token_of(&auth.await);
+                    let (add, q, first_page) = {
+                        let p = query.read_untracked();
+                        (p.get("add").unwrap_or_default(), p.get("q").unwrap_or_default(), p.get("cursor").is_none_or(|c| c.is_empty()))
+                    };
+                    match view.await {
+                        Ok(Some(v)) => view! { <AssignmentsPageView view=v token add q first_page/> }.into_any(),
+                        Ok(None) => view! {
+                            <Title text="App not found · Admin"/>
+                            <h1>"We can't find that app"</h1>
+                        }.into_any(),
+                        Err(e) => view! { <Alert message=e.to_string() error=true/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </AdminFrame>
+    }
+}
+
+/// One assign or unassign button.
+#[component]
+fn AssignButton(
+    app_id: String,
+    field: &'static str,
+    principal_id: String,
+    remove: bool,
+    label: String,
+    token: String,
+    here: String,
+) -> impl IntoView {
+    let action = if remove { format!("/admin/apps/{app_id}/assignments/remove") } else { format!("/admin/apps/{app_id}/assignments") };
+    view! {
+        <form method="post" action=action class="inline-form">
+            <CsrfField token/>
+            <input type="hidden" name=field value=principal_id/>
+            <input type="hidden" name="return_to" value=here/>
+            <button type="submit" class=if remove { "button button-small" } else { "button button-small button-primary" } aria-label=label>
+                {if remove { "Remove" } else { "Assign" }}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn AssignmentsPageView(view: AssignmentsView, token: String, add: String, q: String, first_page: bool) -> impl IntoView {
+    let AssignmentsView { app, assignments, candidates, access } = view;
+    let path = format!("/admin/apps/{}/assignments", app.id);
+    let here = href_with(&path, &[("add", &add), ("q", &q)]);
+    let next = access.next_cursor.as_deref().map(|c| href_with(&path, &[("add", &add), ("q", &q), ("cursor", c)]));
+    let first = href_with(&path, &[("add", &add), ("q", &q)]);
+    let app_id = app.id.clone();
+    view! {
+        <Title text=format!("Who can use {} · Admin", app.name)/>
+        <p><a href=format!("/admin/apps/{}", app.id)>{format!("← {}", app.name)}</a></p>
+        <h1>{format!("Who can use {}", app.name)}</h1>
+        {access.open_to_everyone.then(|| view! {
+            <p class="hint" role="status">"This app is open to everyone in your organisation (assignment is not required). The assignments below apply once you require assignment in its settings."</p>
+        })}
+        <section class="card" aria-labelledby="assigned-heading">
+            <h2 id="assigned-heading">"Assigned to"</h2>
+            {if assignments.is_empty() {
+                view! { <p class="empty-state">"It is not assigned to anyone yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list">
+                        {assignments.into_iter().map(|a| {
+                            let (field, href, kind) = if a.kind == "group" {
+                                ("group_id", format!("/admin/groups/{}", a.id), "Group")
+                            } else {
+                                ("user_id", format!("/admin/users/{}", a.id), "Person")
+                            };
+                            view! {
+                                <li>
+                                    <a class="item-name" href=href>{a.name.clone()}</a>
+                                    <span class="item-note">{format!("{kind} · {} · since {}", a.detail, when(a.assigned_at))}</span>
+                                    <AssignButton app_id=app_id.clone() field principal_id=a.id.clone() remove=true
+                                        label=format!("Remove the assignment to {}", a.name) token=token.clone() here=here.clone()/>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+        <section class="card" aria-labelledby="assign-heading">
+            <h2 id="assign-heading">"Assign"</h2>
+            <form method="get" action=path.clone() class="admin-search" role="search">
+                <label for="assign-search">"Find a person or a group"</label>
+                <input id="assign-search" name="add" type="search" value=add.clone() autocomplete="off" placeholder="Name, sign-in name or e-mail"/>
+                {(!q.is_empty()).then(|| view! { <input type="hidden" name="q" value=q.clone()/> })}
+                <button type="submit" class="button">"Find"</button>
+            </form>
+            {candidates.map(|c| {
+                let none = c.users.is_empty() && c.groups.is_empty();
+                view! {
+                    {none.then(|| view! { <p class="empty-state" role="status">{format!("Nobody and no group matches “{add}”.")}</p> })}
+                    <ul class="plain-list" aria-label="Matches">
+                        {c.users.into_iter().map(|u| view! {
+                            <li>
+                                <span class="item-name">{u.display_name.clone()}</span>
+                                <span class="item-note">{u.upn.clone()}</span>
+                                <AssignButton app_id=app_id.clone() field="user_id" principal_id=u.id.clone() remove=false
+                                    label=format!("Assign to {}", u.display_name) token=token.clone() here=here.clone()/>
+                            </li>
+                        }).collect_view()}
+                        {c.groups.into_iter().map(|g| view! {
+                            <li>
+                                <span class="item-name">{g.name.clone()}</span>
+                                <span class="item-note">{format!("Group · {} in it", if g.effective_users == 1 { "1 person".to_string() } else { format!("{} people", g.effective_users) })}</span>
+                                <AssignButton app_id=app_id.clone() field="group_id" principal_id=g.id.clone() remove=false
+                                    label=format!("Assign to the group {}", g.name) token=token.clone() here=here.clone()/>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }
+            })}
+        </section>
+        <section class="card" aria-labelledby="access-heading">
+            <h2 id="access-heading">"Who has it"</h2>
+            <p class="hint">"Everyone the assignments reach, and how. Whether each of them can launch it now (account, license, consent) is on "<a href=format!("/admin/check-access?app={}", app.id)>"Check access"</a>"."</p>
+            <form method="get" action=path.clone() class="admin-search" role="search">
+                <label for="access-search">"Find someone"</label>
+                <input id="access-search" name="q" type="search" value=q.clone() autocomplete="off" placeholder="Name, sign-in name or e-mail"/>
+                {(!add.is_empty()).then(|| view! { <input type="hidden" name="add" value=add.clone()/> })}
+                <button type="submit" class="button">"Search"</button>
+            </form>
+            {if access.holders.is_empty() {
+                let message = if q.is_empty() { "Nobody has it yet.".to_string() } else { format!("Nobody who has it matches “{q}”.") };
+                view! { <p class="empty-state" role="status">{message}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data-table">
+                        <caption class="visually-hidden">"People who have the app"</caption>
+                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Sign-in name"</th><th scope="col">"How"</th></tr></thead>
+                        <tbody>
+                            {access.holders.into_iter().map(|h| view! {
+                                <tr>
+                                    <td>{h.user.display_name.clone()}</td>
+                                    <td>{h.user.upn.clone()}</td>
+                                    <td>{h.paths.join("; ")}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <nav class="pager" aria-label="Pages of people">
+                {(!first_page).then(|| view! { <a class="button" href=first>"First page"</a> })}
+                {next.map(|href| view! { <a class="button" href=href rel="next">"Next page"</a> })}
+            </nav>
         </section>
     }
 }

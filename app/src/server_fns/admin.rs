@@ -166,3 +166,39 @@ pub async fn load_app_form_choices() -> Result<crate::models::admin::AppFormChoi
         permissions: store.permission_choices(&admin.org_id).await.map_err(guard::internal)?,
     })
 }
+
+/// An app's assignments page: its direct assignments, users and groups
+/// matching `add` to assign, and a page of who has it (`q`, `cursor`).
+/// None when there is no such app in the caller's organisation. Admins.
+#[server(prefix = "/api/fn", endpoint = "admin_app_assignments", input = GetUrl)]
+pub async fn load_app_assignments(
+    app_id: String,
+    add: String,
+    q: String,
+    cursor: Option<String>,
+) -> Result<Option<crate::models::admin::AssignmentsView>, ServerFnError> {
+    use crate::models::admin::{AppChoice, AssignmentsView, GroupQuery, MemberCandidates, UserQuery};
+    let admin = guard::require_admin()?;
+    let store = guard::store()?;
+    let org = admin.org_id.as_str();
+    if uuid::Uuid::parse_str(&app_id).is_err() {
+        return Ok(None);
+    }
+    let Some(app) = store.find_app_admin(org, &app_id).await.map_err(guard::internal)? else {
+        return Ok(None);
+    };
+    let assignments = store.app_assignments(org, &app_id).await.map_err(guard::internal)?;
+    let add: String = add.trim().chars().take(200).collect();
+    let candidates = if add.is_empty() {
+        None
+    } else {
+        let users =
+            store.search_users(org, &UserQuery { search: add.clone(), cursor: None, limit: CANDIDATES }).await.map_err(guard::internal)?;
+        let groups =
+            store.search_groups(org, &GroupQuery { search: add, cursor: None, limit: CANDIDATES }).await.map_err(guard::internal)?;
+        Some(MemberCandidates { users: users.users, groups: groups.groups })
+    };
+    let q: String = q.chars().take(200).collect();
+    let access = store.app_access(org, &app_id, &UserQuery { search: q, cursor, limit: 0 }).await.map_err(guard::internal)?;
+    Ok(Some(AssignmentsView { app: AppChoice { id: app.id, name: app.fields.name }, assignments, candidates, access }))
+}

@@ -3,14 +3,14 @@
 //! Connect apps their client credentials. App admins and privileged admins
 //! (DOMAIN.md, "Actors"); each handler checks that first.
 
-use super::admin::{audit, back_to_form, require_admin, shown_once_page};
+use super::admin::{audit, back_to_form, back_with_notice, require_admin, shown_once_page};
 use super::error::{escape, AppError};
 use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::apps::{validate_app, AppFields, AppInput, SignOnMode};
 use app::domain::fields::FieldProblem;
-use app::models::admin::{AppAdminDetail, AppPage, AppQuery};
-use app::ports::{AppLogo, ClientCredentials, SessionUser};
+use app::models::admin::{AccessPage, AppAdminDetail, AppPage, AppQuery, AssignmentView, UserQuery};
+use app::ports::{AppLogo, ClientCredentials, Principal, SessionUser};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -516,6 +516,175 @@ pub async fn remove_logo_form(
     let admin = require_admin(&auth)?;
     set_logo(&state, admin, &headers, &app_id, None).await?;
     Ok(Redirect::to(&format!("/admin/apps/{app_id}?done=logo_removed")).into_response())
+}
+
+/// A principal named in an assignment request.
+#[derive(Debug, Default, Deserialize)]
+pub struct PrincipalRef {
+    user_id: Option<String>,
+    group_id: Option<String>,
+}
+
+impl PrincipalRef {
+    fn principal(&self) -> Result<Principal, AppError> {
+        match (&self.user_id, &self.group_id) {
+            (Some(u), None) if uuid::Uuid::parse_str(u).is_ok() => Ok(Principal::User(u.clone())),
+            (None, Some(g)) if uuid::Uuid::parse_str(g).is_ok() => Ok(Principal::Group(g.clone())),
+            (None, None) | (Some(_), Some(_)) => Err(AppError::bad_request("principal_required", "Name one user_id or one group_id.")),
+            _ => Err(principal_not_found()),
+        }
+    }
+}
+
+fn principal_not_found() -> AppError {
+    AppError::Client {
+        status: StatusCode::NOT_FOUND,
+        code: "principal_not_found",
+        message: "There is no such user or group in your organisation.".into(),
+    }
+}
+
+fn principal_json(p: &Principal) -> serde_json::Value {
+    match p {
+        Principal::User(id) => serde_json::json!({ "user_id": id }),
+        Principal::Group(id) => serde_json::json!({ "group_id": id }),
+    }
+}
+
+async fn assign(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str, to: &Principal) -> Result<bool, AppError> {
+    detail(state, admin, app_id).await?;
+    let event = audit(admin, headers, "app.assigned", "app", app_id, serde_json::Value::Null, principal_json(to));
+    match state.store.add_app_assignment(&admin.org_id, app_id, to, event).await {
+        // Another organisation's user or group, or none: the foreign key.
+        Err(app::ports::StoreError::Conflict { .. }) => Err(principal_not_found()),
+        other => Ok(other?),
+    }
+}
+
+async fn unassign(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str, from: &Principal) -> Result<bool, AppError> {
+    detail(state, admin, app_id).await?;
+    let event = audit(admin, headers, "app.unassigned", "app", app_id, principal_json(from), serde_json::Value::Null);
+    Ok(state.store.remove_app_assignment(&admin.org_id, app_id, from, event).await?)
+}
+
+/// GET /api/v1/admin/apps/{id}/assignments: who it is assigned to directly.
+pub async fn list_assignments(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(app_id): Path<String>,
+) -> Result<Json<Vec<AssignmentView>>, AppError> {
+    let admin = require_admin(&auth)?;
+    detail(&state, admin, &app_id).await?;
+    Ok(Json(state.store.app_assignments(&admin.org_id, &app_id).await?))
+}
+
+#[derive(Debug, Serialize)]
+pub struct AssignAnswer {
+    /// False when it was already assigned so.
+    changed: bool,
+    assignments: Vec<AssignmentView>,
+}
+
+/// POST /api/v1/admin/apps/{id}/assignments `{user_id}` or `{group_id}`:
+/// `{ changed, assignments }`; 404 `principal_not_found`. It takes effect
+/// for their next launch, on every replica.
+pub async fn add_assignment(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    Json(to): Json<PrincipalRef>,
+) -> Result<Json<AssignAnswer>, AppError> {
+    let admin = require_admin(&auth)?;
+    let changed = assign(&state, admin, &headers, &app_id, &to.principal()?).await?;
+    Ok(Json(AssignAnswer { changed, assignments: state.store.app_assignments(&admin.org_id, &app_id).await? }))
+}
+
+/// DELETE /api/v1/admin/apps/{id}/assignments/{users|groups}/{principal_id}:
+/// 204; 404 `not_assigned`.
+pub async fn remove_assignment(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path((app_id, kind, principal_id)): Path<(String, String, String)>,
+) -> Result<StatusCode, AppError> {
+    let admin = require_admin(&auth)?;
+    let from = match kind.as_str() {
+        "users" => Principal::User(principal_id),
+        "groups" => Principal::Group(principal_id),
+        _ => return Err(AppError::not_found()),
+    };
+    if !unassign(&state, admin, &headers, &app_id, &from).await? {
+        return Err(AppError::Client {
+            status: StatusCode::NOT_FOUND,
+            code: "not_assigned",
+            message: "The app is not assigned to that user or group directly.".into(),
+        });
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccessParams {
+    #[serde(default)]
+    search: String,
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: u32,
+}
+
+/// GET /api/v1/admin/apps/{id}/access?search=&cursor=&limit=: who has the
+/// app and through which path (direct, a group chain, open to everyone),
+/// in UPN order.
+pub async fn list_access(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(app_id): Path<String>,
+    Query(params): Query<AccessParams>,
+) -> Result<Json<AccessPage>, AppError> {
+    let admin = require_admin(&auth)?;
+    if params.search.chars().count() > 200 {
+        return Err(AppError::bad_request("search_too_long", "Search for at most 200 characters."));
+    }
+    detail(&state, admin, &app_id).await?;
+    let query = UserQuery { search: params.search, cursor: params.cursor, limit: params.limit };
+    Ok(Json(state.store.app_access(&admin.org_id, &app_id, &query).await?))
+}
+
+/// The assign and unassign forms of the app's assignments page.
+#[derive(Debug, Deserialize)]
+pub struct AssignmentForm {
+    #[serde(flatten)]
+    principal: PrincipalRef,
+    return_to: Option<String>,
+}
+
+/// POST /admin/apps/{id}/assignments from the assignments page.
+pub async fn add_assignment_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    Form(form): Form<AssignmentForm>,
+) -> Result<Response, AppError> {
+    let admin = require_admin(&auth)?;
+    let changed = assign(&state, admin, &headers, &app_id, &form.principal.principal()?).await?;
+    let default = format!("/admin/apps/{app_id}/assignments");
+    Ok(back_with_notice(form.return_to.as_deref(), &default, if changed { "assigned" } else { "unchanged" }))
+}
+
+/// POST /admin/apps/{id}/assignments/remove from the assignments page.
+pub async fn remove_assignment_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    Form(form): Form<AssignmentForm>,
+) -> Result<Response, AppError> {
+    let admin = require_admin(&auth)?;
+    let removed = unassign(&state, admin, &headers, &app_id, &form.principal.principal()?).await?;
+    let default = format!("/admin/apps/{app_id}/assignments");
+    Ok(back_with_notice(form.return_to.as_deref(), &default, if removed { "unassigned" } else { "unchanged" }))
 }
 
 #[cfg(test)]

@@ -132,6 +132,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/apps/{app_id}/rotate-secret", post(admin_apps::rotate_secret_form))
         .route("/admin/apps/{app_id}/logo/remove", post(admin_apps::remove_logo_form))
         .route("/logos/{app_id}/{digest}", get(logos::logo))
+        .route("/api/v1/admin/apps/{app_id}/assignments", get(admin_apps::list_assignments).post(admin_apps::add_assignment))
+        .route("/api/v1/admin/apps/{app_id}/assignments/{kind}/{principal_id}", delete(admin_apps::remove_assignment))
+        .route("/api/v1/admin/apps/{app_id}/access", get(admin_apps::list_access))
+        .route("/admin/apps/{app_id}/assignments", post(admin_apps::add_assignment_form))
+        .route("/admin/apps/{app_id}/assignments/remove", post(admin_apps::remove_assignment_form))
         .merge(
             // Uploads: a larger body than forms, and only a few read at a time.
             Router::new()

@@ -1,11 +1,12 @@
 //! Apps, as admins manage them. Every query is scoped by the organisation;
 //! a change is one transaction with its audit event.
 
-use super::users::{decode_cursor, encode_cursor};
+use super::users::{decode_cursor, encode_cursor, SummaryRow as UserRow, SUMMARY_COLUMNS as USER_COLUMNS};
 use super::{db_err, insert_audit_event, SqlStore};
 use app::domain::apps::{AppFields, SignOnMode};
 use app::models::admin::{
-    AppAdminDetail, AppChoice, AppPage, AppQuery, AppSummary, NamedRef, PermissionChoice, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+    AccessHolder, AccessPage, AppAdminDetail, AppChoice, AppPage, AppQuery, AppSummary, AssignmentView, NamedRef, PermissionChoice,
+    UserPage, UserQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 use app::ports::*;
 use async_trait::async_trait;
@@ -138,6 +139,70 @@ macro_rules! replace_app_lists {
                 .map_err(db_err)?;
         }
     }};
+}
+
+/// Everyone an app's assignments reach, with the path: `holders(user_id,
+/// path)`, path empty for a direct assignment, else the assigned group's
+/// name and the nested groups' down to the user's own, joined by " → ".
+/// Nesting is acyclic (refused when written); the depth bound is a guard.
+/// Binds: $1 org, $2 app.
+const HOLDERS: &str = "WITH RECURSIVE reach(group_id, path, depth) AS ( \
+        SELECT g.id, g.name, 0 FROM app_assignments a JOIN user_groups g ON g.org_id = a.org_id AND g.id = a.group_id \
+        WHERE a.org_id = $1 AND a.app_id = $2 \
+        UNION ALL \
+        SELECT e.member_group_id, reach.path || ' → ' || g.name, reach.depth + 1 \
+        FROM group_group_members e JOIN reach ON e.group_id = reach.group_id \
+        JOIN user_groups g ON g.org_id = e.org_id AND g.id = e.member_group_id \
+        WHERE reach.depth < 32 \
+    ), holders(user_id, path) AS ( \
+        SELECT m.user_id, reach.path FROM group_user_members m JOIN reach ON m.group_id = reach.group_id WHERE m.org_id = $1 \
+        UNION ALL \
+        SELECT a.user_id, '' FROM app_assignments a WHERE a.org_id = $1 AND a.app_id = $2 AND a.user_id IS NOT NULL \
+    ) ";
+
+/// A path as the admin reads it.
+fn path_words(path: &str) -> String {
+    match path.split_once(" → ") {
+        _ if path.is_empty() => "Assigned directly".to_string(),
+        None => format!("Through the group {path}"),
+        Some((group, via)) => format!("Through the group {group}, via {via}"),
+    }
+}
+
+impl SqlStore {
+    /// A page of users in UPN order, all of the organisation's or only the
+    /// app's holders, matching the search.
+    async fn access_page(&self, org_id: &str, app_id: &str, everyone: bool, query: &UserQuery) -> StoreResult<UserPage> {
+        let limit = match query.limit {
+            0 => DEFAULT_PAGE_SIZE,
+            n => n.min(MAX_PAGE_SIZE),
+        };
+        let after = match &query.cursor {
+            Some(c) if !c.is_empty() => decode_cursor(c)?,
+            _ => String::new(),
+        };
+        let function = match &self.pool {
+            super::Pool::Sqlite(_) => "instr",
+            super::Pool::Postgres(_) => "strpos",
+        };
+        let (with, holders) = if everyone { ("", "") } else { (HOLDERS, "AND u.id IN (SELECT user_id FROM holders)") };
+        // `$2 <> ''` uses the app id in both forms, so PostgreSQL knows every
+        // parameter's type.
+        let sql = format!(
+            "{with} SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 AND $2 <> '' {holders} \
+               AND ($3 = '' OR {function}(u.upn_normalized, $3) > 0 OR {function}(lower(u.display_name), $3) > 0 \
+                    OR {function}(lower(u.email), $3) > 0) \
+               AND u.upn_normalized > $4 ORDER BY u.upn_normalized LIMIT $5"
+        );
+        let mut rows: Vec<UserRow> = crate::on_pool!(&self.pool, p => sqlx::query_as(&sql)
+            .bind(org_id).bind(app_id).bind(query.search.trim().to_lowercase()).bind(&after).bind(i64::from(limit) + 1)
+            .fetch_all(p).await.map_err(db_err))?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = if more { rows.last().map(|r| encode_cursor(&r.upn_normalized)) } else { None };
+        let users = rows.into_iter().map(UserRow::into_summary).collect::<StoreResult<_>>()?;
+        Ok(UserPage { users, next_cursor })
+    }
 }
 
 #[async_trait]
@@ -380,6 +445,75 @@ impl AppsStore for SqlStore {
         Ok(row.map(|(content_type, digest, bytes)| AppLogo { content_type, digest, bytes }))
     }
 
+    async fn app_assignments(&self, org_id: &str, app_id: &str) -> StoreResult<Vec<AssignmentView>> {
+        let (users, groups) = crate::on_pool!(&self.pool, p => {
+            let users: Vec<(String, String, String, i64)> = sqlx::query_as(
+                "SELECT u.id, u.display_name, u.upn, a.assigned_at FROM app_assignments a \
+                 JOIN users u ON u.org_id = a.org_id AND u.id = a.user_id \
+                 WHERE a.org_id = $1 AND a.app_id = $2 ORDER BY lower(u.display_name), u.id")
+                .bind(org_id).bind(app_id).fetch_all(p).await.map_err(db_err)?;
+            let groups: Vec<(String, String, i64)> = sqlx::query_as(
+                "SELECT g.id, g.name, a.assigned_at FROM app_assignments a \
+                 JOIN user_groups g ON g.org_id = a.org_id AND g.id = a.group_id \
+                 WHERE a.org_id = $1 AND a.app_id = $2 ORDER BY g.name_normalized")
+                .bind(org_id).bind(app_id).fetch_all(p).await.map_err(db_err)?;
+            Ok::<_, StoreError>((users, groups))
+        })?;
+        let ids: Vec<&str> = groups.iter().map(|g| g.0.as_str()).collect();
+        let reach = self.effective_users(org_id, &ids).await?;
+        let mut views: Vec<AssignmentView> = users
+            .into_iter()
+            .map(|(id, name, upn, assigned_at)| AssignmentView { kind: "user".into(), id, name, detail: upn, assigned_at })
+            .collect();
+        views.extend(groups.into_iter().map(|(id, name, assigned_at)| {
+            let n = reach.get(&id).copied().unwrap_or(0);
+            let detail = if n == 1 { "1 person".to_string() } else { format!("{n} people") };
+            AssignmentView { kind: "group".into(), id, name, detail, assigned_at }
+        }));
+        Ok(views)
+    }
+
+    async fn app_access(&self, org_id: &str, app_id: &str, query: &UserQuery) -> StoreResult<AccessPage> {
+        let open: Option<bool> = crate::on_pool!(&self.pool, p => sqlx::query_scalar(
+            "SELECT NOT assignment_required FROM applications WHERE org_id = $1 AND id = $2")
+            .bind(org_id).bind(app_id).fetch_optional(p).await.map_err(db_err))?;
+        let Some(open_to_everyone) = open else { return Err(StoreError::NotFound) };
+        let page = self.access_page(org_id, app_id, open_to_everyone, query).await?;
+        let ids: Vec<&str> = page.users.iter().map(|u| u.id.as_str()).collect();
+        let mut paths: std::collections::HashMap<String, Vec<String>> = Default::default();
+        if !ids.is_empty() {
+            let ids_as_rows = match &self.pool {
+                super::Pool::Sqlite(_) => "SELECT value FROM json_each($3)",
+                super::Pool::Postgres(_) => "SELECT jsonb_array_elements_text($3::jsonb)",
+            };
+            let sql = format!(
+                "{HOLDERS} SELECT user_id, path FROM holders WHERE user_id IN ({ids_as_rows}) ORDER BY user_id, length(path), path"
+            );
+            let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Internal(e.to_string()))?;
+            let rows: Vec<(String, String)> = crate::on_pool!(&self.pool, p => sqlx::query_as(&sql)
+                .bind(org_id).bind(app_id).bind(&ids).fetch_all(p).await.map_err(db_err))?;
+            for (user_id, path) in rows {
+                let words = path_words(&path);
+                let list = paths.entry(user_id).or_default();
+                if !list.contains(&words) {
+                    list.push(words);
+                }
+            }
+        }
+        let holders = page
+            .users
+            .into_iter()
+            .map(|user| {
+                let mut p = paths.remove(&user.id).unwrap_or_default();
+                if open_to_everyone {
+                    p.push("Open to everyone in your organisation".into());
+                }
+                AccessHolder { user, paths: p }
+            })
+            .collect();
+        Ok(AccessPage { open_to_everyone, holders, next_cursor: page.next_cursor })
+    }
+
     async fn delete_app(&self, org_id: &str, app_id: &str, audit: AuditEvent) -> StoreResult<bool> {
         crate::on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
@@ -392,5 +526,17 @@ impl AppsStore for SqlStore {
             tx.commit().await.map_err(db_err)?;
             Ok(true)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_words;
+
+    #[test]
+    fn paths_read_as_words() {
+        assert_eq!(path_words(""), "Assigned directly");
+        assert_eq!(path_words("Engineering"), "Through the group Engineering");
+        assert_eq!(path_words("Engineering → Platform Team"), "Through the group Engineering, via Platform Team");
     }
 }

@@ -71,7 +71,7 @@ struct GroupRow {
 
 impl SqlStore {
     /// The effective user count of each group of `ids`.
-    async fn effective_users(&self, org_id: &str, ids: &[&str]) -> StoreResult<HashMap<String, i64>> {
+    pub(super) async fn effective_users(&self, org_id: &str, ids: &[&str]) -> StoreResult<HashMap<String, i64>> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }

@@ -431,3 +431,97 @@ async fn uploads_beyond_the_bound_are_answered_503_with_retry_after() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn assignments_to_people_and_groups_show_who_has_the_app_and_how() {
+    let app = spawn_app().await;
+    let sam = Api::as_user(&app, APP_ADMIN).await;
+    let (_, created) = sam.post("/api/v1/admin/apps", json!({"name": "Roadmap", "launch_url": "https://roadmap.example/"})).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let alex_id = app.user_id(EMPLOYEE).await;
+    let engineering = app.strings("SELECT id FROM user_groups WHERE name = 'Engineering'", &[]).await.remove(0);
+    let alex = app.signed_in(EMPLOYEE).await;
+    assert!(app.launch(&alex, &id).await.starts_with("/launch-refused"), "assignment required, none yet");
+
+    // To Engineering: Alex has it through Platform Team, at once.
+    let (status, answer) = sam.post(&format!("/api/v1/admin/apps/{id}/assignments"), json!({"group_id": engineering})).await;
+    assert_eq!((status, answer["changed"].as_bool()), (200, Some(true)), "{answer}");
+    assert_eq!(app.launch(&alex, &id).await, "https://roadmap.example/");
+    let (_, again) = sam.post(&format!("/api/v1/admin/apps/{id}/assignments"), json!({"group_id": engineering})).await;
+    assert_eq!(again["changed"], false);
+    // And to Alex directly: two paths.
+    sam.post(&format!("/api/v1/admin/apps/{id}/assignments"), json!({"user_id": alex_id})).await;
+    let (_, listed) = sam.get(&format!("/api/v1/admin/apps/{id}/assignments")).await;
+    let kinds: Vec<(&str, &str)> =
+        listed.as_array().unwrap().iter().map(|a| (a["kind"].as_str().unwrap(), a["name"].as_str().unwrap())).collect();
+    assert_eq!(kinds, [("user", "Alex Wu"), ("group", "Engineering")]);
+
+    let (status, access) = sam.get(&format!("/api/v1/admin/apps/{id}/access?search=alex.wu")).await;
+    assert_eq!(status, 200, "{access}");
+    assert_eq!(access["open_to_everyone"], false);
+    assert_eq!(access["holders"][0]["paths"], json!(["Assigned directly", "Through the group Engineering, via Platform Team"]), "{access}");
+    // Everyone the group reaches, once each, paged without gaps.
+    let reached = app
+        .scalar_i64(
+            "SELECT COUNT(DISTINCT m.user_id) FROM group_user_members m JOIN user_groups g ON g.id = m.group_id \
+             WHERE g.name IN ('Engineering', 'Platform Team', 'Frontend Team')",
+            &[],
+        )
+        .await;
+    let (mut seen, mut cursor) = (Vec::<String>::new(), None::<String>);
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/admin/apps/{id}/access?limit=4&cursor={c}"),
+            None => format!("/api/v1/admin/apps/{id}/access?limit=4"),
+        };
+        let (_, page) = sam.get(&path).await;
+        seen.extend(page["holders"].as_array().unwrap().iter().map(|h| h["user"]["id"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.into()),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len() as i64, unique.len() as i64), (reached, reached));
+
+    // Removing the direct one leaves the group path; removing the group, nothing.
+    assert_eq!(sam.delete(&format!("/api/v1/admin/apps/{id}/assignments/users/{alex_id}")).await.0, 204);
+    assert_eq!(app.launch(&alex, &id).await, "https://roadmap.example/");
+    assert_eq!(sam.delete(&format!("/api/v1/admin/apps/{id}/assignments/groups/{engineering}")).await.0, 204);
+    assert!(app.launch(&alex, &id).await.starts_with("/launch-refused"));
+    let (status, body) = sam.delete(&format!("/api/v1/admin/apps/{id}/assignments/groups/{engineering}")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_assigned")));
+    let (status, body) =
+        sam.post(&format!("/api/v1/admin/apps/{id}/assignments"), json!({"user_id": "77777777-7777-4777-8777-777777777777"})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("principal_not_found")));
+    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, action", &[&id]).await;
+    assert_eq!(actions, ["app.created", "app.assigned", "app.assigned", "app.unassigned", "app.unassigned"]);
+
+    // Open to everyone: everyone, with that path.
+    let mail = app.app_id("Team Chat").await;
+    let (_, open) = sam.get(&format!("/api/v1/admin/apps/{mail}/access?search=casey")).await;
+    assert_eq!(open["open_to_everyone"], true);
+    assert_eq!(open["holders"][0]["paths"], json!(["Open to everyone in your organisation"]));
+}
+
+#[tokio::test]
+async fn the_assignments_page_assigns_from_a_search() {
+    let app = spawn_app().await;
+    let sam = app.signed_in(APP_ADMIN).await;
+    let docs = app.app_id("Documents").await;
+    let page = format!("/admin/apps/{docs}/assignments?add=finance");
+    let (status, html) = app.page(&sam, &page).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Assign to the group Finance"), "{html}");
+    let finance = app.strings("SELECT id FROM user_groups WHERE name = 'Finance'", &[]).await.remove(0);
+    let res = app.post_form(&sam, &page, &format!("/admin/apps/{docs}/assignments"), &[("group_id", &finance), ("return_to", &page)]).await;
+    assert_eq!(location(&res), format!("{page}&done=assigned"));
+    let (_, html) = app.page(&sam, &format!("/admin/apps/{docs}/assignments")).await;
+    assert!(html.contains("Remove the assignment to Finance"), "{html}");
+    let res = app
+        .post_form(&sam, &page, &format!("/admin/apps/{docs}/assignments/remove"), &[("group_id", &finance), ("return_to", &page)])
+        .await;
+    assert_eq!(location(&res), format!("{page}&done=unassigned"));
+}

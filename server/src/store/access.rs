@@ -246,65 +246,66 @@ impl AccessStore for SqlStore {
     }
 }
 
+/// Who claims a seat of a license, as SQL both databases run: `claims(user_id,
+/// effective_at)` (one row per claim: users assigned directly, and every
+/// transitive member of an assigned group, effective from the later of the
+/// group's assignment and the membership that brings them in), then
+/// `ranked(user_id, effective_at, n)`: each claimant once, at their earliest,
+/// numbered in seat order (earliest first, ties by user id — ids are
+/// canonical lower-case UUIDs, which every collation orders as bytes).
+/// Binds: $1 org, $2 license.
+pub(crate) const RANKED_CLAIMANTS: &str = "WITH RECURSIVE sub(group_id, since) AS ( \
+         SELECT group_id, assigned_at FROM license_assignments \
+         WHERE org_id = $1 AND license_id = $2 AND group_id IS NOT NULL \
+         UNION \
+         SELECT m.member_group_id, CASE WHEN m.added_at > s.since THEN m.added_at ELSE s.since END \
+         FROM group_group_members m JOIN sub s ON m.group_id = s.group_id \
+     ), claims(user_id, effective_at) AS ( \
+         SELECT gum.user_id, CASE WHEN gum.added_at > s.since THEN gum.added_at ELSE s.since END \
+         FROM sub s JOIN group_user_members gum ON gum.group_id = s.group_id \
+         UNION ALL \
+         SELECT user_id, assigned_at FROM license_assignments WHERE org_id = $1 AND license_id = $2 AND user_id IS NOT NULL \
+     ), earliest(user_id, effective_at) AS ( \
+         SELECT user_id, MIN(effective_at) FROM claims GROUP BY user_id \
+     ), ranked(user_id, effective_at, n) AS ( \
+         SELECT user_id, effective_at, ROW_NUMBER() OVER (ORDER BY effective_at, user_id) FROM earliest \
+     ) ";
+
 /// Recomputes who holds a seat of a license, inside the caller's
-/// transaction (`$conn`: `&mut *tx`). Claimants: users assigned directly,
-/// and every transitive member of an assigned group (effective from the
-/// later of the group's assignment and the membership that brings them in).
-/// The seat rule itself is `domain::licensing::allocate_seats`.
+/// transaction (`$conn`: `&mut *tx`), in two set-based statements that
+/// write only what changed: the seat rows of users who no longer claim the
+/// license go, and every claimant's row is inserted or, where its seat or
+/// effective time moved, updated. A change on a group of 100,000 rewrites
+/// none of the rows it does not move (BENCHMARKS.md, "License seats"). The
+/// seat rule is `domain::licensing::allocate_seats`; a test checks the SQL
+/// against it.
 macro_rules! recompute_license_seats {
     ($conn:expr, $org_id:expr, $license_id:expr) => {{
         let org_id: &str = $org_id;
         let license_id: &str = $license_id;
-        let seats: i64 = sqlx::query_scalar("SELECT seats FROM licenses WHERE org_id = $1 AND id = $2")
-            .bind(org_id)
-            .bind(license_id)
-            .fetch_one(&mut *$conn)
-            .await
-            .map_err($crate::store::db_err)?;
-        let claimants: Vec<(String, i64)> = sqlx::query_as(
-            "WITH RECURSIVE sub(group_id, since) AS ( \
-                 SELECT group_id, assigned_at FROM license_assignments \
-                 WHERE org_id = $1 AND license_id = $2 AND group_id IS NOT NULL \
-                 UNION \
-                 SELECT m.member_group_id, CASE WHEN m.added_at > s.since THEN m.added_at ELSE s.since END \
-                 FROM group_group_members m JOIN sub s ON m.group_id = s.group_id \
-             ) \
-             SELECT gum.user_id, CASE WHEN gum.added_at > s.since THEN gum.added_at ELSE s.since END AS effective_at \
-             FROM sub s JOIN group_user_members gum ON gum.group_id = s.group_id \
-             UNION ALL \
-             SELECT user_id, assigned_at FROM license_assignments WHERE org_id = $1 AND license_id = $2 AND user_id IS NOT NULL",
-        )
-        .bind(org_id)
-        .bind(license_id)
-        .fetch_all(&mut *$conn)
-        .await
-        .map_err($crate::store::db_err)?;
-        let mut effective: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-        for (user, at) in &claimants {
-            let e = effective.entry(user.clone()).or_insert(*at);
-            *e = (*e).min(*at);
-        }
-        let allocation = app::domain::licensing::allocate_seats(
-            seats,
-            claimants.into_iter().map(|(user_id, effective_at)| app::domain::licensing::Claimant { user_id, effective_at }).collect(),
-        );
-        sqlx::query("DELETE FROM license_seats WHERE org_id = $1 AND license_id = $2")
-            .bind(org_id)
-            .bind(license_id)
-            .execute(&mut *$conn)
-            .await
-            .map_err($crate::store::db_err)?;
-        for (user_id, has_seat) in &allocation {
-            sqlx::query("INSERT INTO license_seats (org_id, license_id, user_id, effective_at, has_seat) VALUES ($1, $2, $3, $4, $5)")
-                .bind(org_id)
-                .bind(license_id)
-                .bind(user_id)
-                .bind(effective[user_id])
-                .bind(*has_seat)
-                .execute(&mut *$conn)
-                .await
-                .map_err($crate::store::db_err)?;
-        }
+        static DELETE_STALE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                // NOT IN (a hashed set on PostgreSQL, an ephemeral index on
+                // SQLite), not a correlated NOT EXISTS: with the table's
+                // statistics out of date, PostgreSQL chose a nested loop over
+                // the claimants per row (100,000² comparisons).
+                "{} DELETE FROM license_seats WHERE org_id = $1 AND license_id = $2 \
+                 AND user_id NOT IN (SELECT user_id FROM earliest)",
+                $crate::store::access::RANKED_CLAIMANTS
+            )
+        });
+        static UPSERT_CLAIMANTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "{} INSERT INTO license_seats (org_id, license_id, user_id, effective_at, has_seat) \
+                 SELECT $1, $2, user_id, effective_at, n <= (SELECT seats FROM licenses WHERE org_id = $1 AND id = $2) \
+                 FROM ranked WHERE true \
+                 ON CONFLICT (license_id, user_id) DO UPDATE SET effective_at = excluded.effective_at, has_seat = excluded.has_seat \
+                 WHERE license_seats.effective_at <> excluded.effective_at OR license_seats.has_seat <> excluded.has_seat",
+                $crate::store::access::RANKED_CLAIMANTS
+            )
+        });
+        sqlx::query(&DELETE_STALE).bind(org_id).bind(license_id).execute(&mut *$conn).await.map_err($crate::store::db_err)?;
+        sqlx::query(&UPSERT_CLAIMANTS).bind(org_id).bind(license_id).execute(&mut *$conn).await.map_err($crate::store::db_err)?;
     }};
 }
 pub(crate) use recompute_license_seats;

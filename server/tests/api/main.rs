@@ -11,6 +11,7 @@ mod headers;
 mod health;
 mod helpers;
 mod launch;
+mod licenses;
 mod mfa_and_password;
 mod my_apps;
 mod replicas;

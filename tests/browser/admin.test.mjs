@@ -251,3 +251,28 @@ test('an app admin registers an OIDC app, sees its secret once, copies its link,
   await page.getByText('Deleted.', { exact: true }).waitFor();
   await context.close();
 });
+
+test('an app assigned to a group appears in a member\'s My Apps', async () => {
+  const admin = await signedIn(APP_ADMIN);
+  const page = admin.page;
+  await page.goto(`${BASE}/admin/apps/new`);
+  await page.getByLabel('Name', { exact: true }).fill('Browser Wiki');
+  await page.getByLabel('Address (launch URL)').fill('https://wiki.browser.example/');
+  await page.getByRole('button', { name: 'Register the app' }).click();
+  await page.getByRole('heading', { name: 'Browser Wiki', level: 1 }).waitFor();
+  await page.getByRole('link', { name: 'Who can use it' }).click();
+  await page.getByLabel('Find a person or a group').fill('engineering');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.getByRole('button', { name: 'Assign to the group Engineering' }).click();
+  await page.getByText('Assigned. It is theirs from their next launch.').waitFor();
+
+  // Alex is in Engineering through Platform Team: the tile is there.
+  const member = await signedIn('alex.wu@northwind.example');
+  await member.page.locator('li.tile', { hasText: 'Browser Wiki' }).waitFor();
+  await member.context.close();
+
+  await page.goto(page.url().replace(/\/assignments.*$/, '?confirm=delete'));
+  await page.getByRole('button', { name: 'Delete the app' }).click();
+  await page.getByText('Deleted.', { exact: true }).waitFor();
+  await admin.context.close();
+});

@@ -191,7 +191,7 @@ pub struct FailedPassword {
 // `set_password` takes everything one transaction changes, by name.
 #[allow(clippy::too_many_arguments)]
 #[async_trait]
-pub trait Store: AccessStore + DirectoryStore + UsersStore + GroupsStore + AppsStore + Send + Sync + 'static {
+pub trait Store: AccessStore + DirectoryStore + UsersStore + GroupsStore + AppsStore + LicensesStore + Send + Sync + 'static {
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;
 
@@ -587,4 +587,45 @@ pub trait GroupsStore: Send + Sync + 'static {
     /// assignments; recomputes the seats it moved. False when there is no
     /// such group.
     async fn delete_group(&self, org_id: &str, group_id: &str, audit: AuditEvent) -> StoreResult<bool>;
+}
+
+/// Licenses, for admins. Scoped to one organisation; assignments are
+/// changed through [`DirectoryStore`] (they move seats).
+#[async_trait]
+pub trait LicensesStore: Send + Sync + 'static {
+    /// Every license of the organisation, by name, with its seat counts.
+    async fn list_licenses(&self, org_id: &str) -> StoreResult<Vec<crate::models::admin::LicenseSummary>>;
+
+    async fn find_license(&self, org_id: &str, license_id: &str) -> StoreResult<Option<crate::models::admin::LicenseDetail>>;
+
+    /// A page of the people the license reaches who hold no seat, in UPN order.
+    async fn license_without_seat(
+        &self,
+        org_id: &str,
+        license_id: &str,
+        query: &crate::models::admin::UserQuery,
+    ) -> StoreResult<crate::models::admin::UserPage>;
+
+    /// A product code already used is a `Conflict` on `licenses_org_sku_key`.
+    async fn create_license(
+        &self,
+        org_id: &str,
+        license_id: &str,
+        fields: &crate::domain::licenses::LicenseFields,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    /// Writes the fields and recomputes the seats (a new seat count moves
+    /// them), in one transaction. False when there is no such license.
+    async fn update_license(
+        &self,
+        org_id: &str,
+        license_id: &str,
+        fields: &crate::domain::licenses::LicenseFields,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
+
+    /// Deletes the license with its assignments and seats. An app that
+    /// requires it makes this a `Conflict`. False when there is no such license.
+    async fn delete_license(&self, org_id: &str, license_id: &str, audit: AuditEvent) -> StoreResult<bool>;
 }

@@ -28,6 +28,7 @@ pub fn field_of_constraint(constraint: &str) -> Option<FieldProblem> {
     Some(match constraint {
         "users_org_upn_key" | "UNIQUE constraint failed: users.org_id, users.upn_normalized" => ("upn", "taken"),
         "user_groups_org_name_key" | "UNIQUE constraint failed: user_groups.org_id, user_groups.name_normalized" => ("name", "taken"),
+        "licenses_org_sku_key" | "UNIQUE constraint failed: licenses.org_id, licenses.sku" => ("sku", "taken"),
         _ => return None,
     })
 }
@@ -65,6 +66,12 @@ pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
         ("permission_ids", "too_many") => "An app can request at most 100 permissions.",
         ("permission_ids", "unknown") => "Choose permissions from your organisation's catalogue.",
         ("required_license_id", "unknown") => "Choose one of your organisation's licenses, or none.",
+        ("sku", "missing") => "Enter the product code, for example OFFICE_E3.",
+        ("sku", "malformed_sku") => "A product code has capital letters, digits, _, - and . only, for example OFFICE_E3.",
+        ("sku", "taken") => "Your organisation already has a license with this product code.",
+        ("sku", "too_long") => "A product code can be at most 60 characters long.",
+        ("seats", "missing") => "Enter how many seats you have (0 or more).",
+        ("seats", "out_of_range") => "Seats go from 0 to 10,000,000.",
         ("logo", "missing") => "Choose an image file to upload.",
         ("logo", "too_large") => "A logo can be at most 256 KiB.",
         ("logo", "unsupported_type") => "A logo must be a PNG, JPEG, GIF or WebP image (SVG is not accepted).",

@@ -7,6 +7,7 @@ pub mod consent;
 pub mod decision;
 pub mod fields;
 pub mod groups;
+pub mod licenses;
 pub mod licensing;
 pub mod model;
 pub mod signin;

@@ -316,3 +316,26 @@ pub struct AssignmentsView {
     pub candidates: Option<MemberCandidates>,
     pub access: AccessPage,
 }
+
+/// A license in the admin list: its seats and how many are taken.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseSummary {
+    pub id: String,
+    pub name: String,
+    pub sku: String,
+    pub seats: i64,
+    /// Seats held.
+    pub seats_used: i64,
+    /// People the license reaches who hold no seat ("not enough seats").
+    pub without_seat: i64,
+}
+
+/// One license: its seats, who it is assigned to, and the apps that require it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseDetail {
+    #[serde(flatten)]
+    pub summary: LicenseSummary,
+    pub created_at: Millis,
+    pub assignments: Vec<AssignmentView>,
+    pub required_by: Vec<NamedRef>,
+}

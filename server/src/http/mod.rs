@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod admin_apps;
 pub mod admin_groups;
+pub mod admin_licenses;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -135,6 +136,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/apps/{app_id}/assignments", get(admin_apps::list_assignments).post(admin_apps::add_assignment))
         .route("/api/v1/admin/apps/{app_id}/assignments/{kind}/{principal_id}", delete(admin_apps::remove_assignment))
         .route("/api/v1/admin/apps/{app_id}/access", get(admin_apps::list_access))
+        .route("/api/v1/admin/licenses", get(admin_licenses::list_licenses).post(admin_licenses::create_license))
+        .route(
+            "/api/v1/admin/licenses/{license_id}",
+            get(admin_licenses::get_license).patch(admin_licenses::update_license).delete(admin_licenses::delete_license),
+        )
+        .route("/api/v1/admin/licenses/{license_id}/assignments", post(admin_licenses::add_assignment))
+        .route("/api/v1/admin/licenses/{license_id}/assignments/{kind}/{principal_id}", delete(admin_licenses::remove_assignment))
+        .route("/api/v1/admin/licenses/{license_id}/without-seat", get(admin_licenses::without_seat))
         .route("/admin/apps/{app_id}/assignments", post(admin_apps::add_assignment_form))
         .route("/admin/apps/{app_id}/assignments/remove", post(admin_apps::remove_assignment_form))
         .merge(

@@ -12,6 +12,7 @@ mod directory;
 mod groups;
 pub(crate) mod kept;
 mod launches;
+mod licenses;
 mod postgres;
 pub mod seed;
 mod session_reads;

@@ -109,7 +109,7 @@ async fn a_linked_app_is_registered_with_every_field_and_launches_as_saved() {
     let (status, _) = sam.delete(&format!("/api/v1/admin/apps/{id}")).await;
     assert_eq!(status, 204);
     assert_eq!(sam.get(&format!("/api/v1/admin/apps/{id}")).await.0, 404);
-    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, action", &[&id]).await;
+    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, id", &[&id]).await;
     assert_eq!(actions, ["app.created", "app.updated", "app.deleted"]);
 }
 
@@ -350,7 +350,7 @@ async fn a_logo_is_checked_stored_and_served_from_our_origin_to_the_org() {
     let (status, _) = sam.delete(&format!("/api/v1/admin/apps/{mail}/logo")).await;
     assert_eq!(status, 204);
     assert_eq!(alex.get(app.url(&url)).send().await.unwrap().status(), 404);
-    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, action", &[&mail]).await;
+    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, id", &[&mail]).await;
     assert_eq!(actions, ["app.logo_set", "app.logo_removed"]);
 }
 
@@ -496,7 +496,7 @@ async fn assignments_to_people_and_groups_show_who_has_the_app_and_how() {
     let (status, body) =
         sam.post(&format!("/api/v1/admin/apps/{id}/assignments"), json!({"user_id": "77777777-7777-4777-8777-777777777777"})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("principal_not_found")));
-    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, action", &[&id]).await;
+    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, id", &[&id]).await;
     assert_eq!(actions, ["app.created", "app.assigned", "app.assigned", "app.unassigned", "app.unassigned"]);
 
     // Open to everyone: everyone, with that path.

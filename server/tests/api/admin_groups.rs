@@ -130,7 +130,7 @@ async fn groups_are_created_found_edited_and_deleted_with_audit_events() {
     assert_eq!(api.delete(&format!("/api/v1/admin/groups/{id}")).await.0, 404);
     assert_eq!(api.get("/api/v1/admin/groups/not-an-id").await.0, 404);
 
-    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, action", &[&id]).await;
+    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, id", &[&id]).await;
     assert_eq!(actions, ["group.created", "group.updated", "group.deleted"]);
 }
 
@@ -272,7 +272,7 @@ async fn members_are_users_or_groups_and_count_once_through_nesting() {
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("user_not_found")));
     let (status, body) = api.post(&members, json!({"user_id": kim, "group_id": engineering})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("member_required")));
-    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, action", &[&contractors]).await;
+    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, id", &[&contractors]).await;
     assert_eq!(actions.iter().filter(|a| *a == "group.member_added").count(), 3, "the repeated add changed nothing");
     assert_eq!(actions.iter().filter(|a| *a == "group.member_removed").count(), 1);
 }

@@ -150,3 +150,89 @@ async fn seats_in_sql_follow_the_domain_rule_for_generated_organisations() {
         }
     }
 }
+
+async fn json_of(res: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn licenses_are_managed_with_seats_that_move_at_once() {
+    use serde_json::json;
+    let app = spawn_app().await;
+    let morgan = app.signed_in(PRIVILEGED_ADMIN).await;
+    let (_, html) = app.page(&morgan, "/").await;
+    let token = csrf_in(&html);
+    let send = |method: reqwest::Method, path: &str, body: Option<serde_json::Value>| {
+        let mut req = morgan.request(method, app.url(path)).header("x-csrf-token", &token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send()
+    };
+    use reqwest::Method;
+
+    // Only privileged admins.
+    let sam = app.signed_in(APP_ADMIN).await;
+    let (status, body) = json_of(sam.get(app.url("/api/v1/admin/licenses")).send().await.unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("privileged_admin_required")));
+
+    let (status, created) = json_of(
+        send(Method::POST, "/api/v1/admin/licenses", Some(json!({"name": "Wiki Pro", "sku": "wiki_pro", "seats": 1}))).await.unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!((created["sku"].as_str(), created["seats_used"].as_i64()), (Some("WIKI_PRO"), Some(0)));
+    let id = created["id"].as_str().unwrap().to_string();
+    let (status, taken) =
+        json_of(send(Method::POST, "/api/v1/admin/licenses", Some(json!({"name": "Again", "sku": "WIKI_PRO", "seats": 1}))).await.unwrap())
+            .await;
+    assert_eq!(status, 422);
+    assert!(taken["error"]["fields"]["sku"].as_str().unwrap().contains("product code"), "{taken}");
+
+    // Finance (several people) gets it with one seat: one holds it, the rest are flagged.
+    let finance = app.strings("SELECT id FROM user_groups WHERE name = 'Finance'", &[]).await.remove(0);
+    let people = app.scalar_i64("SELECT COUNT(*) FROM group_user_members WHERE group_id = $1", &[&finance]).await;
+    let (status, assigned) =
+        json_of(send(Method::POST, &format!("/api/v1/admin/licenses/{id}/assignments"), Some(json!({"group_id": finance}))).await.unwrap())
+            .await;
+    assert_eq!(status, 200, "{assigned}");
+    assert_eq!((assigned["license"]["seats_used"].as_i64(), assigned["license"]["without_seat"].as_i64()), (Some(1), Some(people - 1)));
+    let (_, flagged) = json_of(morgan.get(app.url(&format!("/api/v1/admin/licenses/{id}/without-seat"))).send().await.unwrap()).await;
+    assert_eq!(flagged["users"].as_array().unwrap().len() as i64, people - 1);
+
+    // More seats: everyone holds one, at once.
+    let (status, more) =
+        json_of(send(Method::PATCH, &format!("/api/v1/admin/licenses/{id}"), Some(json!({"seats": 100}))).await.unwrap()).await;
+    assert_eq!((status, more["seats_used"].as_i64(), more["without_seat"].as_i64()), (200, Some(people), Some(0)));
+    let (status, bad) =
+        json_of(send(Method::PATCH, &format!("/api/v1/admin/licenses/{id}"), Some(json!({"seats": -3}))).await.unwrap()).await;
+    assert_eq!((status, bad["error"]["fields"]["seats"].is_string()), (422, true));
+
+    // An app that requires it holds its deletion back.
+    let (_, wiki) = json_of(
+        send(
+            Method::POST,
+            "/api/v1/admin/apps",
+            Some(json!({"name": "Wiki", "launch_url": "https://wiki.example/", "required_license_id": id})),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    let (status, body) = json_of(send(Method::DELETE, &format!("/api/v1/admin/licenses/{id}"), None).await.unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("license_required_by_apps")));
+    assert!(body["error"]["message"].as_str().unwrap().contains("Wiki"));
+    let wiki_id = wiki["id"].as_str().unwrap();
+    send(Method::PATCH, &format!("/api/v1/admin/apps/{wiki_id}"), Some(json!({"required_license_id": ""}))).await.unwrap();
+
+    let (status, _) =
+        json_of(send(Method::DELETE, &format!("/api/v1/admin/licenses/{id}/assignments/groups/{finance}"), None).await.unwrap()).await;
+    assert_eq!(status, 204);
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM license_seats WHERE license_id = $1", &[&id]).await, 0);
+    let (status, _) = json_of(send(Method::DELETE, &format!("/api/v1/admin/licenses/{id}"), None).await.unwrap()).await;
+    assert_eq!(status, 204);
+    let actions = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at, id", &[&id]).await;
+    assert_eq!(actions, ["license.created", "license.assigned", "license.updated", "license.unassigned", "license.deleted"]);
+    assert_eq!(json_of(morgan.get(app.url(&format!("/api/v1/admin/licenses/{id}"))).send().await.unwrap()).await.0, 404);
+}

@@ -1,0 +1,246 @@
+//! Licenses in the admin API (`/api/v1/admin/licenses/...`): products with
+//! seats, their assignments to people and groups, and who is left without a
+//! seat. Privileged admins (DOMAIN.md, "Actors"); each handler checks that
+//! first. Every change that can move a seat recomputes them in its own
+//! transaction.
+
+use super::admin::{audit, require_privileged_admin};
+use super::error::AppError;
+use super::AppState;
+use app::auth::RequestAuth;
+use app::domain::fields::field_of_constraint;
+use app::domain::licenses::{validate_license, LicenseFields, LicenseInput};
+use app::models::admin::{LicenseDetail, LicenseSummary, UserPage, UserQuery};
+use app::ports::{Principal, SessionUser, StoreError};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+
+fn license_not_found() -> AppError {
+    AppError::Client {
+        status: StatusCode::NOT_FOUND,
+        code: "license_not_found",
+        message: "There is no license with that id in your organisation.".into(),
+    }
+}
+
+async fn detail(state: &AppState, admin: &SessionUser, license_id: &str) -> Result<LicenseDetail, AppError> {
+    if uuid::Uuid::parse_str(license_id).is_err() {
+        return Err(license_not_found());
+    }
+    state.store.find_license(&admin.org_id, license_id).await?.ok_or_else(license_not_found)
+}
+
+fn fields_of(d: &LicenseDetail) -> LicenseFields {
+    LicenseFields { name: d.summary.name.clone(), sku: d.summary.sku.clone(), seats: d.summary.seats }
+}
+
+fn sku_conflict(e: StoreError) -> AppError {
+    match e {
+        StoreError::Conflict { constraint } => match field_of_constraint(&constraint) {
+            Some(problem) => AppError::Validation(vec![problem]),
+            None => AppError::Internal(format!("conflict on {constraint}")),
+        },
+        e => e.into(),
+    }
+}
+
+/// GET /api/v1/admin/licenses: every license, by name, with seats used
+/// and the number of people without one.
+pub async fn list_licenses(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+) -> Result<Json<Vec<LicenseSummary>>, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    Ok(Json(state.store.list_licenses(&admin.org_id).await?))
+}
+
+/// GET /api/v1/admin/licenses/{id}.
+pub async fn get_license(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(license_id): Path<String>,
+) -> Result<Json<LicenseDetail>, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    Ok(Json(detail(&state, admin, &license_id).await?))
+}
+
+/// POST /api/v1/admin/licenses `{name, sku, seats}`: 201; 422 `validation_failed`.
+pub async fn create_license(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Json(input): Json<LicenseInput>,
+) -> Result<(StatusCode, Json<LicenseDetail>), AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    let fields = validate_license(None, &input).map_err(AppError::Validation)?;
+    let id = crate::store::new_id();
+    let event = audit(admin, &headers, "license.created", "license", &id, serde_json::Value::Null, serde_json::json!(fields));
+    state.store.create_license(&admin.org_id, &id, &fields, event).await.map_err(sku_conflict)?;
+    Ok((StatusCode::CREATED, Json(detail(&state, admin, &id).await?)))
+}
+
+/// PATCH /api/v1/admin/licenses/{id} `{name?, sku?, seats?}`: a new seat
+/// count moves seats at once (the earliest claimants keep theirs).
+pub async fn update_license(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(license_id): Path<String>,
+    Json(input): Json<LicenseInput>,
+) -> Result<Json<LicenseDetail>, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    let before = fields_of(&detail(&state, admin, &license_id).await?);
+    let after = validate_license(Some(&before), &input).map_err(AppError::Validation)?;
+    if after != before {
+        let event = audit(admin, &headers, "license.updated", "license", &license_id, serde_json::json!(before), serde_json::json!(after));
+        if !state.store.update_license(&admin.org_id, &license_id, &after, event).await.map_err(sku_conflict)? {
+            return Err(license_not_found());
+        }
+    }
+    Ok(Json(detail(&state, admin, &license_id).await?))
+}
+
+/// DELETE /api/v1/admin/licenses/{id}: 204; 409 `license_required_by_apps`
+/// while an app requires it (change those apps first).
+pub async fn delete_license(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(license_id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    let before = detail(&state, admin, &license_id).await?;
+    let required_by = || {
+        let names: Vec<&str> = before.required_by.iter().map(|a| a.name.as_str()).collect();
+        AppError::Client {
+            status: StatusCode::CONFLICT,
+            code: "license_required_by_apps",
+            message: format!("These apps require this license: {}. Change them first.", names.join(", ")),
+        }
+    };
+    if !before.required_by.is_empty() {
+        return Err(required_by());
+    }
+    let event =
+        audit(admin, &headers, "license.deleted", "license", &license_id, serde_json::json!(fields_of(&before)), serde_json::Value::Null);
+    match state.store.delete_license(&admin.org_id, &license_id, event).await {
+        Ok(true) => Ok(StatusCode::NO_CONTENT),
+        Ok(false) => Err(license_not_found()),
+        // An app came to require it meanwhile.
+        Err(StoreError::Conflict { .. }) => Err(AppError::Client {
+            status: StatusCode::CONFLICT,
+            code: "license_required_by_apps",
+            message: "An app requires this license. Change it first.".into(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A principal named in an assignment request.
+#[derive(Debug, Default, Deserialize)]
+pub struct PrincipalRef {
+    user_id: Option<String>,
+    group_id: Option<String>,
+}
+
+fn principal_not_found() -> AppError {
+    AppError::Client {
+        status: StatusCode::NOT_FOUND,
+        code: "principal_not_found",
+        message: "There is no such user or group in your organisation.".into(),
+    }
+}
+
+impl PrincipalRef {
+    fn principal(&self) -> Result<Principal, AppError> {
+        match (&self.user_id, &self.group_id) {
+            (Some(u), None) if uuid::Uuid::parse_str(u).is_ok() => Ok(Principal::User(u.clone())),
+            (None, Some(g)) if uuid::Uuid::parse_str(g).is_ok() => Ok(Principal::Group(g.clone())),
+            (None, None) | (Some(_), Some(_)) => Err(AppError::bad_request("principal_required", "Name one user_id or one group_id.")),
+            _ => Err(principal_not_found()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct AssignAnswer {
+    /// False when it already was (or was not) assigned so.
+    changed: bool,
+    license: LicenseDetail,
+}
+
+fn principal_json(p: &Principal) -> serde_json::Value {
+    match p {
+        Principal::User(id) => serde_json::json!({ "user_id": id }),
+        Principal::Group(id) => serde_json::json!({ "group_id": id }),
+    }
+}
+
+/// POST /api/v1/admin/licenses/{id}/assignments `{user_id}` or
+/// `{group_id}`: `{ changed, license }` with the seats as they are now.
+pub async fn add_assignment(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(license_id): Path<String>,
+    Json(to): Json<PrincipalRef>,
+) -> Result<Json<AssignAnswer>, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    let to = to.principal()?;
+    detail(&state, admin, &license_id).await?;
+    let event = audit(admin, &headers, "license.assigned", "license", &license_id, serde_json::Value::Null, principal_json(&to));
+    let changed = match state.store.add_license_assignment(&admin.org_id, &license_id, &to, event).await {
+        Err(StoreError::Conflict { .. }) => return Err(principal_not_found()),
+        other => other?,
+    };
+    Ok(Json(AssignAnswer { changed, license: detail(&state, admin, &license_id).await? }))
+}
+
+/// DELETE /api/v1/admin/licenses/{id}/assignments/{users|groups}/{principal_id}:
+/// 204; 404 `not_assigned`. Freed seats go to the next in order at once.
+pub async fn remove_assignment(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path((license_id, kind, principal_id)): Path<(String, String, String)>,
+) -> Result<StatusCode, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    let from = match kind.as_str() {
+        "users" => Principal::User(principal_id),
+        "groups" => Principal::Group(principal_id),
+        _ => return Err(AppError::not_found()),
+    };
+    detail(&state, admin, &license_id).await?;
+    let event = audit(admin, &headers, "license.unassigned", "license", &license_id, principal_json(&from), serde_json::Value::Null);
+    if !state.store.remove_license_assignment(&admin.org_id, &license_id, &from, event).await? {
+        return Err(AppError::Client {
+            status: StatusCode::NOT_FOUND,
+            code: "not_assigned",
+            message: "The license is not assigned to that user or group directly.".into(),
+        });
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageParams {
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: u32,
+}
+
+/// GET /api/v1/admin/licenses/{id}/without-seat?cursor=&limit=: the people
+/// the license reaches who hold no seat ("not enough seats"), in UPN order.
+pub async fn without_seat(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(license_id): Path<String>,
+    Query(params): Query<PageParams>,
+) -> Result<Json<UserPage>, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    detail(&state, admin, &license_id).await?;
+    let query = UserQuery { search: String::new(), cursor: params.cursor, limit: params.limit };
+    Ok(Json(state.store.license_without_seat(&admin.org_id, &license_id, &query).await?))
+}

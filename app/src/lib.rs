@@ -74,6 +74,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/apps/:app_id/edit") view=pages::admin_apps::AdminEditAppPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/apps/:app_id/assignments") view=pages::admin_apps::AdminAppAssignmentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/apps/:app_id") view=pages::admin_apps::AdminAppPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/licenses") view=pages::admin_licenses::AdminLicensesPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/licenses/new") view=pages::admin_licenses::AdminNewLicensePage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/licenses/:license_id/edit") view=pages::admin_licenses::AdminEditLicensePage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/licenses/:license_id") view=pages::admin_licenses::AdminLicensePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/groups") view=pages::admin_groups::AdminGroupsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/groups/new") view=pages::admin_groups::AdminNewGroupPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/groups/:group_id/edit") view=pages::admin_groups::AdminEditGroupPage ssr=SsrMode::Async/>

@@ -276,3 +276,25 @@ test('an app assigned to a group appears in a member\'s My Apps', async () => {
   await page.getByText('Deleted.', { exact: true }).waitFor();
   await admin.context.close();
 });
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`the licenses pages are accessible (${colorScheme})`, async () => {
+    const { context, page } = await signedIn(PRIVILEGED_ADMIN, colorScheme);
+    await page.goto(`${BASE}/admin`);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Licenses' }).click();
+    await page.getByRole('heading', { name: 'Licenses', level: 1 }).waitFor();
+    await assertAccessible(page, 'licenses');
+    await page.getByRole('link', { name: 'Design Pro', exact: true }).click();
+    await page.getByRole('heading', { name: 'Design Pro', level: 1 }).waitFor();
+    await page.getByLabel('Find a person or a group').fill('market');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('button', { name: 'Assign to the group Marketing' }).waitFor();
+    await assertAccessible(page, 'a license, with matches to assign');
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await page.getByRole('heading', { name: 'Edit Design Pro', level: 1 }).waitFor();
+    await assertAccessible(page, 'editing a license');
+    await page.goto(`${BASE}/admin/licenses/new`);
+    await assertAccessible(page, 'a new license');
+    await context.close();
+  });
+}

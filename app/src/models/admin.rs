@@ -339,3 +339,12 @@ pub struct LicenseDetail {
     pub assignments: Vec<AssignmentView>,
     pub required_by: Vec<NamedRef>,
 }
+
+/// What a license's admin page shows: the license, people and groups to
+/// assign it to (when the admin searched), and a page of those without a seat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseView {
+    pub detail: LicenseDetail,
+    pub candidates: Option<MemberCandidates>,
+    pub without_seat: UserPage,
+}

@@ -47,6 +47,7 @@ fn AdminNav(role: Role, current: &'static str) -> impl IntoView {
     if role.is_privileged_admin() {
         links.push(("/admin/users", "Users"));
         links.push(("/admin/groups", "Groups"));
+        links.push(("/admin/licenses", "Licenses"));
     }
     links.push(("/admin/check-access", "Check access"));
     view! {
@@ -115,6 +116,10 @@ pub fn AdminHomePage() -> impl IntoView {
                                 <section class="card">
                                     <h2><a href="/admin/users">"Users"</a></h2>
                                     <p>"Find anyone in your organisation, see their groups, licenses and apps, and block, unblock or unlock their sign-in."</p>
+                                </section>
+                                <section class="card">
+                                    <h2><a href="/admin/licenses">"Licenses"</a></h2>
+                                    <p>"Products with seats: who holds one, who is waiting, and who they are assigned to."</p>
                                 </section>
                                 <section class="card">
                                     <h2><a href="/admin/groups">"Groups"</a></h2>
@@ -585,6 +590,8 @@ pub(super) fn notice_text(code: &str) -> Option<&'static str> {
         "created" => "Created.",
         "deleted" => "Deleted.",
         "assigned" => "Assigned. It is theirs from their next launch.",
+        "license_assigned" => "Assigned. Seats are given out at once, earliest first.",
+        "license_unassigned" => "Removed. Freed seats went to the next in line.",
         "unassigned" => "Unassigned. Those who had it only this way can no longer launch it.",
         "logo_saved" => "The new logo is on the app's tile.",
         "logo_removed" => "The logo is removed; the tile shows the app's initials.",

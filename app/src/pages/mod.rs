@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admin_apps;
 pub mod admin_groups;
+pub mod admin_licenses;
 pub mod app_details;
 pub mod home;
 pub mod launch_refused;

@@ -202,3 +202,46 @@ pub async fn load_app_assignments(
     let access = store.app_access(org, &app_id, &UserQuery { search: q, cursor, limit: 0 }).await.map_err(guard::internal)?;
     Ok(Some(AssignmentsView { app: AppChoice { id: app.id, name: app.fields.name }, assignments, candidates, access }))
 }
+
+/// The organisation's licenses with their seats. Privileged admins.
+#[server(prefix = "/api/fn", endpoint = "admin_licenses", input = GetUrl)]
+pub async fn load_admin_licenses() -> Result<Vec<crate::models::admin::LicenseSummary>, ServerFnError> {
+    let admin = guard::require_privileged_admin()?;
+    guard::store()?.list_licenses(&admin.org_id).await.map_err(guard::internal)
+}
+
+/// One license for its page: the license, users and groups matching `add`
+/// to assign it to, and a page of those without a seat (`cursor`). None
+/// when there is no such license in the caller's organisation. Privileged admins.
+#[server(prefix = "/api/fn", endpoint = "admin_license", input = GetUrl)]
+pub async fn load_admin_license(
+    license_id: String,
+    add: String,
+    cursor: Option<String>,
+) -> Result<Option<crate::models::admin::LicenseView>, ServerFnError> {
+    use crate::models::admin::{GroupQuery, LicenseView, MemberCandidates, UserQuery};
+    let admin = guard::require_privileged_admin()?;
+    let store = guard::store()?;
+    let org = admin.org_id.as_str();
+    if uuid::Uuid::parse_str(&license_id).is_err() {
+        return Ok(None);
+    }
+    let Some(detail) = store.find_license(org, &license_id).await.map_err(guard::internal)? else {
+        return Ok(None);
+    };
+    let add: String = add.trim().chars().take(200).collect();
+    let candidates = if add.is_empty() {
+        None
+    } else {
+        let users =
+            store.search_users(org, &UserQuery { search: add.clone(), cursor: None, limit: CANDIDATES }).await.map_err(guard::internal)?;
+        let groups =
+            store.search_groups(org, &GroupQuery { search: add, cursor: None, limit: CANDIDATES }).await.map_err(guard::internal)?;
+        Some(MemberCandidates { users: users.users, groups: groups.groups })
+    };
+    let without_seat = store
+        .license_without_seat(org, &license_id, &UserQuery { search: String::new(), cursor, limit: 0 })
+        .await
+        .map_err(guard::internal)?;
+    Ok(Some(LicenseView { detail, candidates, without_seat }))
+}

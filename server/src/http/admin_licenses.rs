@@ -4,7 +4,7 @@
 //! first. Every change that can move a seat recomputes them in its own
 //! transaction.
 
-use super::admin::{audit, require_privileged_admin};
+use super::admin::{audit, back_to_form, back_with_notice, require_privileged_admin};
 use super::error::AppError;
 use super::AppState;
 use app::auth::RequestAuth;
@@ -14,7 +14,8 @@ use app::models::admin::{LicenseDetail, LicenseSummary, UserPage, UserQuery};
 use app::ports::{Principal, SessionUser, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::{Extension, Json};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form, Json};
 use serde::{Deserialize, Serialize};
 
 fn license_not_found() -> AppError {
@@ -74,11 +75,7 @@ pub async fn create_license(
     Json(input): Json<LicenseInput>,
 ) -> Result<(StatusCode, Json<LicenseDetail>), AppError> {
     let admin = require_privileged_admin(&auth)?;
-    let fields = validate_license(None, &input).map_err(AppError::Validation)?;
-    let id = crate::store::new_id();
-    let event = audit(admin, &headers, "license.created", "license", &id, serde_json::Value::Null, serde_json::json!(fields));
-    state.store.create_license(&admin.org_id, &id, &fields, event).await.map_err(sku_conflict)?;
-    Ok((StatusCode::CREATED, Json(detail(&state, admin, &id).await?)))
+    Ok((StatusCode::CREATED, Json(create(&state, admin, &headers, &input).await?)))
 }
 
 /// PATCH /api/v1/admin/licenses/{id} `{name?, sku?, seats?}`: a new seat
@@ -91,15 +88,7 @@ pub async fn update_license(
     Json(input): Json<LicenseInput>,
 ) -> Result<Json<LicenseDetail>, AppError> {
     let admin = require_privileged_admin(&auth)?;
-    let before = fields_of(&detail(&state, admin, &license_id).await?);
-    let after = validate_license(Some(&before), &input).map_err(AppError::Validation)?;
-    if after != before {
-        let event = audit(admin, &headers, "license.updated", "license", &license_id, serde_json::json!(before), serde_json::json!(after));
-        if !state.store.update_license(&admin.org_id, &license_id, &after, event).await.map_err(sku_conflict)? {
-            return Err(license_not_found());
-        }
-    }
-    Ok(Json(detail(&state, admin, &license_id).await?))
+    Ok(Json(edit(&state, admin, &headers, &license_id, &input).await?))
 }
 
 /// DELETE /api/v1/admin/licenses/{id}: 204; 409 `license_required_by_apps`
@@ -111,29 +100,57 @@ pub async fn delete_license(
     Path(license_id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let admin = require_privileged_admin(&auth)?;
-    let before = detail(&state, admin, &license_id).await?;
-    let required_by = || {
-        let names: Vec<&str> = before.required_by.iter().map(|a| a.name.as_str()).collect();
-        AppError::Client {
-            status: StatusCode::CONFLICT,
-            code: "license_required_by_apps",
-            message: format!("These apps require this license: {}. Change them first.", names.join(", ")),
+    delete(&state, admin, &headers, &license_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn create(state: &AppState, admin: &SessionUser, headers: &HeaderMap, input: &LicenseInput) -> Result<LicenseDetail, AppError> {
+    let fields = validate_license(None, input).map_err(AppError::Validation)?;
+    let id = crate::store::new_id();
+    let event = audit(admin, headers, "license.created", "license", &id, serde_json::Value::Null, serde_json::json!(fields));
+    state.store.create_license(&admin.org_id, &id, &fields, event).await.map_err(sku_conflict)?;
+    detail(state, admin, &id).await
+}
+
+async fn edit(
+    state: &AppState,
+    admin: &SessionUser,
+    headers: &HeaderMap,
+    license_id: &str,
+    input: &LicenseInput,
+) -> Result<LicenseDetail, AppError> {
+    let before = fields_of(&detail(state, admin, license_id).await?);
+    let after = validate_license(Some(&before), input).map_err(AppError::Validation)?;
+    if after != before {
+        let event = audit(admin, headers, "license.updated", "license", license_id, serde_json::json!(before), serde_json::json!(after));
+        if !state.store.update_license(&admin.org_id, license_id, &after, event).await.map_err(sku_conflict)? {
+            return Err(license_not_found());
         }
+    }
+    detail(state, admin, license_id).await
+}
+
+fn required_by_apps(names: &[&str]) -> AppError {
+    let message = if names.is_empty() {
+        "An app requires this license. Change it first.".to_string()
+    } else {
+        format!("These apps require this license: {}. Change them first.", names.join(", "))
     };
+    AppError::Client { status: StatusCode::CONFLICT, code: "license_required_by_apps", message }
+}
+
+async fn delete(state: &AppState, admin: &SessionUser, headers: &HeaderMap, license_id: &str) -> Result<(), AppError> {
+    let before = detail(state, admin, license_id).await?;
     if !before.required_by.is_empty() {
-        return Err(required_by());
+        return Err(required_by_apps(&before.required_by.iter().map(|a| a.name.as_str()).collect::<Vec<_>>()));
     }
     let event =
-        audit(admin, &headers, "license.deleted", "license", &license_id, serde_json::json!(fields_of(&before)), serde_json::Value::Null);
-    match state.store.delete_license(&admin.org_id, &license_id, event).await {
-        Ok(true) => Ok(StatusCode::NO_CONTENT),
+        audit(admin, headers, "license.deleted", "license", license_id, serde_json::json!(fields_of(&before)), serde_json::Value::Null);
+    match state.store.delete_license(&admin.org_id, license_id, event).await {
+        Ok(true) => Ok(()),
         Ok(false) => Err(license_not_found()),
         // An app came to require it meanwhile.
-        Err(StoreError::Conflict { .. }) => Err(AppError::Client {
-            status: StatusCode::CONFLICT,
-            code: "license_required_by_apps",
-            message: "An app requires this license. Change it first.".into(),
-        }),
+        Err(StoreError::Conflict { .. }) => Err(required_by_apps(&[])),
         Err(e) => Err(e.into()),
     }
 }
@@ -188,13 +205,7 @@ pub async fn add_assignment(
     Json(to): Json<PrincipalRef>,
 ) -> Result<Json<AssignAnswer>, AppError> {
     let admin = require_privileged_admin(&auth)?;
-    let to = to.principal()?;
-    detail(&state, admin, &license_id).await?;
-    let event = audit(admin, &headers, "license.assigned", "license", &license_id, serde_json::Value::Null, principal_json(&to));
-    let changed = match state.store.add_license_assignment(&admin.org_id, &license_id, &to, event).await {
-        Err(StoreError::Conflict { .. }) => return Err(principal_not_found()),
-        other => other?,
-    };
+    let changed = assign(&state, admin, &headers, &license_id, &to.principal()?).await?;
     Ok(Json(AssignAnswer { changed, license: detail(&state, admin, &license_id).await? }))
 }
 
@@ -212,9 +223,7 @@ pub async fn remove_assignment(
         "groups" => Principal::Group(principal_id),
         _ => return Err(AppError::not_found()),
     };
-    detail(&state, admin, &license_id).await?;
-    let event = audit(admin, &headers, "license.unassigned", "license", &license_id, principal_json(&from), serde_json::Value::Null);
-    if !state.store.remove_license_assignment(&admin.org_id, &license_id, &from, event).await? {
+    if !unassign(&state, admin, &headers, &license_id, &from).await? {
         return Err(AppError::Client {
             status: StatusCode::NOT_FOUND,
             code: "not_assigned",
@@ -243,4 +252,131 @@ pub async fn without_seat(
     detail(&state, admin, &license_id).await?;
     let query = UserQuery { search: String::new(), cursor: params.cursor, limit: params.limit };
     Ok(Json(state.store.license_without_seat(&admin.org_id, &license_id, &query).await?))
+}
+
+async fn assign(state: &AppState, admin: &SessionUser, headers: &HeaderMap, license_id: &str, to: &Principal) -> Result<bool, AppError> {
+    detail(state, admin, license_id).await?;
+    let event = audit(admin, headers, "license.assigned", "license", license_id, serde_json::Value::Null, principal_json(to));
+    match state.store.add_license_assignment(&admin.org_id, license_id, to, event).await {
+        // Another organisation's user or group, or none: the foreign key.
+        Err(StoreError::Conflict { .. }) => Err(principal_not_found()),
+        other => Ok(other?),
+    }
+}
+
+async fn unassign(
+    state: &AppState,
+    admin: &SessionUser,
+    headers: &HeaderMap,
+    license_id: &str,
+    from: &Principal,
+) -> Result<bool, AppError> {
+    detail(state, admin, license_id).await?;
+    let event = audit(admin, headers, "license.unassigned", "license", license_id, principal_json(from), serde_json::Value::Null);
+    Ok(state.store.remove_license_assignment(&admin.org_id, license_id, from, event).await?)
+}
+
+/// The new- and edit-license forms: every field, as typed.
+#[derive(Debug, Deserialize)]
+pub struct LicenseForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    sku: String,
+    #[serde(default)]
+    seats: String,
+}
+
+impl LicenseForm {
+    /// A seat count that is not a whole number is out of range, like a negative one.
+    fn input(&self) -> LicenseInput {
+        let seats = match self.seats.trim() {
+            "" => None,
+            n => Some(n.parse::<i64>().unwrap_or(-1)),
+        };
+        LicenseInput { name: Some(self.name.clone()), sku: Some(self.sku.clone()), seats }
+    }
+
+    fn back_to(&self, page: &str, problems: &[(&'static str, &'static str)]) -> Response {
+        back_to_form(page, &[("name", Some(&self.name)), ("sku", Some(&self.sku)), ("seats", Some(&self.seats))], problems)
+    }
+}
+
+/// POST /admin/licenses/new from the new-license page.
+pub async fn create_license_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Form(form): Form<LicenseForm>,
+) -> Result<Response, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    match create(&state, admin, &headers, &form.input()).await {
+        Ok(license) => Ok(Redirect::to(&format!("/admin/licenses/{}?done=created", license.summary.id)).into_response()),
+        Err(AppError::Validation(problems)) => Ok(form.back_to("/admin/licenses/new", &problems)),
+        Err(e) => Err(e),
+    }
+}
+
+/// POST /admin/licenses/{id}/edit from the edit page.
+pub async fn update_license_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(license_id): Path<String>,
+    Form(form): Form<LicenseForm>,
+) -> Result<Response, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    match edit(&state, admin, &headers, &license_id, &form.input()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/licenses/{license_id}?done=saved")).into_response()),
+        Err(AppError::Validation(problems)) => Ok(form.back_to(&format!("/admin/licenses/{license_id}/edit"), &problems)),
+        Err(e) => Err(e),
+    }
+}
+
+/// POST /admin/licenses/{id}/delete from the license's page (after its confirmation).
+pub async fn delete_license_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(license_id): Path<String>,
+) -> Result<Response, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    delete(&state, admin, &headers, &license_id).await?;
+    Ok(Redirect::to("/admin/licenses?done=deleted").into_response())
+}
+
+/// The assign and unassign forms of the license's page.
+#[derive(Debug, Deserialize)]
+pub struct AssignmentForm {
+    #[serde(flatten)]
+    principal: PrincipalRef,
+    return_to: Option<String>,
+}
+
+/// POST /admin/licenses/{id}/assignments from the license's page.
+pub async fn add_assignment_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(license_id): Path<String>,
+    Form(form): Form<AssignmentForm>,
+) -> Result<Response, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    let changed = assign(&state, admin, &headers, &license_id, &form.principal.principal()?).await?;
+    let default = format!("/admin/licenses/{license_id}");
+    Ok(back_with_notice(form.return_to.as_deref(), &default, if changed { "license_assigned" } else { "unchanged" }))
+}
+
+/// POST /admin/licenses/{id}/assignments/remove from the license's page.
+pub async fn remove_assignment_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(license_id): Path<String>,
+    Form(form): Form<AssignmentForm>,
+) -> Result<Response, AppError> {
+    let admin = require_privileged_admin(&auth)?;
+    let removed = unassign(&state, admin, &headers, &license_id, &form.principal.principal()?).await?;
+    let default = format!("/admin/licenses/{license_id}");
+    Ok(back_with_notice(form.return_to.as_deref(), &default, if removed { "license_unassigned" } else { "unchanged" }))
 }

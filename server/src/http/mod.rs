@@ -144,6 +144,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/licenses/{license_id}/assignments", post(admin_licenses::add_assignment))
         .route("/api/v1/admin/licenses/{license_id}/assignments/{kind}/{principal_id}", delete(admin_licenses::remove_assignment))
         .route("/api/v1/admin/licenses/{license_id}/without-seat", get(admin_licenses::without_seat))
+        .route("/admin/licenses/new", post(admin_licenses::create_license_form))
+        .route("/admin/licenses/{license_id}/edit", post(admin_licenses::update_license_form))
+        .route("/admin/licenses/{license_id}/delete", post(admin_licenses::delete_license_form))
+        .route("/admin/licenses/{license_id}/assignments", post(admin_licenses::add_assignment_form))
+        .route("/admin/licenses/{license_id}/assignments/remove", post(admin_licenses::remove_assignment_form))
         .route("/admin/apps/{app_id}/assignments", post(admin_apps::add_assignment_form))
         .route("/admin/apps/{app_id}/assignments/remove", post(admin_apps::remove_assignment_form))
         .merge(

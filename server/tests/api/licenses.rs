@@ -236,3 +236,58 @@ async fn licenses_are_managed_with_seats_that_move_at_once() {
     assert_eq!(actions, ["license.created", "license.assigned", "license.updated", "license.unassigned", "license.deleted"]);
     assert_eq!(json_of(morgan.get(app.url(&format!("/api/v1/admin/licenses/{id}"))).send().await.unwrap()).await.0, 404);
 }
+
+#[tokio::test]
+async fn the_licenses_pages_work_with_plain_forms() {
+    let app = spawn_app().await;
+    let morgan = app.signed_in(PRIVILEGED_ADMIN).await;
+    let (status, list) = app.page(&morgan, "/admin/licenses").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("Office Suite E3") && list.contains("OFFICE_E3"), "{list}");
+    let sam = app.signed_in(APP_ADMIN).await;
+    let (_, refused) = app.page(&sam, "/admin/licenses").await;
+    assert!(refused.contains("privileged admin role"), "{refused}");
+
+    let res = app
+        .post_form(&morgan, "/admin/licenses/new", "/admin/licenses/new", &[("name", "Board"), ("sku", "board"), ("seats", "two")])
+        .await;
+    let back = location(&res);
+    assert!(back.contains("seats%3Aout_of_range"), "{back}");
+    let (_, form) = app.page(&morgan, &back).await;
+    assert!(form.contains("Seats go from 0 to 10,000,000.") && form.contains("value=\"two\""), "{form}");
+    let res = app
+        .post_form(&morgan, "/admin/licenses/new", "/admin/licenses/new", &[("name", "Board"), ("sku", "office_e3"), ("seats", "2")])
+        .await;
+    let back = location(&res);
+    assert!(back.contains("sku%3Ataken"), "{back}");
+    let (_, form) = app.page(&morgan, &back).await;
+    assert!(form.contains("already has a license with this product code"), "{form}");
+
+    let res =
+        app.post_form(&morgan, "/admin/licenses/new", "/admin/licenses/new", &[("name", "Board"), ("sku", "board"), ("seats", "1")]).await;
+    let created = location(&res);
+    assert!(created.ends_with("?done=created"), "{created}");
+    let id = created.trim_start_matches("/admin/licenses/").split('?').next().unwrap().to_string();
+    let page = format!("/admin/licenses/{id}?add=sales");
+    let (_, found) = app.page(&morgan, &page).await;
+    assert!(found.contains("Assign to the group Sales EMEA"), "{found}");
+    let sales = app.strings("SELECT id FROM user_groups WHERE name = 'Sales'", &[]).await.remove(0);
+    let res =
+        app.post_form(&morgan, &page, &format!("/admin/licenses/{id}/assignments"), &[("group_id", &sales), ("return_to", &page)]).await;
+    assert_eq!(location(&res), format!("{page}&done=license_assigned"));
+    let (_, shown) = app.page(&morgan, &format!("/admin/licenses/{id}")).await;
+    assert!(shown.contains("Not enough seats") && shown.contains("without a seat"), "one seat for all of Sales: {shown}");
+    let res = app
+        .post_form(
+            &morgan,
+            &format!("/admin/licenses/{id}/edit"),
+            &format!("/admin/licenses/{id}/edit"),
+            &[("name", "Board"), ("sku", "BOARD"), ("seats", "100")],
+        )
+        .await;
+    assert_eq!(location(&res), format!("/admin/licenses/{id}?done=saved"));
+    let (_, shown) = app.page(&morgan, &format!("/admin/licenses/{id}")).await;
+    assert!(shown.contains("Everyone it reaches holds a seat."), "{shown}");
+    let res = app.post_form(&morgan, &format!("/admin/licenses/{id}?confirm=delete"), &format!("/admin/licenses/{id}/delete"), &[]).await;
+    assert_eq!(location(&res), "/admin/licenses?done=deleted");
+}

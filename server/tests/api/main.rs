@@ -15,4 +15,5 @@ mod licenses;
 mod mfa_and_password;
 mod my_apps;
 mod replicas;
+mod roles;
 mod sign_in;

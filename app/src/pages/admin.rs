@@ -168,18 +168,47 @@ pub(super) fn now() -> Millis {
 
 /// The address of a users page.
 fn users_href(search: &str, cursor: Option<&str>) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if !search.is_empty() {
-        query.append_pair("q", search);
+    href_with("/admin/users", &[("q", search), ("cursor", cursor.unwrap_or(""))])
+}
+
+/// One add (or assign) or remove button: a form posting a user or group
+/// to `collection` (`.../members`, `.../assignments`), or to its `/remove`.
+#[component]
+pub(super) fn PrincipalButton(
+    collection: String,
+    field: &'static str,
+    principal_id: String,
+    remove: bool,
+    /// What adding is called here: "Add" or "Assign".
+    verb: &'static str,
+    label: String,
+    token: String,
+    here: String,
+) -> impl IntoView {
+    let action = if remove { format!("{collection}/remove") } else { collection };
+    view! {
+        <form method="post" action=action class="inline-form">
+            <CsrfField token/>
+            <input type="hidden" name=field value=principal_id/>
+            <input type="hidden" name="return_to" value=here/>
+            <button type="submit" class=if remove { "button button-small" } else { "button button-small button-primary" } aria-label=label>
+                {if remove { "Remove" } else { verb }}
+            </button>
+        </form>
     }
-    if let Some(c) = cursor {
-        query.append_pair("cursor", c);
+}
+
+/// An address under `path` with the query pairs that are not empty.
+pub(super) fn href_with(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        query.append_pair(name, value);
     }
     let query = query.finish();
     if query.is_empty() {
-        "/admin/users".into()
+        path.to_string()
     } else {
-        format!("/admin/users?{query}")
+        format!("{path}?{query}")
     }
 }
 

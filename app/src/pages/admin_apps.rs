@@ -3,7 +3,7 @@
 //! confirmation. Server-rendered; changes are plain forms posting to
 //! `/admin/apps/...`.
 
-use super::admin::{notice_text, when, AdminFrame, TextField};
+use super::admin::{href_with, notice_text, when, AdminFrame, PrincipalButton, TextField};
 use crate::components::copy::CopyButton;
 use crate::components::layout::{token_of, Alert, CsrfField, Loading};
 use crate::domain::apps::{AppFields, SignOnMode};
@@ -16,19 +16,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
 fn apps_href(search: &str, cursor: Option<&str>) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if !search.is_empty() {
-        query.append_pair("q", search);
-    }
-    if let Some(c) = cursor {
-        query.append_pair("cursor", c);
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        "/admin/apps".into()
-    } else {
-        format!("/admin/apps?{query}")
-    }
+    href_with("/admin/apps", &[("q", search), ("cursor", cursor.unwrap_or(""))])
 }
 
 /// A value for a query string.
@@ -538,20 +526,6 @@ fn AppPageView(view: AppView, token: String, confirm_delete: bool, logo_error: O
     }
 }
 
-/// An address under `path` with the query pairs that are set.
-fn href_with(path: &str, pairs: &[(&str, &str)]) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for (name, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
-        query.append_pair(name, value);
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{query}")
-    }
-}
-
 /// GET /admin/apps/{id}/assignments?add=&q=&cursor=: who the app is
 /// assigned to, a search to assign more, and who has it and how.
 #[component]
@@ -593,30 +567,6 @@ pub fn AdminAppAssignmentsPage() -> impl IntoView {
     }
 }
 
-/// One assign or unassign button.
-#[component]
-fn AssignButton(
-    app_id: String,
-    field: &'static str,
-    principal_id: String,
-    remove: bool,
-    label: String,
-    token: String,
-    here: String,
-) -> impl IntoView {
-    let action = if remove { format!("/admin/apps/{app_id}/assignments/remove") } else { format!("/admin/apps/{app_id}/assignments") };
-    view! {
-        <form method="post" action=action class="inline-form">
-            <CsrfField token/>
-            <input type="hidden" name=field value=principal_id/>
-            <input type="hidden" name="return_to" value=here/>
-            <button type="submit" class=if remove { "button button-small" } else { "button button-small button-primary" } aria-label=label>
-                {if remove { "Remove" } else { "Assign" }}
-            </button>
-        </form>
-    }
-}
-
 #[component]
 fn AssignmentsPageView(view: AssignmentsView, token: String, add: String, q: String, first_page: bool) -> impl IntoView {
     let AssignmentsView { app, assignments, candidates, access } = view;
@@ -649,7 +599,7 @@ fn AssignmentsPageView(view: AssignmentsView, token: String, add: String, q: Str
                                 <li>
                                     <a class="item-name" href=href>{a.name.clone()}</a>
                                     <span class="item-note">{format!("{kind} · {} · since {}", a.detail, when(a.assigned_at))}</span>
-                                    <AssignButton app_id=app_id.clone() field principal_id=a.id.clone() remove=true
+                                    <PrincipalButton collection=format!("/admin/apps/{}/assignments", app_id.clone()) field verb="Assign" principal_id=a.id.clone() remove=true
                                         label=format!("Remove the assignment to {}", a.name) token=token.clone() here=here.clone()/>
                                 </li>
                             }
@@ -675,7 +625,7 @@ fn AssignmentsPageView(view: AssignmentsView, token: String, add: String, q: Str
                             <li>
                                 <span class="item-name">{u.display_name.clone()}</span>
                                 <span class="item-note">{u.upn.clone()}</span>
-                                <AssignButton app_id=app_id.clone() field="user_id" principal_id=u.id.clone() remove=false
+                                <PrincipalButton collection=format!("/admin/apps/{}/assignments", app_id.clone()) field="user_id" verb="Assign" principal_id=u.id.clone() remove=false
                                     label=format!("Assign to {}", u.display_name) token=token.clone() here=here.clone()/>
                             </li>
                         }).collect_view()}
@@ -683,7 +633,7 @@ fn AssignmentsPageView(view: AssignmentsView, token: String, add: String, q: Str
                             <li>
                                 <span class="item-name">{g.name.clone()}</span>
                                 <span class="item-note">{format!("Group · {} in it", if g.effective_users == 1 { "1 person".to_string() } else { format!("{} people", g.effective_users) })}</span>
-                                <AssignButton app_id=app_id.clone() field="group_id" principal_id=g.id.clone() remove=false
+                                <PrincipalButton collection=format!("/admin/apps/{}/assignments", app_id.clone()) field="group_id" verb="Assign" principal_id=g.id.clone() remove=false
                                     label=format!("Assign to the group {}", g.name) token=token.clone() here=here.clone()/>
                             </li>
                         }).collect_view()}

@@ -4,7 +4,7 @@
 //! are plain forms posting to `/admin/groups/...`, which redirect back with
 //! a notice code.
 
-use super::admin::{notice_text, status_label, when, AdminFrame, Loaded, TextField};
+use super::admin::{href_with, notice_text, status_label, when, AdminFrame, Loaded, PrincipalButton, TextField};
 use crate::auth::AuthView;
 use crate::components::layout::{token_of, Alert, CsrfField, Loading};
 use crate::domain::groups::cycle_message;
@@ -14,22 +14,6 @@ use crate::server_fns::session::auth_state;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// An address under `path` with the query pairs that are not empty.
-fn href_with(path: &str, pairs: &[(&str, Option<&str>)]) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for (name, value) in pairs {
-        if let Some(v) = value.filter(|v| !v.is_empty()) {
-            query.append_pair(name, v);
-        }
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{query}")
-    }
-}
 
 /// "3 people", "1 person".
 fn people(n: i64) -> String {
@@ -78,7 +62,7 @@ fn GroupTable(page: GroupPage, search: String, first_page: bool) -> impl IntoVie
         let message = if search.is_empty() { "There are no groups yet.".to_string() } else { format!("No group matches “{search}”.") };
         return view! { <p class="empty-state" role="status">{message}</p> }.into_any();
     }
-    let next = page.next_cursor.as_deref().map(|c| href_with("/admin/groups", &[("q", Some(&search)), ("cursor", Some(c))]));
+    let next = page.next_cursor.as_deref().map(|c| href_with("/admin/groups", &[("q", &search), ("cursor", c)]));
     view! {
         <table class="data-table">
             <caption class="visually-hidden">"Groups"</caption>
@@ -102,7 +86,7 @@ fn GroupTable(page: GroupPage, search: String, first_page: bool) -> impl IntoVie
             </tbody>
         </table>
         <nav class="pager" aria-label="Pages of groups">
-            {(!first_page).then(|| view! { <a class="button" href=href_with("/admin/groups", &[("q", Some(&search))])>"First page"</a> })}
+            {(!first_page).then(|| view! { <a class="button" href=href_with("/admin/groups", &[("q", &search)])>"First page"</a> })}
             {next.map(|href| view! { <a class="button" href=href rel="next">"Next page"</a> })}
         </nav>
     }
@@ -269,7 +253,7 @@ fn GroupPageView(
 ) -> impl IntoView {
     let GroupView { detail, members, candidates, refused_cycle } = view;
     let g = detail.summary.clone();
-    let here = href_with(&format!("/admin/groups/{}", g.id), &[("members_q", Some(&members_q)), ("add", Some(&add))]);
+    let here = href_with(&format!("/admin/groups/{}", g.id), &[("members_q", &members_q), ("add", &add)]);
     view! {
         <Title text=format!("{} · Groups · Admin", g.name)/>
         {refused_cycle.map(|names| view! { <Alert message=cycle_message(&names) error=true/> })}
@@ -305,7 +289,7 @@ fn GroupPageView(
                             <li>
                                 <span class="item-name">{u.display_name.clone()}</span>
                                 <span class="item-note">{u.upn.clone()}</span>
-                                <MemberButton group_id=group_id.clone() field="user_id" member_id=u.id.clone() remove=false
+                                <PrincipalButton collection=format!("/admin/groups/{}/members", group_id.clone()) field="user_id" verb="Add" principal_id=u.id.clone() remove=false
                                     label=format!("Add {}", u.display_name) token=token.clone() here=here.clone()/>
                             </li>
                         }).collect_view()}
@@ -313,7 +297,7 @@ fn GroupPageView(
                             <li>
                                 <span class="item-name">{m.name.clone()}</span>
                                 <span class="item-note">{format!("Group · {}", people(m.effective_users))}</span>
-                                <MemberButton group_id=group_id.clone() field="group_id" member_id=m.id.clone() remove=false
+                                <PrincipalButton collection=format!("/admin/groups/{}/members", group_id.clone()) field="group_id" verb="Add" principal_id=m.id.clone() remove=false
                                     label=format!("Add the group {}", m.name) token=token.clone() here=here.clone()/>
                             </li>
                         }).collect_view()}
@@ -331,7 +315,7 @@ fn GroupPageView(
                         {detail.member_groups.into_iter().map(|m| view! {
                             <li>
                                 <a class="item-name" href=format!("/admin/groups/{}", m.id)>{m.name.clone()}</a>
-                                <MemberButton group_id=g.id.clone() field="group_id" member_id=m.id.clone() remove=true
+                                <PrincipalButton collection=format!("/admin/groups/{}/members", g.id.clone()) field="group_id" verb="Add" principal_id=m.id.clone() remove=true
                                     label=format!("Remove the group {}", m.name) token=token.clone() here=here.clone()/>
                             </li>
                         }).collect_view()}
@@ -368,30 +352,6 @@ fn GroupPageView(
     }
 }
 
-/// One add or remove button: a form posting the member to the group.
-#[component]
-fn MemberButton(
-    group_id: String,
-    field: &'static str,
-    member_id: String,
-    remove: bool,
-    label: String,
-    token: String,
-    here: String,
-) -> impl IntoView {
-    let action = if remove { format!("/admin/groups/{group_id}/members/remove") } else { format!("/admin/groups/{group_id}/members") };
-    view! {
-        <form method="post" action=action class="inline-form">
-            <CsrfField token/>
-            <input type="hidden" name=field value=member_id/>
-            <input type="hidden" name="return_to" value=here/>
-            <button type="submit" class=if remove { "button button-small" } else { "button button-small button-primary" } aria-label=label>
-                {if remove { "Remove" } else { "Add" }}
-            </button>
-        </form>
-    }
-}
-
 /// The group's member users, searched and paged, each with a remove button.
 #[component]
 fn MemberTable(
@@ -405,11 +365,8 @@ fn MemberTable(
 ) -> impl IntoView {
     let path = format!("/admin/groups/{group_id}");
     let now = super::admin::now();
-    let next = members
-        .next_cursor
-        .as_deref()
-        .map(|c| href_with(&path, &[("members_q", Some(&members_q)), ("add", Some(&add)), ("members_cursor", Some(c))]));
-    let first = href_with(&path, &[("members_q", Some(&members_q)), ("add", Some(&add))]);
+    let next = members.next_cursor.as_deref().map(|c| href_with(&path, &[("members_q", &members_q), ("add", &add), ("members_cursor", c)]));
+    let first = href_with(&path, &[("members_q", &members_q), ("add", &add)]);
     view! {
         <section class="card" aria-labelledby="members-heading">
             <h2 id="members-heading">"People"</h2>
@@ -436,7 +393,7 @@ fn MemberTable(
                                         <td><a href=format!("/admin/users/{}", u.id)>{u.display_name.clone()}</a></td>
                                         <td>{u.upn.clone()}</td>
                                         <td><span class=class>{status}</span></td>
-                                        <td><MemberButton group_id=group_id.clone() field="user_id" member_id=u.id.clone() remove=true
+                                        <td><PrincipalButton collection=format!("/admin/groups/{}/members", group_id.clone()) field="user_id" verb="Add" principal_id=u.id.clone() remove=true
                                             label=format!("Remove {}", u.display_name) token=token.clone() here=here.clone()/></td>
                                     </tr>
                                 }
@@ -496,11 +453,8 @@ mod tests {
 
     #[test]
     fn links_keep_only_what_is_set_and_encode_it() {
-        assert_eq!(href_with("/admin/groups", &[("q", Some("")), ("cursor", None)]), "/admin/groups");
-        assert_eq!(
-            href_with("/admin/groups/x", &[("add", Some("a&b")), ("members_q", Some("c d"))]),
-            "/admin/groups/x?add=a%26b&members_q=c+d"
-        );
+        assert_eq!(href_with("/admin/groups", &[("q", ""), ("cursor", "")]), "/admin/groups");
+        assert_eq!(href_with("/admin/groups/x", &[("add", "a&b"), ("members_q", "c d")]), "/admin/groups/x?add=a%26b&members_q=c+d");
     }
 
     #[test]

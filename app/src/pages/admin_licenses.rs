@@ -3,7 +3,7 @@
 //! the new and edit forms. Privileged admins. Server-rendered; changes are
 //! plain forms posting to `/admin/licenses/...`.
 
-use super::admin::{notice_text, when, AdminFrame, TextField};
+use super::admin::{notice_text, when, AdminFrame, PrincipalButton, TextField};
 use crate::components::layout::{token_of, Alert, CsrfField, Loading};
 use crate::models::admin::{LicenseSummary, LicenseView};
 use crate::server_fns::admin::{load_admin_license, load_admin_licenses};
@@ -200,34 +200,6 @@ pub fn AdminLicensePage() -> impl IntoView {
     }
 }
 
-/// One assign or remove button.
-#[component]
-fn LicenseButton(
-    license_id: String,
-    field: &'static str,
-    principal_id: String,
-    remove: bool,
-    label: String,
-    token: String,
-    here: String,
-) -> impl IntoView {
-    let action = if remove {
-        format!("/admin/licenses/{license_id}/assignments/remove")
-    } else {
-        format!("/admin/licenses/{license_id}/assignments")
-    };
-    view! {
-        <form method="post" action=action class="inline-form">
-            <CsrfField token/>
-            <input type="hidden" name=field value=principal_id/>
-            <input type="hidden" name="return_to" value=here/>
-            <button type="submit" class=if remove { "button button-small" } else { "button button-small button-primary" } aria-label=label>
-                {if remove { "Remove" } else { "Assign" }}
-            </button>
-        </form>
-    }
-}
-
 #[component]
 fn LicensePageView(view: LicenseView, token: String, add: String, confirm_delete: bool, first_page: bool) -> impl IntoView {
     let LicenseView { detail, candidates, without_seat } = view;
@@ -292,7 +264,7 @@ fn LicensePageView(view: LicenseView, token: String, add: String, confirm_delete
                                 <li>
                                     <span class="item-name">{a.name.clone()}</span>
                                     <span class="item-note">{format!("{kind} · {} · since {}", a.detail, when(a.assigned_at))}</span>
-                                    <LicenseButton license_id=id.clone() field principal_id=a.id.clone() remove=true
+                                    <PrincipalButton collection=format!("/admin/licenses/{}/assignments", id.clone()) field verb="Assign" principal_id=a.id.clone() remove=true
                                         label=format!("Remove the license from {}", a.name) token=token.clone() here=here.clone()/>
                                 </li>
                             }
@@ -315,7 +287,7 @@ fn LicensePageView(view: LicenseView, token: String, add: String, confirm_delete
                         <li>
                             <span class="item-name">{u.display_name.clone()}</span>
                             <span class="item-note">{u.upn.clone()}</span>
-                            <LicenseButton license_id=id.clone() field="user_id" principal_id=u.id.clone() remove=false
+                            <PrincipalButton collection=format!("/admin/licenses/{}/assignments", id.clone()) field="user_id" verb="Assign" principal_id=u.id.clone() remove=false
                                 label=format!("Assign to {}", u.display_name) token=token.clone() here=here.clone()/>
                         </li>
                     }).collect_view()}
@@ -323,7 +295,7 @@ fn LicensePageView(view: LicenseView, token: String, add: String, confirm_delete
                         <li>
                             <span class="item-name">{g.name.clone()}</span>
                             <span class="item-note">{format!("Group · {} in it", g.effective_users)}</span>
-                            <LicenseButton license_id=id.clone() field="group_id" principal_id=g.id.clone() remove=false
+                            <PrincipalButton collection=format!("/admin/licenses/{}/assignments", id.clone()) field="group_id" verb="Assign" principal_id=g.id.clone() remove=false
                                 label=format!("Assign to the group {}", g.name) token=token.clone() here=here.clone()/>
                         </li>
                     }).collect_view()}

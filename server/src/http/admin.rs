@@ -12,7 +12,7 @@ use app::domain::fields::field_of_constraint;
 use app::domain::model::SessionStage;
 use app::domain::users::{validate_new_user, validate_user_edit, NewUserInput, UserEdit, UserEditInput};
 use app::models::admin::{UserDetail, UserPage, UserProfile, UserQuery};
-use app::ports::{AuditEvent, NewUserRecord, SessionUser, StoreError};
+use app::ports::{AuditEvent, NewUserRecord, Principal, SessionUser, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -549,6 +549,41 @@ pub async fn update_user_form(
             Ok(back_to_form(&format!("/admin/users/{user_id}/edit"), &typed, &problems))
         }
         Err(e) => Err(e),
+    }
+}
+
+/// A principal named in an assignment request (of an app or a license):
+/// one user or one group, by id.
+#[derive(Debug, Default, Deserialize)]
+pub struct PrincipalRef {
+    pub(super) user_id: Option<String>,
+    pub(super) group_id: Option<String>,
+}
+
+impl PrincipalRef {
+    pub(super) fn principal(&self) -> Result<Principal, AppError> {
+        match (&self.user_id, &self.group_id) {
+            (Some(u), None) if uuid::Uuid::parse_str(u).is_ok() => Ok(Principal::User(u.clone())),
+            (None, Some(g)) if uuid::Uuid::parse_str(g).is_ok() => Ok(Principal::Group(g.clone())),
+            (None, None) | (Some(_), Some(_)) => Err(AppError::bad_request("principal_required", "Name one user_id or one group_id.")),
+            _ => Err(principal_not_found()),
+        }
+    }
+}
+
+pub(super) fn principal_not_found() -> AppError {
+    AppError::Client {
+        status: StatusCode::NOT_FOUND,
+        code: "principal_not_found",
+        message: "There is no such user or group in your organisation.".into(),
+    }
+}
+
+/// What an audit event records of a principal.
+pub(super) fn principal_json(p: &Principal) -> serde_json::Value {
+    match p {
+        Principal::User(id) => serde_json::json!({ "user_id": id }),
+        Principal::Group(id) => serde_json::json!({ "group_id": id }),
     }
 }
 

@@ -3,7 +3,9 @@
 //! Connect apps their client credentials. App admins and privileged admins
 //! (DOMAIN.md, "Actors"); each handler checks that first.
 
-use super::admin::{audit, back_to_form, back_with_notice, require_admin, shown_once_page};
+use super::admin::{
+    audit, back_to_form, back_with_notice, principal_json, principal_not_found, require_admin, shown_once_page, PrincipalRef,
+};
 use super::error::{escape, AppError};
 use super::AppState;
 use app::auth::RequestAuth;
@@ -516,39 +518,6 @@ pub async fn remove_logo_form(
     let admin = require_admin(&auth)?;
     set_logo(&state, admin, &headers, &app_id, None).await?;
     Ok(Redirect::to(&format!("/admin/apps/{app_id}?done=logo_removed")).into_response())
-}
-
-/// A principal named in an assignment request.
-#[derive(Debug, Default, Deserialize)]
-pub struct PrincipalRef {
-    user_id: Option<String>,
-    group_id: Option<String>,
-}
-
-impl PrincipalRef {
-    fn principal(&self) -> Result<Principal, AppError> {
-        match (&self.user_id, &self.group_id) {
-            (Some(u), None) if uuid::Uuid::parse_str(u).is_ok() => Ok(Principal::User(u.clone())),
-            (None, Some(g)) if uuid::Uuid::parse_str(g).is_ok() => Ok(Principal::Group(g.clone())),
-            (None, None) | (Some(_), Some(_)) => Err(AppError::bad_request("principal_required", "Name one user_id or one group_id.")),
-            _ => Err(principal_not_found()),
-        }
-    }
-}
-
-fn principal_not_found() -> AppError {
-    AppError::Client {
-        status: StatusCode::NOT_FOUND,
-        code: "principal_not_found",
-        message: "There is no such user or group in your organisation.".into(),
-    }
-}
-
-fn principal_json(p: &Principal) -> serde_json::Value {
-    match p {
-        Principal::User(id) => serde_json::json!({ "user_id": id }),
-        Principal::Group(id) => serde_json::json!({ "group_id": id }),
-    }
 }
 
 async fn assign(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str, to: &Principal) -> Result<bool, AppError> {

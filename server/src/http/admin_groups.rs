@@ -3,7 +3,7 @@
 //! members that are users or groups. Privileged admins only (DOMAIN.md,
 //! "Actors"); each handler checks that first.
 
-use super::admin::{admin_page, audit, back_to_form, back_with_notice, require_privileged_admin, BackForm};
+use super::admin::{admin_page, audit, back_to_form, back_with_notice, principal_json, require_privileged_admin, BackForm};
 use super::error::AppError;
 use super::AppState;
 use app::auth::RequestAuth;
@@ -314,11 +314,7 @@ async fn add_member(
     if !is_id(member_id) {
         return Err(member_not_found(member));
     }
-    let after = match member {
-        Principal::User(id) => serde_json::json!({ "user_id": id }),
-        Principal::Group(id) => serde_json::json!({ "group_id": id }),
-    };
-    let event = audit(admin, headers, "group.member_added", "group", group_id, serde_json::Value::Null, after);
+    let event = audit(admin, headers, "group.member_added", "group", group_id, serde_json::Value::Null, principal_json(member));
     match state.store.add_group_member(&admin.org_id, group_id, member, event).await {
         // A member of another organisation, or none: the foreign key.
         Err(StoreError::Conflict { .. }) => Err(member_not_found(member)),
@@ -392,11 +388,7 @@ async fn remove_member(
     if !is_id(member_id) {
         return Ok(false);
     }
-    let before = match member {
-        Principal::User(id) => serde_json::json!({ "user_id": id }),
-        Principal::Group(id) => serde_json::json!({ "group_id": id }),
-    };
-    let event = audit(admin, headers, "group.member_removed", "group", group_id, before, serde_json::Value::Null);
+    let event = audit(admin, headers, "group.member_removed", "group", group_id, principal_json(member), serde_json::Value::Null);
     Ok(state.store.remove_group_member(&admin.org_id, group_id, member, event).await?)
 }
 

@@ -4,7 +4,7 @@
 //! first. Every change that can move a seat recomputes them in its own
 //! transaction.
 
-use super::admin::{audit, back_to_form, back_with_notice, require_privileged_admin};
+use super::admin::{audit, back_to_form, back_with_notice, principal_json, principal_not_found, require_privileged_admin, PrincipalRef};
 use super::error::AppError;
 use super::AppState;
 use app::auth::RequestAuth;
@@ -155,44 +155,11 @@ async fn delete(state: &AppState, admin: &SessionUser, headers: &HeaderMap, lice
     }
 }
 
-/// A principal named in an assignment request.
-#[derive(Debug, Default, Deserialize)]
-pub struct PrincipalRef {
-    user_id: Option<String>,
-    group_id: Option<String>,
-}
-
-fn principal_not_found() -> AppError {
-    AppError::Client {
-        status: StatusCode::NOT_FOUND,
-        code: "principal_not_found",
-        message: "There is no such user or group in your organisation.".into(),
-    }
-}
-
-impl PrincipalRef {
-    fn principal(&self) -> Result<Principal, AppError> {
-        match (&self.user_id, &self.group_id) {
-            (Some(u), None) if uuid::Uuid::parse_str(u).is_ok() => Ok(Principal::User(u.clone())),
-            (None, Some(g)) if uuid::Uuid::parse_str(g).is_ok() => Ok(Principal::Group(g.clone())),
-            (None, None) | (Some(_), Some(_)) => Err(AppError::bad_request("principal_required", "Name one user_id or one group_id.")),
-            _ => Err(principal_not_found()),
-        }
-    }
-}
-
 #[derive(Debug, Serialize)]
 pub struct AssignAnswer {
     /// False when it already was (or was not) assigned so.
     changed: bool,
     license: LicenseDetail,
-}
-
-fn principal_json(p: &Principal) -> serde_json::Value {
-    match p {
-        Principal::User(id) => serde_json::json!({ "user_id": id }),
-        Principal::Group(id) => serde_json::json!({ "group_id": id }),
-    }
 }
 
 /// POST /api/v1/admin/licenses/{id}/assignments `{user_id}` or

@@ -43,9 +43,20 @@ pub struct SignInAccount {
     pub totp_last_step: Option<i64>,
 }
 
+/// What became of a launch handed to [`AccessStore::record_launch`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaunchRecorded {
+    /// Committed: the person may be sent on.
+    Recorded,
+    /// The session it was decided with has changed (or ended) since it was
+    /// read: nothing was written.
+    SessionChanged,
+}
+
 /// A session with the user and organisation it belongs to: what every
-/// request after sign-in needs, read in one query.
-#[derive(Clone, Debug)]
+/// request after sign-in needs, read in one query. Equal records were read
+/// from identical rows (see [`AccessStore::record_launch`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionRecord {
     pub id_hash: String,
     pub stage: SessionStage,
@@ -57,7 +68,7 @@ pub struct SessionRecord {
     pub user: SessionUser,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionUser {
     pub user_id: String,
     pub org_id: String,
@@ -214,6 +225,12 @@ pub trait Store: AccessStore + DirectoryStore + UsersStore + GroupsStore + AppsS
 
     async fn find_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
 
+    /// The session with this id digest as this server last read it (no I/O;
+    /// only a signed-in session with nothing pending). Never an answer on its
+    /// own: whatever is decided from it must be confirmed against the
+    /// database, as [`AccessStore::record_launch`] does with `confirm`.
+    fn cached_session(&self, id_hash: &str) -> Option<SessionRecord>;
+
     async fn touch_session(&self, id_hash: &str, now: Millis, idle_expires_at: Millis) -> StoreResult<()>;
 
     /// Moves a session to its next stage under a new id (the old id stops
@@ -354,7 +371,12 @@ pub trait AccessStore: Send + Sync + 'static {
 
     /// Records a launch: its sign-in event and, when it succeeded, the
     /// app's daily counter and the user's recently used list. One transaction.
-    async fn record_launch(&self, event: SignInEvent, succeeded: bool) -> StoreResult<()>;
+    /// With `confirm` (a session from [`Store::cached_session`] the launch
+    /// was decided with), the session is read again after this call began
+    /// and the launch is written only if it is still exactly that session;
+    /// otherwise nothing is written and the answer is
+    /// [`LaunchRecorded::SessionChanged`]: decide again from a fresh read.
+    async fn record_launch(&self, event: SignInEvent, succeeded: bool, confirm: Option<SessionRecord>) -> StoreResult<LaunchRecorded>;
 
     /// One of the user's own sign-in events, by correlation id.
     async fn find_own_sign_in_event(&self, org_id: &str, user_id: &str, correlation_id: &str) -> StoreResult<Option<SignInEventRecord>>;

@@ -5,13 +5,14 @@
 
 use super::client::ClientAddr;
 use super::error::{correlation_id, AppError};
+use super::session::{SessionChanged, Unconfirmed};
 use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::model::SessionStage;
-use app::ports::{SignInEvent, SignInKind, SignInOutcome};
+use app::ports::{LaunchRecorded, SignInEvent, SignInKind, SignInOutcome};
 use app::services::access::{launch_target, UserAccess};
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 
@@ -24,10 +25,11 @@ pub async fn launch(
     State(state): State<AppState>,
     ClientAddr(client_ip): ClientAddr,
     Extension(auth): Extension<RequestAuth>,
+    unconfirmed: Option<Extension<Unconfirmed>>,
     headers: HeaderMap,
     Path(app_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let RequestAuth::Session(session) = &auth else { return Err(AppError::unauthorized()) };
+    let RequestAuth::Session(session) = auth else { return Err(AppError::unauthorized()) };
     if session.stage != SessionStage::Active {
         return Ok(Redirect::to(session.stage.page()).into_response());
     }
@@ -66,7 +68,14 @@ pub async fn launch(
         user_agent: super::user_agent(&headers),
         at: now,
     };
-    state.store.record_launch(event, target.is_some()).await?;
+    // Decided from this server's memory of the session: the writer reads it
+    // again and writes the launch only if it is unchanged.
+    let confirm = unconfirmed.is_some().then_some(session);
+    if state.store.record_launch(event, target.is_some(), confirm).await? == LaunchRecorded::SessionChanged {
+        let mut res = StatusCode::CONFLICT.into_response();
+        res.extensions_mut().insert(SessionChanged);
+        return Ok(res);
+    }
     state.metrics.record_launch(if target.is_some() { "success" } else { "failure" }, reason);
     Ok(match target {
         Some(url) => Redirect::to(&url).into_response(),

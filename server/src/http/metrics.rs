@@ -43,6 +43,10 @@ impl Default for Metrics {
             );
             metrics::describe_counter!("myapps_launches_total", "App launches by outcome and reason code.");
             metrics::describe_counter!(
+                "myapps_remembered_sessions_total",
+                "Launches decided from this server's memory of the session: confirmed when written, or changed and decided again."
+            );
+            metrics::describe_counter!(
                 "myapps_sign_ins_throttled_total",
                 "Sign-ins refused because their address made too many failed ones."
             );
@@ -67,6 +71,12 @@ impl Metrics {
 
     pub fn record_launch(&self, outcome: &'static str, reason: &'static str) {
         self.record(|| counter!("myapps_launches_total", "outcome" => outcome, "reason" => reason).increment(1));
+    }
+
+    /// A launch decided from this server's memory of the session: confirmed
+    /// at write, or found changed (then decided again from a fresh read).
+    pub fn record_remembered_session(&self, outcome: &'static str) {
+        self.record(|| counter!("myapps_remembered_sessions_total", "outcome" => outcome).increment(1));
     }
 
     pub fn record_sign_in_throttled(&self) {
@@ -132,6 +142,10 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let method = req.method().clone();
     let route = req.extensions().get::<MatchedPath>().cloned();
     let res = next.run(req).await;
+    // Not an answer: the session middleware runs the request again.
+    if res.extensions().get::<super::session::SessionChanged>().is_some() {
+        return res;
+    }
     let route = route.as_ref().map(MatchedPath::as_str).unwrap_or("(unmatched)");
     state.metrics.record_request(&method, route, res.status(), started.elapsed().as_secs_f64());
     res

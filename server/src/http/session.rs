@@ -123,8 +123,66 @@ fn form_page(path: &str) -> Option<&'static str> {
     })
 }
 
+/// Put into a request's extensions, beside its [`RequestAuth`], when the
+/// session is this server's memory of it, not a read of this request: the
+/// handler must have whatever it decided confirmed against the database
+/// (`record_launch` with `confirm`) and answer [`SessionChanged`] if the
+/// session changed.
+#[derive(Clone, Copy, Debug)]
+pub struct Unconfirmed;
+
+/// Put into a response's extensions by a handler whose [`Unconfirmed`]
+/// session turned out to have changed: nothing was done, and the request is
+/// run again with a fresh read of the session.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionChanged;
+
+/// Routes whose handlers confirm what they decide from a remembered session
+/// in the same database call that makes it take effect: launches (the
+/// launch writer reads the session again before it writes the launch).
+fn confirmed_at_write(method: &Method, path: &str) -> bool {
+    method == Method::GET && path.starts_with("/launch/")
+}
+
 pub async fn session_middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let now = now_ms();
+    let Some(session) = remembered_session(&state, &req, now) else {
+        return with_session_read(state, req, next, now).await;
+    };
+    // A GET has no body: the request can be run again as it came.
+    let (parts, body) = req.into_parts();
+    let again = Request::from_parts(parts.clone(), Body::empty());
+    let mut req = Request::from_parts(parts, body);
+    req.extensions_mut().insert(RequestAuth::Session(session));
+    req.extensions_mut().insert(Unconfirmed);
+    let res = next.clone().run(req).await;
+    if res.extensions().get::<SessionChanged>().is_none() {
+        state.metrics.record_remembered_session("confirmed");
+        return res;
+    }
+    state.metrics.record_remembered_session("changed");
+    with_session_read(state, again, next, now_ms()).await
+}
+
+/// The session this server remembers for the request, when its route
+/// confirms at write and the remembered session needs nothing the
+/// middleware would do (end it, extend it, send it to a step).
+fn remembered_session(state: &AppState, req: &Request, now: i64) -> Option<app::ports::SessionRecord> {
+    if !confirmed_at_write(req.method(), req.uri().path()) {
+        return None;
+    }
+    let token = read_cookie(req.headers(), state.cookies.session_name())?;
+    let session = state.store.cached_session(&token_digest(&token))?;
+    let times = SessionTimes { idle_expires_at: session.idle_expires_at, absolute_expires_at: session.absolute_expires_at };
+    let usable = session.stage == SessionStage::Active
+        && !session.user.sign_in_blocked
+        && state.session_policy.is_live(times, now)
+        && state.session_policy.touch(session.stage, times, session.last_seen_at, now).is_none();
+    usable.then_some(session)
+}
+
+/// The middleware with the session read from the database.
+async fn with_session_read(state: AppState, req: Request, next: Next, now: i64) -> Response {
     let cookies = &state.cookies;
     let mut set_cookies: Vec<HeaderValue> = Vec::new();
 

@@ -196,8 +196,8 @@ impl AccessStore for SqlStore {
     }
 
     /// Group commit: see `launches`.
-    async fn record_launch(&self, event: SignInEvent, succeeded: bool) -> StoreResult<()> {
-        self.launches.record(event, succeeded).await
+    async fn record_launch(&self, event: SignInEvent, succeeded: bool, confirm: Option<SessionRecord>) -> StoreResult<LaunchRecorded> {
+        self.launches.record(event, succeeded, confirm).await
     }
 
     async fn find_own_sign_in_event(&self, org_id: &str, user_id: &str, correlation_id: &str) -> StoreResult<Option<SignInEventRecord>> {

@@ -43,13 +43,15 @@ impl KeptConnection {
         KeptConnection { pool, connection: None }
     }
 
-    /// The kept connection, taken from the pool if there is none.
+    /// The kept connection, opened (with the pool's options) if there is
+    /// none. Opened, not taken from the pool: its socket then belongs to the
+    /// runtime of the task that keeps it (see `db_thread`).
     pub async fn get(&mut self) -> StoreResult<&mut OwnConnection> {
         if self.connection.is_none() {
             let connection = match &self.pool {
-                Pool::Sqlite(p) => OwnConnection::Sqlite(p.acquire().await.map_err(db_err)?.detach()),
+                Pool::Sqlite(p) => OwnConnection::Sqlite(SqliteConnection::connect_with(&p.connect_options()).await.map_err(db_err)?),
                 Pool::Postgres(p) => {
-                    let mut c = p.acquire().await.map_err(db_err)?.detach();
+                    let mut c = PgConnection::connect_with(&p.connect_options()).await.map_err(db_err)?;
                     // These tasks run the same few statements all day, each
                     // prepared once. Left to choose, PostgreSQL plans each
                     // execution afresh (the plan for `= ANY($1)` depends on

@@ -11,11 +11,21 @@
 //! transaction that holds its event has committed, never before. Under light
 //! load a batch is one launch; under heavy load batches grow by themselves,
 //! with no timer adding delay.
+//!
+//! A launch may come decided from the session as this server last read it
+//! (`session_reads`), without a read of its own. The writer then reads the
+//! sessions of the batch's such launches again — one query, after every
+//! one of them was handed over, so no answer rests on a read older than
+//! its request — and writes only the launches whose session is still
+//! exactly the row they were decided from (same user, account state,
+//! organisation settings and access version, same deadlines). The others
+//! are answered [`LaunchRecorded::SessionChanged`] with nothing written,
+//! and are decided again from a fresh read.
 
 use super::kept::{KeptConnection, OwnConnection};
-use super::{db_err, new_id, Pool};
+use super::{db_err, new_id, session_reads, sessions::session_record, Pool};
 use app::domain::model::DAY;
-use app::ports::{SignInEvent, StoreError, StoreResult};
+use app::ports::{LaunchRecorded, SessionRecord, SignInEvent, StoreError, StoreResult};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use tokio::sync::{mpsc, oneshot};
@@ -29,7 +39,10 @@ const QUEUE: usize = 4096;
 struct Pending {
     event: SignInEvent,
     succeeded: bool,
-    done: oneshot::Sender<Result<(), String>>,
+    /// The session the launch was decided from, when that was this
+    /// server's memory of it rather than a read of its own.
+    confirm: Option<SessionRecord>,
+    done: oneshot::Sender<Result<LaunchRecorded, String>>,
 }
 
 /// The handle launches are recorded through; cheap to clone.
@@ -45,18 +58,19 @@ impl std::fmt::Debug for Pending {
 }
 
 impl LaunchWriter {
-    /// Starts the writer task on the current runtime.
-    pub fn start(pool: Pool) -> Self {
+    /// The writer's handle and its task (which ends when every handle is
+    /// gone), to be run on the database thread (see `SqlStore::new`).
+    pub fn new(pool: Pool) -> (Self, impl std::future::Future<Output = ()> + Send + 'static) {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_batches(pool, rx));
-        LaunchWriter { queue }
+        (LaunchWriter { queue }, write_batches(pool, rx))
     }
 
-    /// Records one launch; returns once it is committed.
-    pub async fn record(&self, event: SignInEvent, succeeded: bool) -> StoreResult<()> {
+    /// Records one launch; returns once it is committed (or, with
+    /// `confirm`, once its session was found changed and nothing written).
+    pub async fn record(&self, event: SignInEvent, succeeded: bool, confirm: Option<SessionRecord>) -> StoreResult<LaunchRecorded> {
         let (done, committed) = oneshot::channel();
         self.queue
-            .send(Pending { event, succeeded, done })
+            .send(Pending { event, succeeded, confirm, done })
             .await
             .map_err(|_| StoreError::Internal("the launch writer has stopped".into()))?;
         committed
@@ -88,20 +102,55 @@ async fn write_batches(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
             }
         }
         let result = match connection.get().await {
-            Ok(c) => write(c, &batch).await,
+            Ok(c) => confirm_and_write(c, &batch).await,
             Err(e) => Err(e),
         };
         if result.is_err() {
             connection.discard().await;
         }
-        let result = result.map_err(|e| {
-            tracing::error!(error = %e, launches = batch.len(), "could not record launches");
-            e.to_string()
-        });
-        for pending in batch.drain(..) {
-            let _ = pending.done.send(result.clone());
+        match result {
+            Ok(changed) => {
+                for (pending, changed) in batch.drain(..).zip(changed) {
+                    let _ = pending.done.send(Ok(if changed { LaunchRecorded::SessionChanged } else { LaunchRecorded::Recorded }));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, launches = batch.len(), "could not record launches");
+                let message = e.to_string();
+                for pending in batch.drain(..) {
+                    let _ = pending.done.send(Err(message.clone()));
+                }
+            }
         }
     }
+}
+
+/// Reads again the sessions that launches of the batch were decided from,
+/// then writes every launch whose session is unchanged. Returns, for each
+/// launch in order, whether its session had changed (it was not written).
+async fn confirm_and_write(connection: &mut OwnConnection, batch: &[Pending]) -> StoreResult<Vec<bool>> {
+    let mut ids: Vec<&str> = batch.iter().filter_map(|p| p.confirm.as_ref().map(|s| s.id_hash.as_str())).collect();
+    let mut fresh: HashMap<String, SessionRecord> = HashMap::new();
+    if !ids.is_empty() {
+        ids.sort_unstable();
+        ids.dedup();
+        for row in session_reads::read(connection, &ids).await? {
+            // A row with a step pending (sealed key) never matches: such a
+            // session is never decided from memory.
+            if row.pending_totp_secret.is_none() {
+                if let Ok(record) = session_record(row, None) {
+                    fresh.insert(record.id_hash.clone(), record);
+                }
+            }
+        }
+    }
+    let changed: Vec<bool> =
+        batch.iter().map(|p| p.confirm.as_ref().is_some_and(|decided| fresh.get(&decided.id_hash) != Some(decided))).collect();
+    let to_write: Vec<&Pending> = batch.iter().zip(&changed).filter(|(_, changed)| !**changed).map(|(p, _)| p).collect();
+    if !to_write.is_empty() {
+        write(connection, &to_write).await?;
+    }
+    Ok(changed)
 }
 
 /// Usage per (org, app, day): launches and the latest time; recents per
@@ -113,9 +162,9 @@ struct Derived<'a> {
     recents: HashMap<(&'a str, &'a str, &'a str), i64>,
 }
 
-fn derive(batch: &[Pending]) -> Derived<'_> {
+fn derive<'a>(batch: &[&'a Pending]) -> Derived<'a> {
     let mut derived = Derived { usage: HashMap::new(), recents: HashMap::new() };
-    for p in batch.iter().filter(|p| p.succeeded) {
+    for p in batch.iter().copied().filter(|p| p.succeeded) {
         let e = &p.event;
         if let (Some(app_id), Some(user_id)) = (e.app_id.as_deref(), e.user_id.as_deref()) {
             let u = derived.usage.entry((e.org_id.as_str(), app_id, e.at.div_euclid(DAY))).or_insert((0, e.at));
@@ -140,7 +189,7 @@ const UPSERT_RECENTS: &str = " ON CONFLICT (user_id, app_id) DO UPDATE SET last_
 /// One transaction: the events, then usage and recents of allowed launches,
 /// sent to the database as one command (each command is a round trip, and
 /// a batch used to be five: begin, three statements, commit).
-async fn write(connection: &mut OwnConnection, batch: &[Pending]) -> StoreResult<()> {
+async fn write(connection: &mut OwnConnection, batch: &[&Pending]) -> StoreResult<()> {
     let derived = derive(batch);
     match connection {
         OwnConnection::Sqlite(c) => write_sqlite(c, batch, &derived).await,
@@ -152,7 +201,7 @@ async fn write(connection: &mut OwnConnection, batch: &[Pending]) -> StoreResult
 /// in order: the transaction is spelled out in the command. A failure stops
 /// it midway, and the caller then closes the connection, which rolls the
 /// transaction back.
-async fn write_sqlite(c: &mut sqlx::SqliteConnection, batch: &[Pending], derived: &Derived<'_>) -> StoreResult<()> {
+async fn write_sqlite(c: &mut sqlx::SqliteConnection, batch: &[&Pending], derived: &Derived<'_>) -> StoreResult<()> {
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("BEGIN IMMEDIATE; ");
     q.push(INSERT_EVENTS);
     q.push_values(batch, |mut row, p| {
@@ -213,7 +262,7 @@ static POSTGRES_WRITE: LazyLock<String> = LazyLock::new(|| {
 
 /// PostgreSQL: one statement (its own transaction), the rows passed as
 /// arrays, so its text is the same for every batch and is prepared once.
-async fn write_postgres(c: &mut sqlx::PgConnection, batch: &[Pending], derived: &Derived<'_>) -> StoreResult<()> {
+async fn write_postgres(c: &mut sqlx::PgConnection, batch: &[&Pending], derived: &Derived<'_>) -> StoreResult<()> {
     let events: Vec<&SignInEvent> = batch.iter().map(|p| &p.event).collect();
     let column = |f: fn(&SignInEvent) -> Option<&str>| events.iter().map(|e| f(e)).collect::<Vec<_>>();
     let ids: Vec<String> = events.iter().map(|_| new_id()).collect();

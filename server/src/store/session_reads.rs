@@ -14,12 +14,18 @@
 //! by themselves, with no timer adding delay. One batch is in flight at a
 //! time, on a connection the reader keeps (see `kept`): with two readers,
 //! batches were half the size and launches no faster.
+//!
+//! The reader also remembers the last row it read of each session
+//! ([`SessionReader::cached`]). A remembered row is never trusted on its
+//! own: a launch decided from one is written only if the launch writer,
+//! reading the session again after the launch was handed to it, finds the
+//! very same row (`launches`), so a launch costs no read of its own.
 
 use super::kept::{KeptConnection, OwnConnection};
 use super::{db_err, Pool, SessionRow, SELECT_SESSIONS};
 use app::ports::{StoreError, StoreResult};
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most distinct sessions one query reads.
@@ -32,9 +38,15 @@ struct Lookup {
     answer: oneshot::Sender<Answer>,
 }
 
+/// How many sessions a replica remembers (a few hundred bytes each).
+pub const CACHE_CAPACITY: usize = 16_384;
+
+type Remembered = quick_cache::sync::Cache<String, Arc<SessionRow>>;
+
 #[derive(Clone, Debug)]
 pub struct SessionReader {
     queue: mpsc::Sender<Lookup>,
+    remembered: Arc<Remembered>,
 }
 
 impl std::fmt::Debug for Lookup {
@@ -44,11 +56,18 @@ impl std::fmt::Debug for Lookup {
 }
 
 impl SessionReader {
-    /// Starts the reader task on the current runtime.
-    pub fn start(pool: Pool) -> Self {
+    /// The reader's handle and its task (which ends when every handle is
+    /// gone), to be run on the database thread (see `SqlStore::new`).
+    pub fn new(pool: Pool) -> (Self, impl std::future::Future<Output = ()> + Send + 'static) {
         let (queue, rx) = mpsc::channel(4096);
-        tokio::spawn(read_batches(pool, rx));
-        SessionReader { queue }
+        let remembered = Arc::new(Remembered::new(CACHE_CAPACITY));
+        (SessionReader { queue, remembered: remembered.clone() }, read_batches(pool, rx, remembered))
+    }
+
+    /// The row of this session as last read by this server, if any: to be
+    /// confirmed before anything decided from it takes effect.
+    pub fn cached(&self, id_hash: &str) -> Option<Arc<SessionRow>> {
+        self.remembered.get(id_hash)
     }
 
     /// The session with this id digest, read after this call began.
@@ -65,16 +84,16 @@ impl SessionReader {
     }
 }
 
-async fn read_batches(pool: Pool, mut rx: mpsc::Receiver<Lookup>) {
+async fn read_batches(pool: Pool, mut rx: mpsc::Receiver<Lookup>, remembered: Arc<Remembered>) {
     let mut connection = KeptConnection::new(pool);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // Lookups that arrive while a batch is read wait for the next one.
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        answer(&mut connection, std::mem::take(&mut batch)).await;
+        answer(&mut connection, std::mem::take(&mut batch), &remembered).await;
     }
 }
 
-async fn answer(connection: &mut KeptConnection, lookups: Vec<Lookup>) {
+async fn answer(connection: &mut KeptConnection, lookups: Vec<Lookup>, remembered: &Remembered) {
     let mut ids: Vec<&str> = lookups.iter().map(|l| l.id_hash.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -88,6 +107,14 @@ async fn answer(connection: &mut KeptConnection, lookups: Vec<Lookup>) {
     match rows {
         Ok(rows) => {
             let by_id: HashMap<&str, &SessionRow> = rows.iter().map(|r| (r.id_hash.as_str(), r)).collect();
+            for id in &ids {
+                match by_id.get(id) {
+                    Some(row) => remembered.insert(id.to_string(), Arc::new((*row).clone())),
+                    None => {
+                        remembered.remove(*id);
+                    }
+                }
+            }
             for l in lookups {
                 let row = by_id.get(l.id_hash.as_str()).map(|r| (*r).clone());
                 let _ = l.answer.send(Ok(row));
@@ -104,7 +131,7 @@ async fn answer(connection: &mut KeptConnection, lookups: Vec<Lookup>) {
 
 /// SQLite: one placeholder per id; PostgreSQL: one array, so that the
 /// statement's text is the same for any number of ids and is prepared once.
-async fn read(connection: &mut OwnConnection, ids: &[&str]) -> StoreResult<Vec<SessionRow>> {
+pub(crate) async fn read(connection: &mut OwnConnection, ids: &[&str]) -> StoreResult<Vec<SessionRow>> {
     match connection {
         OwnConnection::Sqlite(c) => {
             let mut q = sqlx::QueryBuilder::new(SELECT_SESSIONS);

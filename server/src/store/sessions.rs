@@ -113,36 +113,17 @@ impl Store for SqlStore {
     async fn find_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
         // Read together with every other request's session waiting at this
         // moment (see `session_reads`).
-        let row = self.session_reads.find(id_hash).await?;
-        let Some(r) = row else { return Ok(None) };
-        let pending_totp_secret = self.open_totp(PENDING_TOTP, &r.org_id, &r.user_id, r.pending_totp_secret)?;
-        Ok(Some(SessionRecord {
-            id_hash: r.id_hash,
-            stage: SessionStage::parse(&r.stage).ok_or_else(|| StoreError::Internal(format!("unknown stage {:?}", r.stage)))?,
-            csrf_token: r.csrf_token,
-            pending_totp_secret,
-            last_seen_at: r.last_seen_at,
-            idle_expires_at: r.idle_expires_at,
-            absolute_expires_at: r.absolute_expires_at,
-            user: SessionUser {
-                user_id: r.user_id,
-                org_id: r.org_id,
-                org_name: r.org_name,
-                upn: r.upn,
-                display_name: r.display_name,
-                email: r.email,
-                role: Role::parse(&r.role).ok_or_else(|| StoreError::Internal(format!("unknown role {:?}", r.role)))?,
-                sign_in_blocked: r.sign_in_blocked,
-                password_expires_at: r.password_expires_at,
-                must_change_password: r.must_change_password,
-                mfa_state: parse_mfa(&r.mfa_state)?,
-                totp_enrolled: r.totp_enrolled,
-                locked_until: r.locked_until,
-                user_consent_policy: r.user_consent_policy,
-                admin_consent_workflow_enabled: r.admin_consent_workflow_enabled,
-                access_version: r.access_version,
-            },
-        }))
+        let Some(mut row) = self.session_reads.find(id_hash).await? else { return Ok(None) };
+        let pending_totp_secret = self.open_totp(PENDING_TOTP, &row.org_id, &row.user_id, row.pending_totp_secret.take())?;
+        session_record(row, pending_totp_secret).map(Some)
+    }
+
+    fn cached_session(&self, id_hash: &str) -> Option<SessionRecord> {
+        let row = self.session_reads.cached(id_hash)?;
+        // A session with a step pending is never confirmed at write.
+        (row.stage == SessionStage::Active.as_str() && row.pending_totp_secret.is_none())
+            .then(|| session_record((*row).clone(), None).ok())
+            .flatten()
     }
 
     async fn touch_session(&self, id_hash: &str, now: Millis, idle_expires_at: Millis) -> StoreResult<()> {
@@ -268,4 +249,36 @@ impl Store for SqlStore {
             .map(|r| r.rows_affected())
             .map_err(db_err))
     }
+}
+
+/// A session row as the rest of the server sees it, its pending TOTP key
+/// (sealed in the row) given opened.
+pub(crate) fn session_record(r: SessionRow, pending_totp_secret: Option<String>) -> StoreResult<SessionRecord> {
+    Ok(SessionRecord {
+        id_hash: r.id_hash,
+        stage: SessionStage::parse(&r.stage).ok_or_else(|| StoreError::Internal(format!("unknown stage {:?}", r.stage)))?,
+        csrf_token: r.csrf_token,
+        pending_totp_secret,
+        last_seen_at: r.last_seen_at,
+        idle_expires_at: r.idle_expires_at,
+        absolute_expires_at: r.absolute_expires_at,
+        user: SessionUser {
+            user_id: r.user_id,
+            org_id: r.org_id,
+            org_name: r.org_name,
+            upn: r.upn,
+            display_name: r.display_name,
+            email: r.email,
+            role: Role::parse(&r.role).ok_or_else(|| StoreError::Internal(format!("unknown role {:?}", r.role)))?,
+            sign_in_blocked: r.sign_in_blocked,
+            password_expires_at: r.password_expires_at,
+            must_change_password: r.must_change_password,
+            mfa_state: parse_mfa(&r.mfa_state)?,
+            totp_enrolled: r.totp_enrolled,
+            locked_until: r.locked_until,
+            user_consent_policy: r.user_consent_policy,
+            admin_consent_workflow_enabled: r.admin_consent_workflow_enabled,
+            access_version: r.access_version,
+        },
+    })
 }

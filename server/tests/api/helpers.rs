@@ -235,3 +235,12 @@ impl TestApp {
         .remove(0)
     }
 }
+
+impl TestApp {
+    /// `myapps_remembered_sessions_total` for this outcome, from /metrics.
+    pub async fn remembered_sessions(&self, outcome: &str) -> u64 {
+        let text = browser().get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let prefix = format!("myapps_remembered_sessions_total{{outcome=\"{outcome}\"}} ");
+        text.lines().find_map(|l| l.strip_prefix(&prefix)).map(|v| v.trim().parse().unwrap()).unwrap_or(0)
+    }
+}

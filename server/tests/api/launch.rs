@@ -225,12 +225,12 @@ async fn a_failed_batch_of_launches_is_rolled_back_and_the_next_one_is_written()
     // transaction (foreign key): nothing of that batch may remain, and the
     // writer must carry on with a working connection.
     let broken = launch_event(&app, "no-such-org", EMPLOYEE, &mail, "broken").await;
-    assert!(app.server_store.record_launch(broken, true).await.is_err());
+    assert!(app.server_store.record_launch(broken, true, None).await.is_err());
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sign_in_events WHERE correlation_id = 'broken'", &[]).await, 0);
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM app_usage_daily", &[]).await, 0);
     for n in 0..3 {
         let fine = launch_event(&app, &app.org_id, EMPLOYEE, &mail, &format!("fine-{n}")).await;
-        app.server_store.record_launch(fine, true).await.expect("the writer recovered");
+        app.server_store.record_launch(fine, true, None).await.expect("the writer recovered");
     }
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sign_in_events WHERE correlation_id LIKE 'fine-%'", &[]).await, 3);
     assert_eq!(app.scalar_i64("SELECT launches FROM app_usage_daily WHERE app_id = $1", &[&mail]).await, 3);
@@ -251,7 +251,7 @@ async fn concurrent_launches_are_each_recorded_and_counted_once() {
     let mut launches = tokio::task::JoinSet::new();
     for event in events {
         let store = app.server_store.clone();
-        launches.spawn(async move { store.record_launch(event, true).await });
+        launches.spawn(async move { store.record_launch(event, true, None).await });
     }
     while let Some(result) = launches.join_next().await {
         result.unwrap().expect("recorded");
@@ -275,7 +275,7 @@ async fn a_launch_of_an_app_deleted_meanwhile_fails_nobody_elses() {
         let app_id = if n == 20 { "deleted-app".to_string() } else { mail.clone() };
         let event = launch_event(&app, &app.org_id, EMPLOYEE, &app_id, &format!("d-{n}")).await;
         let store = app.server_store.clone();
-        launches.spawn(async move { store.record_launch(event, true).await });
+        launches.spawn(async move { store.record_launch(event, true, None).await });
     }
     while let Some(result) = launches.join_next().await {
         result.unwrap().expect("recorded");

@@ -3,7 +3,7 @@
 //! although each keeps launch snapshots in memory.
 
 use crate::helpers::*;
-use app::ports::{AuditEvent, DirectoryStore, Principal};
+use app::ports::{AuditEvent, DirectoryStore, Principal, UsersStore};
 
 fn audit(app: &TestApp, action: &str, target: &str) -> AuditEvent {
     AuditEvent {
@@ -117,4 +117,52 @@ async fn every_input_of_the_decision_moves_the_access_version() {
 async fn csrf_of(app: &TestApp, client: &reqwest::Client) -> String {
     let me: serde_json::Value = client.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
     me["csrf_token"].as_str().unwrap().to_string()
+}
+
+/// A replica decides launches from its memory of the session (no read of
+/// their own) and has each confirmed when the launch is written: a session
+/// ended, or an account changed, through another replica stops the very
+/// next launch all the same.
+#[tokio::test]
+async fn a_session_or_account_changed_through_one_replica_stops_the_others_next_launch() {
+    let first = spawn_app().await;
+    let second = first.spawn_replica().await;
+    let mail = first.app_id("Mail").await;
+    let allowed = "https://mail.northwind.example/";
+    let alex = second.signed_in(EMPLOYEE).await;
+    let successes = || first.scalar_i64("SELECT COUNT(*) FROM sign_in_events WHERE kind = 'launch' AND outcome = 'success'", &[]);
+
+    // The first launch reads the session; the next ones are decided from
+    // the second replica's memory of it.
+    assert_eq!(second.launch(&alex, &mail).await, allowed);
+    assert_eq!(second.launch(&alex, &mail).await, allowed);
+    assert_eq!(second.launch(&alex, &mail).await, allowed);
+    assert!(second.remembered_sessions("confirmed").await >= 2);
+    assert_eq!(second.remembered_sessions("changed").await, 0);
+    assert_eq!(successes().await, 3, "every launch is one event, written once");
+
+    // Five wrong passwords through the first replica lock the account.
+    for _ in 0..5 {
+        first.sign_in(&browser(), EMPLOYEE, "not-the-password").await;
+    }
+    assert!(second.launch(&alex, &mail).await.starts_with("/launch-refused"));
+    assert_eq!(second.last_launch_reason().await, "failure:account_locked");
+    assert_eq!(second.remembered_sessions("changed").await, 1);
+    first.exec("UPDATE users SET locked_until = NULL, failed_sign_in_count = 0 WHERE upn_normalized = $1", &[EMPLOYEE]).await;
+    assert_eq!(second.launch(&alex, &mail).await, allowed);
+    assert_eq!(second.launch(&alex, &mail).await, allowed);
+    assert_eq!(successes().await, 5);
+
+    // An admin blocks Alex through the first replica (which ends Alex's
+    // sessions): the second one's next launch sends Alex to sign in, and
+    // records nothing.
+    let alex_id = first.user_id(EMPLOYEE).await;
+    let blocked = first.server_store.set_sign_in_blocked(&first.org_id, &alex_id, true, audit(&first, "user.blocked", &alex_id));
+    assert!(blocked.await.unwrap());
+    let changed = second.remembered_sessions("changed").await;
+    let res = alex.get(second.url(&format!("/launch/{mail}"))).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), format!("/sign-in?return_to=%2Flaunch%2F{mail}"));
+    assert_eq!(second.remembered_sessions("changed").await, changed + 1, "the launch was decided from memory first");
+    assert_eq!(successes().await, 5);
 }

@@ -339,6 +339,11 @@ pub struct AccessSnapshot {
     /// (app id, when)
     pub pins: Vec<(String, Millis)>,
     pub recents: Vec<(String, Millis)>,
+    /// Group id → the chain of group names from one of the user's direct
+    /// groups to it: derived from `groups` and `group_edges` on first use
+    /// (`services::access`), once per snapshot however often a cached
+    /// snapshot is decided from. Build snapshots with it empty (`Default`).
+    pub group_chains: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>>,
 }
 
 /// A recorded sign-in event, as the person it belongs to may see it.

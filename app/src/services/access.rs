@@ -10,13 +10,30 @@ use crate::models::apps::{hue, monogram, AppDetails, AppTile, GrantedBy, MyApps,
 use crate::ports::{AccessSnapshot, AccountStatus, AppRecord};
 use std::collections::HashMap;
 
+/// Group id → the chain of group names through which the user is in it.
+fn group_chains(snapshot: &AccessSnapshot) -> HashMap<String, Vec<String>> {
+    let names: HashMap<&str, &str> = snapshot.groups.iter().map(|(id, name, _)| (id.as_str(), name.as_str())).collect();
+    let direct: Vec<String> = snapshot.groups.iter().filter(|g| g.2).map(|g| g.0.clone()).collect();
+    let mut parents: HashMap<String, Vec<String>> = HashMap::new();
+    for (child, parent) in &snapshot.group_edges {
+        parents.entry(child.clone()).or_default().push(parent.clone());
+    }
+    membership_chains(&direct, &parents)
+        .into_iter()
+        .map(|(id, chain)| {
+            let chain_names = chain.iter().map(|g| names.get(g.as_str()).copied().unwrap_or("(group)").to_string()).collect();
+            (id, chain_names)
+        })
+        .collect()
+}
+
 /// The snapshot, indexed for deciding about many apps.
 pub struct UserAccess<'a> {
     snapshot: &'a AccessSnapshot,
     account: AccountFacts,
     settings: OrgConsentSettings,
-    /// group id → (name, chain of group names from a direct group to it)
-    chains: HashMap<String, Vec<String>>,
+    /// group id → chain of group names from a direct group to it
+    chains: &'a HashMap<String, Vec<String>>,
 }
 
 impl<'a> UserAccess<'a> {
@@ -41,19 +58,7 @@ impl<'a> UserAccess<'a> {
             policy: UserConsentPolicy::parse(&a.user_consent_policy).unwrap_or(UserConsentPolicy::VerifiedPublishersLowImpact),
             workflow_enabled: a.admin_consent_workflow_enabled,
         };
-        let names: HashMap<&str, &str> = snapshot.groups.iter().map(|(id, name, _)| (id.as_str(), name.as_str())).collect();
-        let direct: Vec<String> = snapshot.groups.iter().filter(|g| g.2).map(|g| g.0.clone()).collect();
-        let mut parents: HashMap<String, Vec<String>> = HashMap::new();
-        for (child, parent) in &snapshot.group_edges {
-            parents.entry(child.clone()).or_default().push(parent.clone());
-        }
-        let chains = membership_chains(&direct, &parents)
-            .into_iter()
-            .map(|(id, chain)| {
-                let chain_names = chain.iter().map(|g| names.get(g.as_str()).copied().unwrap_or("(group)").to_string()).collect();
-                (id, chain_names)
-            })
-            .collect();
+        let chains = snapshot.group_chains.get_or_init(|| group_chains(snapshot));
         UserAccess { snapshot, account, settings, chains }
     }
 

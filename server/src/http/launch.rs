@@ -5,7 +5,7 @@
 
 use super::client::ClientAddr;
 use super::error::{correlation_id, AppError};
-use super::session::{SessionChanged, Unconfirmed};
+use super::session::{Auth, SessionChanged, Unconfirmed};
 use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::model::SessionStage;
@@ -24,7 +24,7 @@ use crate::time::now_ms;
 pub async fn launch(
     State(state): State<AppState>,
     ClientAddr(client_ip): ClientAddr,
-    Extension(auth): Extension<RequestAuth>,
+    Auth(auth): Auth,
     unconfirmed: Option<Extension<Unconfirmed>>,
     headers: HeaderMap,
     Path(app_id): Path<String>,

@@ -165,21 +165,30 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(fallback)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), session::session_middleware));
-    Router::new()
-        .merge(assets::router(&state.leptos_options.site_root))
-        .merge(pages)
-        .layer(DefaultBodyLimit::max(session::FORM_LIMIT))
-        .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(axum::middleware::from_fn_with_state(state.assets.clone(), error::normalize_errors))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .with_state(state.clone());
+    // Sessions for everything but the site's files, wrapped around the
+    // pages' router once (not route by route: see below).
+    let pages =
+        tower::ServiceBuilder::new().layer(axum::middleware::from_fn_with_state(state.clone(), session::session_middleware)).service(pages);
+    let site = assets::router(&state.leptos_options.site_root).fallback_service(pages);
+    // The layers every request passes through wrap the router once, as one
+    // service. Added with `Router::layer` they wrapped each of the ~70
+    // routes on its own, and axum clones a route's boxed service stack for
+    // every request: seven layers made about 70 allocations per request
+    // (callgrind on launches; see BENCHMARKS.md).
+    let layered = tower::ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(request_id.clone(), TimeOrderedRequestId))
+        .layer(PropagateRequestIdLayer::new(request_id))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
             let id = req.headers().get(error::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, TimeOrderedRequestId))
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.assets.clone(), error::normalize_errors))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(DefaultBodyLimit::max(session::FORM_LIMIT))
+        .service(site);
+    Router::new().fallback_service(layered)
 }
 
 /// Request ids (the correlation ids people see) are UUIDv7: unique, and

@@ -137,6 +137,19 @@ pub struct Unconfirmed;
 #[derive(Clone, Copy, Debug)]
 pub struct SessionChanged;
 
+/// The request's [`RequestAuth`], taken out of its extensions rather than
+/// cloned (as `Extension` would: a session is a dozen strings), for
+/// handlers on the hot path.
+pub struct Auth(pub RequestAuth);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Auth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, AppError> {
+        parts.extensions.remove::<RequestAuth>().map(Auth).ok_or_else(AppError::unauthorized)
+    }
+}
+
 /// Routes whose handlers confirm what they decide from a remembered session
 /// in the same database call that makes it take effect: launches (the
 /// launch writer reads the session again before it writes the launch).

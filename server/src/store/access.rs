@@ -180,6 +180,7 @@ impl AccessStore for SqlStore {
                 }).collect(),
                 pins,
                 recents,
+                group_chains: Default::default(),
             })
         })
     }

@@ -64,6 +64,7 @@ mod tests {
             permissions: vec![],
             pins: vec![],
             recents: vec![],
+            group_chains: Default::default(),
         })
     }
 

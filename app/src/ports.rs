@@ -202,7 +202,9 @@ pub struct FailedPassword {
 // `set_password` takes everything one transaction changes, by name.
 #[allow(clippy::too_many_arguments)]
 #[async_trait]
-pub trait Store: AccessStore + DirectoryStore + UsersStore + GroupsStore + AppsStore + LicensesStore + Send + Sync + 'static {
+pub trait Store:
+    AccessStore + DirectoryStore + UsersStore + GroupsStore + AppsStore + LicensesStore + LogsStore + Send + Sync + 'static
+{
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;
 
@@ -346,19 +348,7 @@ pub struct AccessSnapshot {
     pub group_chains: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>>,
 }
 
-/// A recorded sign-in event, as the person it belongs to may see it.
-#[derive(Clone, Debug)]
-pub struct SignInEventRecord {
-    pub correlation_id: String,
-    pub app_id: Option<String>,
-    pub app_name: Option<String>,
-    pub kind: String,
-    pub outcome: String,
-    pub reason_code: String,
-    pub client_ip: String,
-    pub user_agent: String,
-    pub created_at: Millis,
-}
+pub use crate::models::apps::SignInEventRecord;
 
 #[async_trait]
 pub trait AccessStore: Send + Sync + 'static {
@@ -655,4 +645,25 @@ pub trait LicensesStore: Send + Sync + 'static {
     /// Deletes the license with its assignments and seats. An app that
     /// requires it makes this a `Conflict`. False when there is no such license.
     async fn delete_license(&self, org_id: &str, license_id: &str, audit: AuditEvent) -> StoreResult<bool>;
+}
+
+/// The sign-in and audit logs, for admins: filtered, newest first, paged by
+/// an opaque cursor (a cursor this store did not make is `InvalidInput`).
+#[async_trait]
+pub trait LogsStore: Send + Sync + 'static {
+    async fn sign_in_log(
+        &self,
+        org_id: &str,
+        filter: &crate::domain::logs::SignInFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<crate::models::admin::SignInLogPage>;
+
+    async fn audit_log(
+        &self,
+        org_id: &str,
+        filter: &crate::domain::logs::AuditFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<crate::models::admin::AuditLogPage>;
 }

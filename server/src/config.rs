@@ -71,6 +71,12 @@ pub struct Config {
     #[arg(long, env = "MYAPPS_PASSWORD_CHECK_QUEUE", default_value_t = 128)]
     pub password_check_queue: usize,
 
+    /// Log exports (CSV downloads of the sign-in and audit logs) that may run
+    /// at once on this server; past that they are answered 503 with
+    /// Retry-After.
+    #[arg(long, env = "MYAPPS_CONCURRENT_EXPORTS", default_value_t = 2)]
+    pub concurrent_exports: usize,
+
     /// Reverse proxies or load balancers in front of the portal (addresses or
     /// CIDR ranges, comma-separated). Their X-Forwarded-For header names the
     /// client; from anyone else it is ignored.
@@ -138,6 +144,7 @@ impl Config {
             metrics_token: None,
             sign_in_failures_per_ip: 30,
             password_check_queue: 128,
+            concurrent_exports: 2,
             secret_key: Some(Secret(crate::sealing::SecretKey::generate().to_hex())),
             trusted_proxies: Vec::new(),
             smtp_host: None,

@@ -97,6 +97,7 @@ impl Application {
             passwords: passwords.clone(),
             metrics_token: config.metrics_token.as_ref().map(|t| Arc::from(t.0.as_str())),
             uploads: Arc::new(tokio::sync::Semaphore::new(crate::http::uploads::CONCURRENT_UPLOADS)),
+            exports: Arc::new(tokio::sync::Semaphore::new(config.concurrent_exports)),
             pool_stats: {
                 let store = store.clone();
                 Arc::new(move || store.pool_stats())

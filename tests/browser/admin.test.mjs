@@ -298,3 +298,46 @@ for (const colorScheme of ['light', 'dark']) {
     await context.close();
   });
 }
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`an admin finds a refused launch by its correlation ID and downloads it (${colorScheme})`, async () => {
+    const { context, page } = await signedIn('sam.patel@northwind.example', colorScheme);
+    const payroll = await page.evaluate(async () => {
+      const list = await (await fetch('/api/v1/admin/apps?search=Payroll')).json();
+      return list.apps.find((a) => a.name === 'Payroll').id;
+    });
+    // Alex is refused Payroll; the refusal page shows the correlation ID.
+    const employee = await signedIn('alex.wu@northwind.example', colorScheme);
+    await employee.page.goto(`${BASE}/launch/${payroll}`);
+    await employee.page.getByRole('heading', { name: "You don't have access to this app" }).waitFor();
+    const correlation = new URL(employee.page.url()).searchParams.get('ref');
+    assert.ok(correlation);
+    await employee.context.close();
+
+    await page.getByRole('link', { name: 'Admin', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Sign-ins' }).click();
+    await page.getByRole('heading', { name: 'Sign-ins', level: 1 }).waitFor();
+    await page.getByLabel('Correlation ID').fill(correlation);
+    await page.getByRole('button', { name: 'Show sign-ins' }).click();
+    await page.waitForURL(new RegExp(`correlation_id=${correlation}`));
+    const rows = page.locator('table.data-table tbody tr');
+    assert.equal(await rows.count(), 1);
+    assert.match(await rows.first().innerText(), /alex\.wu@northwind\.example[\s\S]*Payroll[\s\S]*failure[\s\S]*not_assigned/);
+    await assertAccessible(page, 'the sign-in log');
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download CSV' }).click();
+    const file = await (await download).path();
+    const text = (await import('node:fs')).readFileSync(file, 'utf8');
+    assert.match(text, /^time,correlation_id,user,/);
+    assert.ok(text.includes(correlation));
+
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+    await page.getByLabel('From (UTC)').fill('2030-01-01T00:00');
+    await page.getByLabel('Until (UTC)').fill('2020-01-01T00:00');
+    await page.getByRole('button', { name: 'Show changes' }).click();
+    await page.getByText('The end of the range must come after its start.').waitFor();
+    await assertAccessible(page, 'the audit log with a problem');
+    await context.close();
+  });
+}

@@ -66,6 +66,15 @@ pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
         ("permission_ids", "too_many") => "An app can request at most 100 permissions.",
         ("permission_ids", "unknown") => "Choose permissions from your organisation's catalogue.",
         ("required_license_id", "unknown") => "Choose one of your organisation's licenses, or none.",
+        ("correlation_id" | "app_id" | "reason_code" | "action" | "target_id", "malformed_filter") => {
+            "Use letters, digits and - _ . : @ only, at most 100 characters."
+        }
+        ("user" | "actor", "too_long") => "Search for at most 200 characters.",
+        ("user" | "actor", "control_characters") => "Search text can't contain line breaks or control characters.",
+        ("outcome", "unknown") => "Choose success, failure or interrupted.",
+        ("kind", "unknown") => "Choose portal, launch, token or userinfo.",
+        ("from" | "to", "malformed_time") => "Enter a time as YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC).",
+        ("to", "before_from") => "The end of the range must come after its start.",
         ("sku", "missing") => "Enter the product code, for example OFFICE_E3.",
         ("sku", "malformed_sku") => "A product code has capital letters, digits, _, - and . only, for example OFFICE_E3.",
         ("sku", "taken") => "Your organisation already has a license with this product code.",

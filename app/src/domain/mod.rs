@@ -9,6 +9,7 @@ pub mod fields;
 pub mod groups;
 pub mod licenses;
 pub mod licensing;
+pub mod logs;
 pub mod model;
 pub mod signin;
 pub mod throttle;

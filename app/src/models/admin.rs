@@ -348,3 +348,102 @@ pub struct LicenseView {
     pub candidates: Option<MemberCandidates>,
     pub without_seat: UserPage,
 }
+
+/// One sign-in event in the sign-in log: who (the account, and the
+/// sign-in name used — as typed, for unknown accounts) and the event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInLogEntry {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub upn: String,
+    #[serde(flatten)]
+    pub event: crate::models::apps::SignInEventRecord,
+}
+
+/// A page of the sign-in log, newest first; `next_cursor` asks for older.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInLogPage {
+    pub events: Vec<SignInLogEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// One change in the audit log, with the target before and after.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditLogEntry {
+    pub id: String,
+    pub created_at: Millis,
+    pub actor_user_id: Option<String>,
+    pub actor: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub correlation_id: String,
+}
+
+/// A page of the audit log, newest first; `next_cursor` asks for older.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditLogPage {
+    pub events: Vec<AuditLogEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// Which sign-in events a log page or export asks for: the filters as
+/// typed (checked by `domain::logs`), the cursor and the page size.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SignInLogQuery {
+    pub correlation_id: String,
+    pub user: String,
+    pub app_id: String,
+    pub outcome: String,
+    pub reason_code: String,
+    pub kind: String,
+    pub from: String,
+    pub to: String,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+impl SignInLogQuery {
+    pub fn filter(&self) -> Result<crate::domain::logs::SignInFilter, Vec<crate::domain::fields::FieldProblem>> {
+        crate::domain::logs::validate_sign_in_filter(&crate::domain::logs::RawSignInFilter {
+            correlation_id: &self.correlation_id,
+            user: &self.user,
+            app_id: &self.app_id,
+            outcome: &self.outcome,
+            reason_code: &self.reason_code,
+            kind: &self.kind,
+            from: &self.from,
+            to: &self.to,
+        })
+    }
+}
+
+/// Which audit events a log page or export asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditLogQuery {
+    pub actor: String,
+    pub action: String,
+    pub target_id: String,
+    pub correlation_id: String,
+    pub from: String,
+    pub to: String,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+impl AuditLogQuery {
+    pub fn filter(&self) -> Result<crate::domain::logs::AuditFilter, Vec<crate::domain::fields::FieldProblem>> {
+        crate::domain::logs::validate_audit_filter(&crate::domain::logs::RawAuditFilter {
+            actor: &self.actor,
+            action: &self.action,
+            target_id: &self.target_id,
+            correlation_id: &self.correlation_id,
+            from: &self.from,
+            to: &self.to,
+        })
+    }
+}

@@ -291,3 +291,18 @@ mod search_tests {
         assert!(filter_tiles(&tiles, "", Some("sales")).is_empty(), "categories match exactly");
     }
 }
+
+/// A recorded sign-in event: as the person it belongs to may see it (the
+/// refusal page), and in the admins' sign-in log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInEventRecord {
+    pub correlation_id: String,
+    pub app_id: Option<String>,
+    pub app_name: Option<String>,
+    pub kind: String,
+    pub outcome: String,
+    pub reason_code: String,
+    pub client_ip: String,
+    pub user_agent: String,
+    pub created_at: crate::domain::model::Millis,
+}

@@ -50,6 +50,8 @@ fn AdminNav(role: Role, current: &'static str) -> impl IntoView {
         links.push(("/admin/licenses", "Licenses"));
     }
     links.push(("/admin/check-access", "Check access"));
+    links.push(("/admin/sign-ins", "Sign-ins"));
+    links.push(("/admin/audit", "Audit log"));
     view! {
         <nav class="admin-nav" aria-label="Admin">
             <ul>
@@ -111,6 +113,14 @@ pub fn AdminHomePage() -> impl IntoView {
                             <section class="card">
                                 <h2><a href="/admin/check-access">"Check access"</a></h2>
                                 <p>"Someone can't open an app? Pick them and the app and see every check of the access decision, pass or fail, with the fix."</p>
+                            </section>
+                            <section class="card">
+                                <h2><a href="/admin/sign-ins">"Sign-ins"</a></h2>
+                                <p>"Every sign-in and launch: find one by the correlation ID on a refusal page, by person, app, outcome or time, and download it as CSV."</p>
+                            </section>
+                            <section class="card">
+                                <h2><a href="/admin/audit">"Audit log"</a></h2>
+                                <p>"Who changed what, and when, with the record before and after."</p>
                             </section>
                             {privileged.then(|| view! {
                                 <section class="card">
@@ -314,7 +324,7 @@ const MFA_STATES: [(&str, &str); 3] = [("disabled", "Off"), ("enabled", "On"), (
 
 /// A choice of fixed values, with its problem (if any) announced with it.
 #[component]
-fn SelectField(
+pub(super) fn SelectField(
     name: &'static str,
     label: &'static str,
     options: &'static [(&'static str, &'static str)],

@@ -245,3 +245,43 @@ pub async fn load_admin_license(
         .map_err(guard::internal)?;
     Ok(Some(LicenseView { detail, candidates, without_seat }))
 }
+
+/// A page of the sign-in log, newest first, or the filters' problems as
+/// (field, sentence). Admins.
+#[server(prefix = "/api/fn", endpoint = "admin_sign_in_log", input = GetUrl)]
+pub async fn load_sign_in_log(
+    query: crate::models::admin::SignInLogQuery,
+) -> Result<Result<crate::models::admin::SignInLogPage, Vec<(String, String)>>, ServerFnError> {
+    let admin = guard::require_admin()?;
+    let filter = match query.filter() {
+        Ok(f) => f,
+        Err(problems) => return Ok(Err(sentences(problems))),
+    };
+    let page = guard::store()?.sign_in_log(&admin.org_id, &filter, query.cursor.as_deref(), 0).await.map_err(guard::internal)?;
+    Ok(Ok(page))
+}
+
+/// A page of the audit log, newest first, or the filters' problems as
+/// (field, sentence). Admins.
+#[server(prefix = "/api/fn", endpoint = "admin_audit_log", input = GetUrl)]
+pub async fn load_audit_log(
+    query: crate::models::admin::AuditLogQuery,
+) -> Result<Result<crate::models::admin::AuditLogPage, Vec<(String, String)>>, ServerFnError> {
+    let admin = guard::require_admin()?;
+    let filter = match query.filter() {
+        Ok(f) => f,
+        Err(problems) => return Ok(Err(sentences(problems))),
+    };
+    let page = guard::store()?.audit_log(&admin.org_id, &filter, query.cursor.as_deref(), 0).await.map_err(guard::internal)?;
+    Ok(Ok(page))
+}
+
+#[cfg(feature = "ssr")]
+fn sentences(problems: Vec<crate::domain::fields::FieldProblem>) -> Vec<(String, String)> {
+    problems
+        .into_iter()
+        .map(|(field, code)| {
+            (field.to_string(), crate::domain::fields::field_message(field, code).unwrap_or("This value cannot be used.").to_string())
+        })
+        .collect()
+}

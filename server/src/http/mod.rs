@@ -6,6 +6,7 @@ pub mod admin;
 pub mod admin_apps;
 pub mod admin_groups;
 pub mod admin_licenses;
+pub mod admin_logs;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -73,6 +74,8 @@ pub struct Shared {
     pub metrics_token: Option<Arc<str>>,
     /// Uploads being read now (see `uploads`).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Log exports being written now (see `admin_logs`).
+    pub exports: Arc<tokio::sync::Semaphore>,
     /// (connections, idle) of the database pool.
     pub pool_stats: Arc<dyn Fn() -> (u32, usize) + Send + Sync>,
 }
@@ -149,6 +152,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/licenses/{license_id}/delete", post(admin_licenses::delete_license_form))
         .route("/admin/licenses/{license_id}/assignments", post(admin_licenses::add_assignment_form))
         .route("/admin/licenses/{license_id}/assignments/remove", post(admin_licenses::remove_assignment_form))
+        .route("/api/v1/admin/sign-ins", get(admin_logs::sign_ins))
+        .route("/api/v1/admin/sign-ins/export.csv", get(admin_logs::export_sign_ins))
+        .route("/api/v1/admin/audit-events", get(admin_logs::audit_events))
+        .route("/api/v1/admin/audit-events/export.csv", get(admin_logs::export_audit_events))
         .route("/admin/apps/{app_id}/assignments", post(admin_apps::add_assignment_form))
         .route("/admin/apps/{app_id}/assignments/remove", post(admin_apps::remove_assignment_form))
         .merge(

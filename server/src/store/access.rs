@@ -75,7 +75,7 @@ struct PermissionRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct EventRow {
+pub(super) struct EventRow {
     correlation_id: String,
     app_id: Option<String>,
     app_name: Option<String>,
@@ -84,7 +84,23 @@ struct EventRow {
     reason_code: String,
     client_ip: String,
     user_agent: String,
-    created_at: i64,
+    pub(super) created_at: i64,
+}
+
+impl EventRow {
+    pub(super) fn into_record(self) -> SignInEventRecord {
+        SignInEventRecord {
+            correlation_id: self.correlation_id,
+            app_id: self.app_id,
+            app_name: self.app_name,
+            kind: self.kind,
+            outcome: self.outcome,
+            reason_code: self.reason_code,
+            client_ip: self.client_ip,
+            user_agent: self.user_agent,
+            created_at: self.created_at,
+        }
+    }
 }
 
 #[async_trait]
@@ -210,17 +226,7 @@ impl AccessStore for SqlStore {
              ORDER BY e.created_at DESC LIMIT 1")
             .bind(org_id).bind(user_id).bind(correlation_id)
             .fetch_optional(p).await.map_err(db_err))?;
-        Ok(row.map(|r| SignInEventRecord {
-            correlation_id: r.correlation_id,
-            app_id: r.app_id,
-            app_name: r.app_name,
-            kind: r.kind,
-            outcome: r.outcome,
-            reason_code: r.reason_code,
-            client_ip: r.client_ip,
-            user_agent: r.user_agent,
-            created_at: r.created_at,
-        }))
+        Ok(row.map(EventRow::into_record))
     }
 
     async fn set_pinned(&self, org_id: &str, user_id: &str, app_id: &str, pinned: bool, now: Millis) -> StoreResult<bool> {

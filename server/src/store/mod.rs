@@ -13,6 +13,7 @@ mod groups;
 pub(crate) mod kept;
 mod launches;
 mod licenses;
+mod logs;
 mod postgres;
 pub mod seed;
 mod session_reads;

@@ -244,3 +244,22 @@ impl TestApp {
         text.lines().find_map(|l| l.strip_prefix(&prefix)).map(|v| v.trim().parse().unwrap()).unwrap_or(0)
     }
 }
+
+/// The privileged admin of the second organisation `add_other_org` makes.
+pub const OTHER_ORG_ADMIN: &str = "boss@elsewhere.example";
+
+impl TestApp {
+    /// A second organisation ("Elsewhere") with its own privileged admin,
+    /// [`OTHER_ORG_ADMIN`], whose password is the demo one.
+    pub async fn add_other_org(&self) {
+        let other_org = "11111111-1111-4111-8111-111111111111";
+        self.exec("INSERT INTO organisations (id, name, created_at) VALUES ($1, 'Elsewhere', 0)", &[other_org]).await;
+        self.exec(
+            "INSERT INTO users (id, org_id, upn, upn_normalized, display_name, role, password_hash, created_at, updated_at) \
+             SELECT '22222222-2222-4222-8222-222222222222', $1, $2, $2, 'Boss', 'privileged_admin', password_hash, 0, 0 \
+             FROM users WHERE upn_normalized = $3",
+            &[other_org, OTHER_ORG_ADMIN, PRIVILEGED_ADMIN],
+        )
+        .await;
+    }
+}

@@ -4,6 +4,7 @@
 
 mod admin_apps;
 mod admin_groups;
+mod admin_logs;
 mod admin_users;
 mod assets;
 mod bad_input;

@@ -23,7 +23,7 @@ const CALLERS: [Caller; 5] = [Caller::Anonymous, Caller::Employee, Caller::AppAd
 /// The status each caller gets, in `CALLERS` order.
 type Expected = [u16; 5];
 
-/// Apps and assignments: every admin. Users, groups, licenses: privileged
+/// Apps, assignments and the logs: every admin. Users, groups, licenses: privileged
 /// admins. An id of another organisation is not found.
 const APP_READ: Expected = [401, 403, 200, 200, 404];
 const APP_LIST: Expected = [401, 403, 200, 200, 200];
@@ -41,16 +41,7 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
     let (mail, alex) = (app.app_id("Mail").await, app.user_id(EMPLOYEE).await);
     let engineering = app.strings("SELECT id FROM user_groups WHERE name = 'Engineering'", &[]).await.remove(0);
     let office = app.strings("SELECT id FROM licenses WHERE sku = 'OFFICE_E3'", &[]).await.remove(0);
-    // Another organisation with its own privileged admin.
-    let other_org = "11111111-1111-4111-8111-111111111111";
-    app.exec("INSERT INTO organisations (id, name, created_at) VALUES ($1, 'Elsewhere', 0)", &[other_org]).await;
-    app.exec(
-        "INSERT INTO users (id, org_id, upn, upn_normalized, display_name, role, password_hash, created_at, updated_at) \
-         SELECT '22222222-2222-4222-8222-222222222222', $1, 'boss@elsewhere.example', 'boss@elsewhere.example', 'Boss', \
-                'privileged_admin', password_hash, 0, 0 FROM users WHERE upn_normalized = $2",
-        &[other_org, PRIVILEGED_ADMIN],
-    )
-    .await;
+    app.add_other_org().await;
 
     let table: Vec<(&str, String, Expected)> = vec![
         ("GET", "/api/v1/admin/apps".into(), APP_LIST),
@@ -79,6 +70,12 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("GET", "/admin/groups".into(), PAGE),
         ("GET", "/admin/licenses".into(), PAGE),
         ("GET", "/admin/check-access".into(), PAGE),
+        ("GET", "/api/v1/admin/sign-ins".into(), APP_LIST),
+        ("GET", "/api/v1/admin/sign-ins/export.csv".into(), APP_LIST),
+        ("GET", "/api/v1/admin/audit-events".into(), APP_LIST),
+        ("GET", "/api/v1/admin/audit-events/export.csv".into(), APP_LIST),
+        ("GET", "/admin/sign-ins".into(), PAGE),
+        ("GET", "/admin/audit".into(), PAGE),
     ];
 
     for caller in CALLERS {
@@ -87,7 +84,7 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
             Caller::Employee => app.signed_in(EMPLOYEE).await,
             Caller::AppAdmin => app.signed_in(APP_ADMIN).await,
             Caller::PrivilegedAdmin => app.signed_in(PRIVILEGED_ADMIN).await,
-            Caller::OtherOrgAdmin => app.signed_in("boss@elsewhere.example").await,
+            Caller::OtherOrgAdmin => app.signed_in(OTHER_ORG_ADMIN).await,
         };
         // Every caller sends a valid CSRF token (an anonymous browser has one
         // too), so what answers is the authorisation.

@@ -3,6 +3,7 @@
 
 use super::fields::FieldProblem;
 use super::model::Millis;
+use serde::{Deserialize, Serialize};
 
 /// The sign-in log's filters, checked. Empty text means "any".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -36,62 +37,75 @@ pub struct AuditFilter {
     pub to: Option<Millis>,
 }
 
-/// The sign-in filters as typed (query parameters or a form).
-#[derive(Clone, Debug, Default)]
-pub struct RawSignInFilter<'a> {
-    pub correlation_id: &'a str,
-    pub user: &'a str,
-    pub app_id: &'a str,
-    pub outcome: &'a str,
-    pub reason_code: &'a str,
-    pub kind: &'a str,
-    pub from: &'a str,
-    pub to: &'a str,
+/// Which sign-in events a log page or export asks for: the filters as
+/// typed (query parameters or a form), the cursor and the page size.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SignInLogQuery {
+    pub correlation_id: String,
+    pub user: String,
+    pub app_id: String,
+    pub outcome: String,
+    pub reason_code: String,
+    pub kind: String,
+    pub from: String,
+    pub to: String,
+    pub cursor: Option<String>,
+    pub limit: u32,
 }
 
-/// The audit filters as typed.
-#[derive(Clone, Debug, Default)]
-pub struct RawAuditFilter<'a> {
-    pub actor: &'a str,
-    pub action: &'a str,
-    pub target_id: &'a str,
-    pub correlation_id: &'a str,
-    pub from: &'a str,
-    pub to: &'a str,
+/// Which audit events a log page or export asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditLogQuery {
+    pub actor: String,
+    pub action: String,
+    pub target_id: String,
+    pub correlation_id: String,
+    pub from: String,
+    pub to: String,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+impl SignInLogQuery {
+    /// The filters, checked field by field.
+    pub fn filter(&self) -> Result<SignInFilter, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let correlation_id = token("correlation_id", &self.correlation_id, &mut problems);
+        let user = text("user", &self.user, &mut problems).to_lowercase();
+        let app_id = token("app_id", &self.app_id, &mut problems);
+        let outcome = choice("outcome", &self.outcome, &OUTCOMES, &mut problems);
+        let reason_code = token("reason_code", &self.reason_code, &mut problems);
+        let kind = choice("kind", &self.kind, &KINDS, &mut problems);
+        let (from, to) = range(&self.from, &self.to, &mut problems);
+        if problems.is_empty() {
+            Ok(SignInFilter { correlation_id, user, app_id, outcome, reason_code, kind, from, to })
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+impl AuditLogQuery {
+    /// The filters, checked field by field.
+    pub fn filter(&self) -> Result<AuditFilter, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let actor = text("actor", &self.actor, &mut problems).to_lowercase();
+        let action = token("action", &self.action, &mut problems);
+        let target_id = token("target_id", &self.target_id, &mut problems);
+        let correlation_id = token("correlation_id", &self.correlation_id, &mut problems);
+        let (from, to) = range(&self.from, &self.to, &mut problems);
+        if problems.is_empty() {
+            Ok(AuditFilter { actor, action, target_id, correlation_id, from, to })
+        } else {
+            Err(problems)
+        }
+    }
 }
 
 pub const OUTCOMES: [&str; 3] = ["success", "failure", "interrupted"];
 pub const KINDS: [&str; 4] = ["portal", "launch", "token", "userinfo"];
-
-pub fn validate_sign_in_filter(raw: &RawSignInFilter) -> Result<SignInFilter, Vec<FieldProblem>> {
-    let mut problems = Vec::new();
-    let correlation_id = token("correlation_id", raw.correlation_id, &mut problems);
-    let user = text("user", raw.user, &mut problems).to_lowercase();
-    let app_id = token("app_id", raw.app_id, &mut problems);
-    let outcome = choice("outcome", raw.outcome, &OUTCOMES, &mut problems);
-    let reason_code = token("reason_code", raw.reason_code, &mut problems);
-    let kind = choice("kind", raw.kind, &KINDS, &mut problems);
-    let (from, to) = range(raw.from, raw.to, &mut problems);
-    if problems.is_empty() {
-        Ok(SignInFilter { correlation_id, user, app_id, outcome, reason_code, kind, from, to })
-    } else {
-        Err(problems)
-    }
-}
-
-pub fn validate_audit_filter(raw: &RawAuditFilter) -> Result<AuditFilter, Vec<FieldProblem>> {
-    let mut problems = Vec::new();
-    let actor = text("actor", raw.actor, &mut problems).to_lowercase();
-    let action = token("action", raw.action, &mut problems);
-    let target_id = token("target_id", raw.target_id, &mut problems);
-    let correlation_id = token("correlation_id", raw.correlation_id, &mut problems);
-    let (from, to) = range(raw.from, raw.to, &mut problems);
-    if problems.is_empty() {
-        Ok(AuditFilter { actor, action, target_id, correlation_id, from, to })
-    } else {
-        Err(problems)
-    }
-}
 
 /// Free text: trimmed, at most 200 characters, no control characters.
 fn text(field: &'static str, value: &str, problems: &mut Vec<FieldProblem>) -> String {
@@ -224,31 +238,29 @@ mod tests {
 
     #[test]
     fn filters_are_checked_field_by_field() {
-        let ok = validate_sign_in_filter(&RawSignInFilter {
-            user: " Alex.Wu ",
-            outcome: "failure",
-            from: "2026-12-01",
-            to: "2026-12-02",
+        let query = |user: &str, outcome: &str, from: &str, to: &str| SignInLogQuery {
+            user: user.into(),
+            outcome: outcome.into(),
+            from: from.into(),
+            to: to.into(),
             ..Default::default()
-        })
-        .unwrap();
+        };
+        let ok = query(" Alex.Wu ", "failure", "2026-12-01", "2026-12-02").filter().unwrap();
         assert_eq!(ok.user, "alex.wu");
         assert_eq!(ok.outcome, "failure");
         assert_eq!((ok.from, ok.to), (Some(1_796_083_200_000), Some(1_796_169_600_000)));
-        let problems = validate_sign_in_filter(&RawSignInFilter {
-            outcome: "maybe",
-            kind: "ftp",
-            correlation_id: "x'; DROP TABLE",
-            from: "2026-12-02",
-            to: "2026-12-01",
-            ..Default::default()
-        })
+        let problems = SignInLogQuery {
+            kind: "ftp".into(),
+            correlation_id: "x'; DROP TABLE".into(),
+            ..query("", "maybe", "2026-12-02", "2026-12-01")
+        }
+        .filter()
         .unwrap_err();
         assert_eq!(
             problems,
             vec![("correlation_id", "malformed_filter"), ("outcome", "unknown"), ("kind", "unknown"), ("to", "before_from")]
         );
-        let problems = validate_audit_filter(&RawAuditFilter { from: "soon", actor: "a\u{7}", ..Default::default() }).unwrap_err();
+        let problems = AuditLogQuery { from: "soon".into(), actor: "a\u{7}".into(), ..Default::default() }.filter().unwrap_err();
         assert_eq!(problems, vec![("actor", "control_characters"), ("from", "malformed_time")]);
     }
 

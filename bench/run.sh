@@ -181,5 +181,7 @@ print(f"password checks completed: {rate:.1f}/s = {rate / alone:.2f} x hashing a
 EOF
 sleep 5
 echo "RSS 5 s after the flood: $(( $(rss_kb "$pid") / 1024 )) MB"
+# tokio's blocking threads, where the hashes ran, end after 10 s idle, and
+# the allocator returns what they held.
 sleep 15
 echo "RSS 20 s after the flood: $(( $(rss_kb "$pid") / 1024 )) MB"

@@ -48,12 +48,13 @@ impl AuthView {
 /// Put into each request's extensions by the server's session middleware.
 #[cfg(feature = "ssr")]
 #[derive(Clone, Debug)]
-// One per request, never stored in bulk: boxing the session would only add
-// an allocation to every request.
-#[allow(clippy::large_enum_variant)]
 pub enum RequestAuth {
-    Anonymous { csrf_token: String },
-    Session(crate::ports::SessionRecord),
+    Anonymous {
+        csrf_token: String,
+    },
+    /// Shared, not copied: a launch may take it from this server's memory
+    /// of the session (`Store::cached_session`) without copying its strings.
+    Session(std::sync::Arc<crate::ports::SessionRecord>),
 }
 
 #[cfg(feature = "ssr")]

@@ -231,7 +231,7 @@ pub trait Store:
     /// only a signed-in session with nothing pending). Never an answer on its
     /// own: whatever is decided from it must be confirmed against the
     /// database, as [`AccessStore::record_launch`] does with `confirm`.
-    fn cached_session(&self, id_hash: &str) -> Option<SessionRecord>;
+    fn cached_session(&self, id_hash: &str) -> Option<std::sync::Arc<SessionRecord>>;
 
     async fn touch_session(&self, id_hash: &str, now: Millis, idle_expires_at: Millis) -> StoreResult<()>;
 
@@ -371,7 +371,12 @@ pub trait AccessStore: Send + Sync + 'static {
     /// and the launch is written only if it is still exactly that session;
     /// otherwise nothing is written and the answer is
     /// [`LaunchRecorded::SessionChanged`]: decide again from a fresh read.
-    async fn record_launch(&self, event: SignInEvent, succeeded: bool, confirm: Option<SessionRecord>) -> StoreResult<LaunchRecorded>;
+    async fn record_launch(
+        &self,
+        event: SignInEvent,
+        succeeded: bool,
+        confirm: Option<std::sync::Arc<SessionRecord>>,
+    ) -> StoreResult<LaunchRecorded>;
 
     /// One of the user's own sign-in events, by correlation id.
     async fn find_own_sign_in_event(&self, org_id: &str, user_id: &str, correlation_id: &str) -> StoreResult<Option<SignInEventRecord>>;

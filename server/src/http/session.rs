@@ -180,7 +180,7 @@ pub async fn session_middleware(State(state): State<AppState>, req: Request, nex
 /// The session this server remembers for the request, when its route
 /// confirms at write and the remembered session needs nothing the
 /// middleware would do (end it, extend it, send it to a step).
-fn remembered_session(state: &AppState, req: &Request, now: i64) -> Option<app::ports::SessionRecord> {
+fn remembered_session(state: &AppState, req: &Request, now: i64) -> Option<std::sync::Arc<app::ports::SessionRecord>> {
     if !confirmed_at_write(req.method(), req.uri().path()) {
         return None;
     }
@@ -211,7 +211,7 @@ async fn with_session_read(state: AppState, req: Request, next: Next, now: i64) 
                             tracing::warn!(error = %e, "could not extend session");
                         }
                     }
-                    auth = Some(RequestAuth::Session(session));
+                    auth = Some(RequestAuth::Session(std::sync::Arc::new(session)));
                 } else {
                     // Over, or the account was blocked since: end it here.
                     if let Err(e) = state.store.delete_session(&session.id_hash).await {

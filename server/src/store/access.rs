@@ -213,7 +213,7 @@ impl AccessStore for SqlStore {
     }
 
     /// Group commit: see `launches`.
-    async fn record_launch(&self, event: SignInEvent, succeeded: bool, confirm: Option<SessionRecord>) -> StoreResult<LaunchRecorded> {
+    async fn record_launch(&self, event: SignInEvent, succeeded: bool, confirm: Option<Arc<SessionRecord>>) -> StoreResult<LaunchRecorded> {
         self.launches.record(event, succeeded, confirm).await
     }
 

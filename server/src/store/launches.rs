@@ -27,7 +27,7 @@ use super::{db_err, new_id, session_reads, sessions::session_record, Pool};
 use app::domain::model::DAY;
 use app::ports::{LaunchRecorded, SessionRecord, SignInEvent, StoreError, StoreResult};
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most launches one transaction writes (12 bound values each, well
@@ -41,7 +41,7 @@ struct Pending {
     succeeded: bool,
     /// The session the launch was decided from, when that was this
     /// server's memory of it rather than a read of its own.
-    confirm: Option<SessionRecord>,
+    confirm: Option<Arc<SessionRecord>>,
     done: oneshot::Sender<Result<LaunchRecorded, String>>,
 }
 
@@ -67,7 +67,7 @@ impl LaunchWriter {
 
     /// Records one launch; returns once it is committed (or, with
     /// `confirm`, once its session was found changed and nothing written).
-    pub async fn record(&self, event: SignInEvent, succeeded: bool, confirm: Option<SessionRecord>) -> StoreResult<LaunchRecorded> {
+    pub async fn record(&self, event: SignInEvent, succeeded: bool, confirm: Option<Arc<SessionRecord>>) -> StoreResult<LaunchRecorded> {
         let (done, committed) = oneshot::channel();
         self.queue
             .send(Pending { event, succeeded, confirm, done })
@@ -145,7 +145,7 @@ async fn confirm_and_write(connection: &mut OwnConnection, batch: &[Pending]) ->
         }
     }
     let changed: Vec<bool> =
-        batch.iter().map(|p| p.confirm.as_ref().is_some_and(|decided| fresh.get(&decided.id_hash) != Some(decided))).collect();
+        batch.iter().map(|p| p.confirm.as_ref().is_some_and(|decided| fresh.get(&decided.id_hash) != Some(&**decided))).collect();
     let to_write: Vec<&Pending> = batch.iter().zip(&changed).filter(|(_, changed)| !**changed).map(|(p, _)| p).collect();
     if !to_write.is_empty() {
         write(connection, &to_write).await?;

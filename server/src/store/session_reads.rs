@@ -22,7 +22,10 @@
 //! very same row (`launches`), so a launch costs no read of its own.
 
 use super::kept::{KeptConnection, OwnConnection};
+use super::sessions::session_record;
 use super::{db_err, Pool, SessionRow, SELECT_SESSIONS};
+use app::domain::model::SessionStage;
+use app::ports::SessionRecord;
 use app::ports::{StoreError, StoreResult};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -41,7 +44,8 @@ struct Lookup {
 /// How many sessions a replica remembers (a few hundred bytes each).
 pub const CACHE_CAPACITY: usize = 16_384;
 
-type Remembered = quick_cache::sync::Cache<String, Arc<SessionRow>>;
+/// Signed-in sessions with no step pending, as read last.
+type Remembered = quick_cache::sync::Cache<String, Arc<SessionRecord>>;
 
 #[derive(Clone, Debug)]
 pub struct SessionReader {
@@ -66,7 +70,7 @@ impl SessionReader {
 
     /// The row of this session as last read by this server, if any: to be
     /// confirmed before anything decided from it takes effect.
-    pub fn cached(&self, id_hash: &str) -> Option<Arc<SessionRow>> {
+    pub fn cached(&self, id_hash: &str) -> Option<Arc<SessionRecord>> {
         self.remembered.get(id_hash)
     }
 
@@ -108,8 +112,14 @@ async fn answer(connection: &mut KeptConnection, lookups: Vec<Lookup>, remembere
         Ok(rows) => {
             let by_id: HashMap<&str, &SessionRow> = rows.iter().map(|r| (r.id_hash.as_str(), r)).collect();
             for id in &ids {
-                match by_id.get(id) {
-                    Some(row) => remembered.insert(id.to_string(), Arc::new((*row).clone())),
+                // Only a signed-in session with no step pending (so no
+                // sealed key to open) is ever decided from memory.
+                let record = by_id
+                    .get(id)
+                    .filter(|row| row.stage == SessionStage::Active.as_str() && row.pending_totp_secret.is_none())
+                    .and_then(|row| session_record((*row).clone(), None).ok());
+                match record {
+                    Some(record) => remembered.insert(id.to_string(), Arc::new(record)),
                     None => {
                         remembered.remove(*id);
                     }

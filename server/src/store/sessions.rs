@@ -118,12 +118,8 @@ impl Store for SqlStore {
         session_record(row, pending_totp_secret).map(Some)
     }
 
-    fn cached_session(&self, id_hash: &str) -> Option<SessionRecord> {
-        let row = self.session_reads.cached(id_hash)?;
-        // A session with a step pending is never confirmed at write.
-        (row.stage == SessionStage::Active.as_str() && row.pending_totp_secret.is_none())
-            .then(|| session_record((*row).clone(), None).ok())
-            .flatten()
+    fn cached_session(&self, id_hash: &str) -> Option<std::sync::Arc<SessionRecord>> {
+        self.session_reads.cached(id_hash)
     }
 
     async fn touch_session(&self, id_hash: &str, now: Millis, idle_expires_at: Millis) -> StoreResult<()> {

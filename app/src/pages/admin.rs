@@ -573,6 +573,9 @@ fn AccessCheckView(check: AccessCheck, privileged: bool, token: String, here: St
         <section class="card" aria-labelledby="verdict">
             <h2 id="verdict">{verdict}</h2>
             <p class="muted">{check.user.upn.clone()}{if check.paths.is_empty() { String::new() } else { format!(" · {}", check.paths.join("; ")) }}</p>
+            <p><a href=href_with("/admin/sign-ins", &[("user", check.user.upn.as_str()), ("app_id", check.app.id.as_str()), ("kind", "launch")])>
+                {format!("{}'s launches of {}", check.user.display_name, check.app.name)}
+            </a></p>
             <table class="data-table">
                 <caption class="visually-hidden">"Checks of the access decision"</caption>
                 <thead><tr><th scope="col">"Check"</th><th scope="col">"Result"</th><th scope="col">"Fix"</th></tr></thead>
@@ -682,6 +685,8 @@ fn UserDetailView(detail: UserDetail, token: String) -> impl IntoView {
             <h1>{u.display_name.clone()}</h1>
             <span class=class>{status}</span>
             <a class="button" href=format!("/admin/users/{}/edit", u.id)>"Edit"</a>
+            <a class="button" href=href_with("/admin/sign-ins", &[("user", u.upn.as_str())])>"Sign-ins"</a>
+            <a class="button" href=href_with("/admin/audit", &[("target_id", u.id.as_str())])>"Changes"</a>
         </div>
         <section class="card" aria-labelledby="profile-heading">
             <h2 id="profile-heading">"Profile"</h2>

@@ -111,6 +111,9 @@ async fn a_user_in_full_shows_groups_licenses_and_apps_with_their_paths() {
     let (status, page) = app.page(&morgan, &format!("/admin/users/{alex}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("All Staff") && page.contains("Mail") && page.contains("Block sign-in"), "{page}");
+    // Their sign-ins and the changes made to them, one click away.
+    assert!(page.contains("href=\"/admin/sign-ins?user=alex.wu%40northwind.example\""), "{page}");
+    assert!(page.contains(&format!("href=\"/admin/audit?target_id={alex}\"")), "{page}");
 
     for unknown in ["not-a-uuid", "00000000-0000-4000-8000-000000000000"] {
         let (status, body) = json(morgan.get(app.url(&format!("/api/v1/admin/users/{unknown}"))).send().await.unwrap()).await;
@@ -332,6 +335,7 @@ async fn check_access_lays_out_every_check_and_its_fix_comes_back_to_it() {
     assert!(page.contains("can&#x27;t launch Source Control") || page.contains("can't launch Source Control"), "{page}");
     assert!(page.contains("consent_required") && page.contains("Through the group Engineering"), "{page}");
     assert!(!page.contains("Unblock sign-in"));
+    assert!(page.contains(&format!("/admin/sign-ins?user=alex.wu%40northwind.example&amp;app_id={source}&amp;kind=launch")), "{page}");
 
     // A privileged admin, a blocked user: the fix is a button that comes back here.
     let morgan = app.signed_in(PRIVILEGED_ADMIN).await;

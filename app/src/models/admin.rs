@@ -8,6 +8,15 @@ pub const MAX_PAGE_SIZE: u32 = 200;
 /// Rows per page when the caller does not say.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 
+/// The rows a page holds for a requested `limit`: 1 to [`MAX_PAGE_SIZE`],
+/// [`DEFAULT_PAGE_SIZE`] when unsaid (0).
+pub fn page_size(limit: u32) -> u32 {
+    match limit {
+        0 => DEFAULT_PAGE_SIZE,
+        n => n.min(MAX_PAGE_SIZE),
+    }
+}
+
 /// One user in a list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {

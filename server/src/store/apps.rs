@@ -5,8 +5,8 @@ use super::users::{decode_cursor, encode_cursor, SummaryRow as UserRow, SUMMARY_
 use super::{db_err, insert_audit_event, SqlStore};
 use app::domain::apps::{AppFields, SignOnMode};
 use app::models::admin::{
-    AccessHolder, AccessPage, AppAdminDetail, AppChoice, AppPage, AppQuery, AppSummary, AssignmentView, NamedRef, PermissionChoice,
-    UserPage, UserQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+    page_size, AccessHolder, AccessPage, AppAdminDetail, AppChoice, AppPage, AppQuery, AppSummary, AssignmentView, NamedRef,
+    PermissionChoice, UserPage, UserQuery,
 };
 use app::ports::*;
 use async_trait::async_trait;
@@ -173,10 +173,7 @@ impl SqlStore {
     /// A page of users in UPN order, all of the organisation's or only the
     /// app's holders, matching the search.
     async fn access_page(&self, org_id: &str, app_id: &str, everyone: bool, query: &UserQuery) -> StoreResult<UserPage> {
-        let limit = match query.limit {
-            0 => DEFAULT_PAGE_SIZE,
-            n => n.min(MAX_PAGE_SIZE),
-        };
+        let limit = page_size(query.limit);
         let after = match &query.cursor {
             Some(c) if !c.is_empty() => decode_cursor(c)?,
             _ => String::new(),
@@ -218,10 +215,7 @@ impl AppsStore for SqlStore {
     }
 
     async fn search_apps(&self, org_id: &str, query: &AppQuery) -> StoreResult<AppPage> {
-        let limit = match query.limit {
-            0 => DEFAULT_PAGE_SIZE,
-            n => n.min(MAX_PAGE_SIZE),
-        };
+        let limit = page_size(query.limit);
         let (after_name, after_id) = match &query.cursor {
             Some(c) if !c.is_empty() => decode_app_cursor(c)?,
             _ => (String::new(), String::new()),

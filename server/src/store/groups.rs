@@ -6,19 +6,10 @@ use super::directory::{recompute_licenses, LICENSES_REACHING_GROUP};
 use super::users::{decode_cursor, encode_cursor, SummaryRow, SUMMARY_COLUMNS};
 use super::{db_err, insert_audit_event, SqlStore};
 use app::domain::groups::GroupFields;
-use app::models::admin::{
-    GroupDetail, GroupLicenseView, GroupPage, GroupQuery, GroupSummary, NamedRef, UserPage, UserQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
-};
+use app::models::admin::{page_size, GroupDetail, GroupLicenseView, GroupPage, GroupQuery, GroupSummary, NamedRef, UserPage, UserQuery};
 use app::ports::*;
 use async_trait::async_trait;
 use std::collections::HashMap;
-
-fn page_size(limit: u32) -> u32 {
-    match limit {
-        0 => DEFAULT_PAGE_SIZE,
-        n => n.min(MAX_PAGE_SIZE),
-    }
-}
 
 fn cursor_after(cursor: &Option<String>) -> StoreResult<String> {
     match cursor {

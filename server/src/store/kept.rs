@@ -45,7 +45,7 @@ impl KeptConnection {
 
     /// The kept connection, opened (with the pool's options) if there is
     /// none. Opened, not taken from the pool: its socket then belongs to the
-    /// runtime of the task that keeps it (see `db_thread`).
+    /// runtime of the task that keeps it (the database thread: `SqlStore::new`).
     pub async fn get(&mut self) -> StoreResult<&mut OwnConnection> {
         if self.connection.is_none() {
             let connection = match &self.pool {

@@ -23,7 +23,7 @@
 //! and are decided again from a fresh read.
 
 use super::kept::{KeptConnection, OwnConnection};
-use super::{db_err, new_id, session_reads, sessions::session_record, Pool};
+use super::{db_err, new_id, session_reads, Pool};
 use app::domain::model::DAY;
 use app::ports::{LaunchRecorded, SessionRecord, SignInEvent, StoreError, StoreResult};
 use std::collections::HashMap;
@@ -134,14 +134,10 @@ async fn confirm_and_write(connection: &mut OwnConnection, batch: &[Pending]) ->
     if !ids.is_empty() {
         ids.sort_unstable();
         ids.dedup();
-        for row in session_reads::read(connection, &ids).await? {
-            // A row with a step pending (sealed key) never matches: such a
-            // session is never decided from memory.
-            if row.pending_totp_secret.is_none() {
-                if let Ok(record) = session_record(row, None) {
-                    fresh.insert(record.id_hash.clone(), record);
-                }
-            }
+        // A session that can no longer be remembered (ended, a step
+        // pending) is missing here, so it never matches.
+        for record in session_reads::read(connection, &ids).await?.into_iter().filter_map(session_reads::rememberable) {
+            fresh.insert(record.id_hash.clone(), record);
         }
     }
     let changed: Vec<bool> =

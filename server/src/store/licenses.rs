@@ -6,7 +6,7 @@ use super::access::recompute_license_seats;
 use super::users::{decode_cursor, encode_cursor, SummaryRow as UserRow, SUMMARY_COLUMNS as USER_COLUMNS};
 use super::{db_err, insert_audit_event, SqlStore};
 use app::domain::licenses::LicenseFields;
-use app::models::admin::{AssignmentView, LicenseDetail, LicenseSummary, NamedRef, UserPage, UserQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use app::models::admin::{page_size, AssignmentView, LicenseDetail, LicenseSummary, NamedRef, UserPage, UserQuery};
 use app::ports::*;
 use async_trait::async_trait;
 
@@ -84,10 +84,7 @@ impl LicensesStore for SqlStore {
     }
 
     async fn license_without_seat(&self, org_id: &str, license_id: &str, query: &UserQuery) -> StoreResult<UserPage> {
-        let limit = match query.limit {
-            0 => DEFAULT_PAGE_SIZE,
-            n => n.min(MAX_PAGE_SIZE),
-        };
+        let limit = page_size(query.limit);
         let after = match &query.cursor {
             Some(c) if !c.is_empty() => decode_cursor(c)?,
             _ => String::new(),

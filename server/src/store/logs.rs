@@ -9,7 +9,7 @@ use super::access::EventRow;
 use super::users::{decode_cursor, encode_cursor};
 use super::{db_err, Pool, SqlStore};
 use app::domain::logs::{AuditFilter, SignInFilter};
-use app::models::admin::{AuditLogEntry, AuditLogPage, SignInLogEntry, SignInLogPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use app::models::admin::{page_size, AuditLogEntry, AuditLogPage, SignInLogEntry, SignInLogPage};
 use app::ports::{LogsStore, StoreError, StoreResult};
 use async_trait::async_trait;
 
@@ -58,16 +58,18 @@ impl Select {
             self.binds.push(Bind::Text(id));
             self.sql.push_str(&format!(" AND ({table}.created_at < ${n} OR ({table}.created_at = ${n} AND {table}.id < ${}))", n + 1));
         }
-        self.sql.push_str(&format!(" ORDER BY {table}.created_at DESC, {table}.id DESC LIMIT ?"));
+        self.sql.push_str(&format!(" ORDER BY {table}.created_at DESC, {table}.id DESC"));
     }
 
-    async fn fetch<R>(self, pool: &Pool, limit: u32) -> StoreResult<Vec<R>>
+    /// One page of rows, newest first, and the cursor of the page after it
+    /// (`key` gives a row's time and id).
+    async fn page<R>(self, pool: &Pool, limit: u32, key: impl Fn(&R) -> (i64, &str)) -> StoreResult<(Vec<R>, Option<String>)>
     where
         R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
     {
         // One row more than the page tells whether there is a next page.
-        let sql = self.sql.replace("LIMIT ?", &format!("LIMIT {}", i64::from(limit) + 1));
-        crate::on_pool!(pool, p => {
+        let sql = format!("{} LIMIT {}", self.sql, i64::from(limit) + 1);
+        let mut rows: Vec<R> = crate::on_pool!(pool, p => {
             let mut q = sqlx::query_as::<_, R>(&sql);
             for b in &self.binds {
                 q = match b {
@@ -76,14 +78,11 @@ impl Select {
                 };
             }
             q.fetch_all(p).await.map_err(db_err)
-        })
-    }
-}
-
-fn page_size(limit: u32) -> u32 {
-    match limit {
-        0 => DEFAULT_PAGE_SIZE,
-        n => n.min(MAX_PAGE_SIZE),
+        })?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = if more { rows.last().map(|r| cursor_of(key(r).0, key(r).1)) } else { None };
+        Ok((rows, next))
     }
 }
 
@@ -156,10 +155,7 @@ impl LogsStore for SqlStore {
         q.and_text("e.reason_code = ?", &filter.reason_code);
         q.and_text("e.kind = ?", &filter.kind);
         q.and_window(filter.from, filter.to, after, "e");
-        let mut rows: Vec<SignInRow> = q.fetch(&self.pool, limit).await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(|r| cursor_of(r.event.created_at, &r.id)) } else { None };
+        let (rows, next_cursor) = q.page(&self.pool, limit, |r: &SignInRow| (r.event.created_at, r.id.as_str())).await?;
         let events = rows
             .into_iter()
             .map(|r| SignInLogEntry { id: r.id, user_id: r.user_id, upn: r.upn_attempted, event: r.event.into_record() })
@@ -186,10 +182,7 @@ impl LogsStore for SqlStore {
         q.and_text("x.target_id = ?", &filter.target_id);
         q.and_text("x.correlation_id = ?", &filter.correlation_id);
         q.and_window(filter.from, filter.to, after, "x");
-        let mut rows: Vec<AuditRow> = q.fetch(&self.pool, limit).await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(|r| cursor_of(r.created_at, &r.id)) } else { None };
+        let (rows, next_cursor) = q.page(&self.pool, limit, |r: &AuditRow| (r.created_at, r.id.as_str())).await?;
         let events = rows
             .into_iter()
             .map(|r| AuditLogEntry {

@@ -112,13 +112,7 @@ async fn answer(connection: &mut KeptConnection, lookups: Vec<Lookup>, remembere
         Ok(rows) => {
             let by_id: HashMap<&str, &SessionRow> = rows.iter().map(|r| (r.id_hash.as_str(), r)).collect();
             for id in &ids {
-                // Only a signed-in session with no step pending (so no
-                // sealed key to open) is ever decided from memory.
-                let record = by_id
-                    .get(id)
-                    .filter(|row| row.stage == SessionStage::Active.as_str() && row.pending_totp_secret.is_none())
-                    .and_then(|row| session_record((*row).clone(), None).ok());
-                match record {
+                match by_id.get(id).and_then(|row| rememberable((*row).clone())) {
                     Some(record) => remembered.insert(id.to_string(), Arc::new(record)),
                     None => {
                         remembered.remove(*id);
@@ -137,6 +131,16 @@ async fn answer(connection: &mut KeptConnection, lookups: Vec<Lookup>, remembere
             }
         }
     }
+}
+
+/// The session of a row, if a launch may be decided from memory of it:
+/// signed in, with no step pending (so no sealed key to open). The reader
+/// remembers only these, and the launch writer confirms only against these.
+pub(crate) fn rememberable(row: SessionRow) -> Option<SessionRecord> {
+    if row.stage != SessionStage::Active.as_str() || row.pending_totp_secret.is_some() {
+        return None;
+    }
+    session_record(row, None).ok()
 }
 
 /// SQLite: one placeholder per id; PostgreSQL: one array, so that the

@@ -3,7 +3,7 @@
 
 use super::{db_err, insert_audit_event, parse_mfa, SqlStore};
 use app::domain::model::Role;
-use app::models::admin::{UserLicenseView, UserPage, UserProfile, UserQuery, UserSummary, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use app::models::admin::{page_size, UserLicenseView, UserPage, UserProfile, UserQuery, UserSummary};
 use app::ports::*;
 use async_trait::async_trait;
 
@@ -124,10 +124,7 @@ static SEARCH_USERS_POSTGRES: std::sync::LazyLock<String> = std::sync::LazyLock:
 #[async_trait]
 impl UsersStore for SqlStore {
     async fn search_users(&self, org_id: &str, query: &UserQuery) -> StoreResult<UserPage> {
-        let limit = match query.limit {
-            0 => DEFAULT_PAGE_SIZE,
-            n => n.min(MAX_PAGE_SIZE),
-        };
+        let limit = page_size(query.limit);
         let after = match &query.cursor {
             Some(c) if !c.is_empty() => decode_cursor(c)?,
             _ => String::new(),

@@ -55,6 +55,10 @@ pub enum RequestAuth {
     /// Shared, not copied: a launch may take it from this server's memory
     /// of the session (`Store::cached_session`) without copying its strings.
     Session(std::sync::Arc<crate::ports::SessionRecord>),
+    /// An API token (`Authorization: Bearer`), on the admin API and SCIM
+    /// only: it acts for its organisation with its role, and never reaches
+    /// the pages.
+    ApiToken(std::sync::Arc<crate::ports::ApiTokenCaller>),
 }
 
 #[cfg(feature = "ssr")]
@@ -62,6 +66,7 @@ impl RequestAuth {
     pub fn view(&self) -> AuthView {
         match self {
             RequestAuth::Anonymous { csrf_token } => AuthView::Anonymous { csrf_token: csrf_token.clone() },
+            RequestAuth::ApiToken(_) => AuthView::Anonymous { csrf_token: String::new() },
             RequestAuth::Session(s) if s.stage == SessionStage::Active => AuthView::SignedIn(Viewer {
                 display_name: s.user.display_name.clone(),
                 upn: s.user.upn.clone(),

@@ -179,6 +179,8 @@ pub struct SignInEvent {
 pub struct AuditEvent {
     pub org_id: String,
     pub actor_user_id: Option<String>,
+    /// Set when the actor is an API token (then `actor_user_id` is not).
+    pub actor_token_id: Option<String>,
     pub actor_label: String,
     pub action: String,
     pub target_type: String,
@@ -203,7 +205,7 @@ pub struct FailedPassword {
 #[allow(clippy::too_many_arguments)]
 #[async_trait]
 pub trait Store:
-    AccessStore + DirectoryStore + UsersStore + GroupsStore + AppsStore + LicensesStore + LogsStore + Send + Sync + 'static
+    AccessStore + DirectoryStore + UsersStore + GroupsStore + AppsStore + LicensesStore + LogsStore + ApiTokensStore + Send + Sync + 'static
 {
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;
@@ -671,4 +673,53 @@ pub trait LogsStore: Send + Sync + 'static {
         cursor: Option<&str>,
         limit: u32,
     ) -> StoreResult<crate::models::admin::AuditLogPage>;
+}
+
+/// A live API token, as the request it authenticates sees it: it acts for
+/// `org_id` with `role`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiTokenCaller {
+    pub token_id: String,
+    pub org_id: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A token to store: only the digest of its secret.
+#[derive(Clone, Debug)]
+pub struct NewApiTokenRecord {
+    pub id: String,
+    pub org_id: String,
+    pub token: crate::domain::api_tokens::NewApiToken,
+    pub secret_digest: String,
+    pub secret_hint: String,
+    pub created_by: String,
+    pub created_at: Millis,
+}
+
+/// The organisation's API tokens.
+#[async_trait]
+pub trait ApiTokensStore: Send + Sync + 'static {
+    /// The live (not revoked, not expired) token whose secret has this
+    /// digest, and its use recorded (at most once a minute).
+    async fn authenticate_api_token(&self, secret_digest: &str, now: Millis) -> StoreResult<Option<ApiTokenCaller>>;
+
+    /// Newest first, revoked and expired ones too.
+    async fn list_api_tokens(
+        &self,
+        org_id: &str,
+        cursor: Option<&str>,
+        limit: u32,
+        now: Millis,
+    ) -> StoreResult<crate::models::admin::ApiTokenPage>;
+
+    async fn find_api_token(&self, org_id: &str, token_id: &str, now: Millis) -> StoreResult<Option<crate::models::admin::ApiTokenView>>;
+
+    /// Stores the token with its audit event. A name another live token
+    /// has is a `Conflict` on `api_tokens_org_live_name_key`.
+    async fn create_api_token(&self, token: NewApiTokenRecord, audit: AuditEvent) -> StoreResult<()>;
+
+    /// Revokes a token that is not revoked yet, with its audit event.
+    /// False when there is none such.
+    async fn revoke_api_token(&self, org_id: &str, token_id: &str, revoked_by: &str, audit: AuditEvent) -> StoreResult<bool>;
 }

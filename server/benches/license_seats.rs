@@ -21,6 +21,7 @@ fn audit(org_id: &str, at: i64) -> AuditEvent {
     AuditEvent {
         org_id: org_id.into(),
         actor_user_id: None,
+        actor_token_id: None,
         actor_label: "bench".into(),
         action: "bench".into(),
         target_type: "license".into(),

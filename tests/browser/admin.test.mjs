@@ -341,3 +341,38 @@ for (const colorScheme of ['light', 'dark']) {
     await context.close();
   });
 }
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`a privileged admin creates an API token, sees its secret once, and revokes it (${colorScheme})`, async () => {
+    const { context, page } = await signedIn(PRIVILEGED_ADMIN, colorScheme);
+    await page.getByRole('link', { name: 'Admin', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'API tokens' }).click();
+    await page.getByRole('heading', { name: 'API tokens', level: 1 }).waitFor();
+    await assertAccessible(page, 'API tokens');
+    const name = `Browser sync ${colorScheme}`;
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByLabel('Acts as').selectOption('app_admin');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByRole('heading', { name: 'API token created' }).waitFor();
+    const secret = await page.getByLabel('API token').innerText();
+    assert.match(secret, /^mya_[A-Za-z0-9_-]{43}$/);
+    await assertAccessible(page, 'a new API token');
+    // A script uses it: no cookies, just the header.
+    const used = await fetch(`${BASE}/api/v1/admin/apps`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(used.status, 200);
+
+    await page.getByRole('link', { name: 'All API tokens' }).click();
+    const row = page.locator('table.data-table tbody tr', { hasText: name });
+    assert.match(await row.innerText(), /App admin[\s\S]*Active[\s\S]*mya_…/);
+    assert.ok(!(await page.content()).includes(secret.slice(4)), 'the list never shows the secret');
+    await page.getByRole('link', { name: `Revoke ${name}` }).click();
+    await page.getByRole('heading', { name: `Revoke ${name}?` }).waitFor();
+    await assertAccessible(page, 'revoking an API token');
+    await page.getByRole('button', { name: 'Revoke the token' }).click();
+    await page.getByText('Revoked. Whatever used it is refused from its next request.').waitFor();
+    assert.match(await row.innerText(), /Revoked/);
+    const refused = await fetch(`${BASE}/api/v1/admin/apps`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(refused.status, 401);
+    await context.close();
+  });
+}

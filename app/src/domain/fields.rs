@@ -29,6 +29,9 @@ pub fn field_of_constraint(constraint: &str) -> Option<FieldProblem> {
         "users_org_upn_key" | "UNIQUE constraint failed: users.org_id, users.upn_normalized" => ("upn", "taken"),
         "user_groups_org_name_key" | "UNIQUE constraint failed: user_groups.org_id, user_groups.name_normalized" => ("name", "taken"),
         "licenses_org_sku_key" | "UNIQUE constraint failed: licenses.org_id, licenses.sku" => ("sku", "taken"),
+        "api_tokens_org_live_name_key" | "UNIQUE constraint failed: api_tokens.org_id, api_tokens.name_normalized" => {
+            ("name", "token_taken")
+        }
         _ => return None,
     })
 }
@@ -43,12 +46,16 @@ pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
         ("display_name", "missing") => "Enter the person's name.",
         ("email", "malformed") => "An e-mail address looks like name@example.com.",
         ("role", "unknown") => "Choose Employee, App admin or Privileged admin.",
+        ("role", "missing") => "Choose a role.",
+        ("role", "token_role") => "An API token acts as an App admin or as a Privileged admin.",
+        ("expires_in_days", "out_of_range") => "A token can last from 1 day to 3,650 days (ten years), or never expire.",
         ("role", "own_role") => "You can't change your own role. Ask another privileged admin.",
         ("mfa_state", "unknown") => "Choose Off, On or Enforced.",
         ("auth_phone", "malformed") => "A phone number has 6 to 20 digits, for example +44 20 7946 0958.",
         ("auth_email", "malformed") => "An e-mail address looks like name@example.com.",
         ("name", "missing") => "Enter a name.",
         ("name", "taken") => "Your organisation already has a group with this name.",
+        ("name", "token_taken") => "Another active API token has this name. Choose another, or revoke that one first.",
         ("name", "too_long") => "A name can be at most 120 characters long.",
         ("description", "too_long") => "A description can be at most 1,000 characters long.",
         ("category", "too_long") => "A category can be at most 60 characters long.",

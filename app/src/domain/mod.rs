@@ -2,6 +2,7 @@
 //! no sqlx. Everything here is unit-tested with tables of cases; handlers and
 //! server functions call it rather than re-implementing a rule.
 
+pub mod api_tokens;
 pub mod apps;
 pub mod consent;
 pub mod decision;

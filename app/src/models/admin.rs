@@ -382,6 +382,9 @@ pub struct AuditLogEntry {
     pub id: String,
     pub created_at: Millis,
     pub actor_user_id: Option<String>,
+    /// The API token that made the change, when one did.
+    #[serde(default)]
+    pub actor_token_id: Option<String>,
     pub actor: String,
     pub action: String,
     pub target_type: String,
@@ -399,3 +402,28 @@ pub struct AuditLogPage {
 }
 
 pub use crate::domain::logs::{AuditLogQuery, SignInLogQuery};
+
+/// An API token as admins see it: never its secret, only the secret's
+/// last four characters to tell tokens apart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenView {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub state: crate::domain::api_tokens::ApiTokenState,
+    /// `mya_…` and the secret's last four characters.
+    pub secret_hint: String,
+    pub created_by: String,
+    pub created_at: Millis,
+    pub expires_at: Option<Millis>,
+    pub last_used_at: Option<Millis>,
+    pub revoked_at: Option<Millis>,
+    pub revoked_by: Option<String>,
+}
+
+/// A page of the organisation's API tokens, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenPage {
+    pub tokens: Vec<ApiTokenView>,
+    pub next_cursor: Option<String>,
+}

@@ -52,6 +52,9 @@ fn AdminNav(role: Role, current: &'static str) -> impl IntoView {
     links.push(("/admin/check-access", "Check access"));
     links.push(("/admin/sign-ins", "Sign-ins"));
     links.push(("/admin/audit", "Audit log"));
+    if role.is_privileged_admin() {
+        links.push(("/admin/api-tokens", "API tokens"));
+    }
     view! {
         <nav class="admin-nav" aria-label="Admin">
             <ul>
@@ -627,6 +630,7 @@ pub(super) fn notice_text(code: &str) -> Option<&'static str> {
         "unblocked" => "Sign-in is unblocked.",
         "unlocked" => "The lockout is lifted.",
         "unchanged" => "Nothing needed changing.",
+        "token_revoked" => "Revoked. Whatever used it is refused from its next request.",
         "saved" => "Saved.",
         "mfa_reset" => "The authenticator is forgotten. They set up a new one at their next sign-in; their sessions have ended.",
         "created" => "Created.",

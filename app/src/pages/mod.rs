@@ -5,6 +5,7 @@ pub mod admin_apps;
 pub mod admin_groups;
 pub mod admin_licenses;
 pub mod admin_logs;
+pub mod admin_tokens;
 pub mod app_details;
 pub mod home;
 pub mod launch_refused;

@@ -285,3 +285,10 @@ fn sentences(problems: Vec<crate::domain::fields::FieldProblem>) -> Vec<(String,
         })
         .collect()
 }
+
+/// A page of the organisation's API tokens, newest first. Privileged admins.
+#[server(prefix = "/api/fn", endpoint = "admin_api_tokens", input = GetUrl)]
+pub async fn load_admin_api_tokens(cursor: Option<String>) -> Result<crate::models::admin::ApiTokenPage, ServerFnError> {
+    let admin = guard::require_privileged_admin()?;
+    guard::store()?.list_api_tokens(&admin.org_id, cursor.as_deref(), 0, guard::now()).await.map_err(guard::internal)
+}

@@ -8,12 +8,22 @@ use crate::ports::{SessionUser, Store};
 use leptos::prelude::*;
 use std::sync::Arc;
 
+/// A refusal: the message, and the status of the response it is part of
+/// (the server function's own, or the page's when a page renders with it),
+/// so that a refusal is a 4xx, never the 500 of an unexplained error.
+fn refused(status: http::StatusCode, message: &str) -> ServerFnError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+    ServerFnError::new(message)
+}
+
 /// The caller's user, when fully signed in; an error otherwise.
 pub fn require_user() -> Result<SessionUser, ServerFnError> {
     let parts = use_context::<http::request::Parts>().ok_or_else(|| ServerFnError::new("request context missing"))?;
     match parts.extensions.get::<RequestAuth>() {
         Some(RequestAuth::Session(s)) if s.stage == SessionStage::Active => Ok(s.user.clone()),
-        _ => Err(ServerFnError::new("Sign in to continue.")),
+        _ => Err(refused(http::StatusCode::UNAUTHORIZED, "Sign in to continue.")),
     }
 }
 
@@ -21,7 +31,7 @@ pub fn require_user() -> Result<SessionUser, ServerFnError> {
 pub fn require_admin() -> Result<SessionUser, ServerFnError> {
     let user = require_user()?;
     if !user.role.is_admin() {
-        return Err(ServerFnError::new("This needs an admin role."));
+        return Err(refused(http::StatusCode::FORBIDDEN, "This needs an admin role."));
     }
     Ok(user)
 }
@@ -30,7 +40,7 @@ pub fn require_admin() -> Result<SessionUser, ServerFnError> {
 pub fn require_privileged_admin() -> Result<SessionUser, ServerFnError> {
     let user = require_user()?;
     if !user.role.is_privileged_admin() {
-        return Err(ServerFnError::new("This needs the privileged admin role."));
+        return Err(refused(http::StatusCode::FORBIDDEN, "This needs the privileged admin role."));
     }
     Ok(user)
 }
@@ -47,7 +57,7 @@ pub fn now() -> i64 {
 /// their mistake and is said so; anything else is logged and is ours.
 pub fn internal(e: crate::ports::StoreError) -> ServerFnError {
     if let crate::ports::StoreError::InvalidInput { message, .. } = e {
-        return ServerFnError::new(message);
+        return refused(http::StatusCode::BAD_REQUEST, message);
     }
     tracing::error!(error = %e, "storage failure in a server function");
     ServerFnError::new("Something went wrong on our side. Try again.")

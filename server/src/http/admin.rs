@@ -9,10 +9,11 @@ use super::error::{correlation_id, escape, AppError};
 use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::fields::field_of_constraint;
+use app::domain::model::Role;
 use app::domain::model::SessionStage;
 use app::domain::users::{validate_new_user, validate_user_edit, NewUserInput, UserEdit, UserEditInput};
 use app::models::admin::{UserDetail, UserPage, UserProfile, UserQuery};
-use app::ports::{AuditEvent, NewUserRecord, Principal, SessionUser, StoreError};
+use app::ports::{AuditEvent, NewUserRecord, Principal, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,29 +22,81 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::now_ms;
 
-/// The caller, when they are a privileged admin of a fully signed-in session.
-pub fn require_privileged_admin(auth: &RequestAuth) -> Result<&SessionUser, AppError> {
-    match auth {
-        RequestAuth::Session(s) if s.stage == SessionStage::Active && s.user.role.is_privileged_admin() => Ok(&s.user),
-        RequestAuth::Session(s) if s.stage == SessionStage::Active => {
-            Err(AppError::forbidden("privileged_admin_required", "This needs the privileged admin role."))
+/// Who makes an admin request: a signed-in admin, or an API token acting
+/// for its organisation with its role. Handlers scope every query by
+/// `org_id` and audit `actor`.
+#[derive(Clone, Debug)]
+pub struct AdminCaller {
+    pub org_id: String,
+    pub role: Role,
+    pub actor: Actor,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    User { user_id: String, upn: String },
+    ApiToken { token_id: String, name: String },
+}
+
+impl AdminCaller {
+    /// Is the caller this user? (An admin may not block themselves or
+    /// change their own role; a token is nobody.)
+    pub fn is_user(&self, user_id: &str) -> bool {
+        matches!(&self.actor, Actor::User { user_id: own, .. } if own == user_id)
+    }
+
+    /// The actor's name as the audit log records it.
+    pub fn label(&self) -> String {
+        match &self.actor {
+            Actor::User { upn, .. } => upn.clone(),
+            Actor::ApiToken { name, .. } => format!("API token \u{201c}{name}\u{201d}"),
         }
-        RequestAuth::Session(_) => Err(AppError::forbidden("sign_in_incomplete", "Finish signing in first.")),
-        RequestAuth::Anonymous { .. } => Err(AppError::unauthorized()),
     }
 }
 
-/// The caller, when they are an app admin or a privileged admin of a fully
-/// signed-in session (apps and their assignments are theirs to manage).
-pub fn require_admin(auth: &RequestAuth) -> Result<&SessionUser, AppError> {
+/// The caller, when they are an app admin or a privileged admin: a fully
+/// signed-in session, or an API token (whose role is one of the two).
+pub fn require_admin(auth: &RequestAuth) -> Result<AdminCaller, AppError> {
     match auth {
-        RequestAuth::Session(s) if s.stage == SessionStage::Active && s.user.role.is_admin() => Ok(&s.user),
+        RequestAuth::Session(s) if s.stage == SessionStage::Active && s.user.role.is_admin() => Ok(AdminCaller {
+            org_id: s.user.org_id.clone(),
+            role: s.user.role,
+            actor: Actor::User { user_id: s.user.user_id.clone(), upn: s.user.upn.clone() },
+        }),
         RequestAuth::Session(s) if s.stage == SessionStage::Active => {
             Err(AppError::forbidden("admin_required", "This part of My Apps is for admins."))
         }
         RequestAuth::Session(_) => Err(AppError::forbidden("sign_in_incomplete", "Finish signing in first.")),
+        RequestAuth::ApiToken(t) if t.role.is_admin() => Ok(AdminCaller {
+            org_id: t.org_id.clone(),
+            role: t.role,
+            actor: Actor::ApiToken { token_id: t.token_id.clone(), name: t.name.clone() },
+        }),
+        RequestAuth::ApiToken(_) => Err(AppError::forbidden("admin_required", "This part of My Apps is for admins.")),
         RequestAuth::Anonymous { .. } => Err(AppError::unauthorized()),
     }
+}
+
+/// The caller, when they are a privileged admin (a session or a token).
+pub fn require_privileged_admin(auth: &RequestAuth) -> Result<AdminCaller, AppError> {
+    let caller = require_admin(auth)?;
+    if !caller.role.is_privileged_admin() {
+        return Err(AppError::forbidden("privileged_admin_required", "This needs the privileged admin role."));
+    }
+    Ok(caller)
+}
+
+/// The caller, when they are a privileged admin signed in in person: API
+/// tokens are made and revoked by people, never by another token (a leaked
+/// token must not be able to mint itself a successor).
+pub fn require_signed_in_privileged_admin(auth: &RequestAuth) -> Result<AdminCaller, AppError> {
+    if matches!(auth, RequestAuth::ApiToken(_)) {
+        return Err(AppError::forbidden(
+            "signed_in_admin_required",
+            "API tokens are managed by a privileged admin who is signed in, not by a token.",
+        ));
+    }
+    require_privileged_admin(auth)
 }
 
 fn user_not_found() -> AppError {
@@ -56,7 +109,7 @@ fn user_not_found() -> AppError {
 
 /// An audit event of `admin`'s change to one target.
 pub(super) fn audit(
-    admin: &SessionUser,
+    admin: &AdminCaller,
     headers: &HeaderMap,
     action: &str,
     target_type: &str,
@@ -66,8 +119,15 @@ pub(super) fn audit(
 ) -> AuditEvent {
     AuditEvent {
         org_id: admin.org_id.clone(),
-        actor_user_id: Some(admin.user_id.clone()),
-        actor_label: admin.upn.clone(),
+        actor_user_id: match &admin.actor {
+            Actor::User { user_id, .. } => Some(user_id.clone()),
+            Actor::ApiToken { .. } => None,
+        },
+        actor_token_id: match &admin.actor {
+            Actor::ApiToken { token_id, .. } => Some(token_id.clone()),
+            Actor::User { .. } => None,
+        },
+        actor_label: admin.label(),
         action: action.into(),
         target_type: target_type.into(),
         target_id: target_id.into(),
@@ -94,7 +154,7 @@ pub async fn list_users(
     Extension(auth): Extension<RequestAuth>,
     Query(params): Query<UserListParams>,
 ) -> Result<Json<UserPage>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     if params.search.chars().count() > 200 {
         return Err(AppError::bad_request("search_too_long", "Search for at most 200 characters."));
     }
@@ -104,14 +164,14 @@ pub async fn list_users(
 
 /// The user's own record, for checks and audit "before" values (no groups,
 /// licenses or apps: those cost an access snapshot).
-async fn profile(state: &AppState, admin: &SessionUser, user_id: &str) -> Result<UserProfile, AppError> {
+async fn profile(state: &AppState, admin: &AdminCaller, user_id: &str) -> Result<UserProfile, AppError> {
     if uuid::Uuid::parse_str(user_id).is_err() {
         return Err(user_not_found());
     }
     state.store.find_user(&admin.org_id, user_id).await?.ok_or_else(user_not_found)
 }
 
-async fn detail(state: &AppState, admin: &SessionUser, user_id: &str) -> Result<UserDetail, AppError> {
+async fn detail(state: &AppState, admin: &AdminCaller, user_id: &str) -> Result<UserDetail, AppError> {
     if uuid::Uuid::parse_str(user_id).is_err() {
         return Err(user_not_found());
     }
@@ -124,7 +184,7 @@ pub async fn get_user(
     Extension(auth): Extension<RequestAuth>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserDetail>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     Ok(Json(detail(&state, admin, &user_id).await?))
 }
 
@@ -161,9 +221,9 @@ impl SignInAction {
 }
 
 /// Applies `action` to the user; false when it changed nothing (already so).
-async fn apply(state: &AppState, admin: &SessionUser, headers: &HeaderMap, user_id: &str, action: SignInAction) -> Result<bool, AppError> {
+async fn apply(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, user_id: &str, action: SignInAction) -> Result<bool, AppError> {
     let before = profile(state, admin, user_id).await?;
-    if matches!(action, SignInAction::Block) && user_id == admin.user_id {
+    if matches!(action, SignInAction::Block) && admin.is_user(user_id) {
         return Err(AppError::bad_request("cannot_block_yourself", "You can't block your own sign-in. Ask another privileged admin."));
     }
     let store = &state.store;
@@ -224,7 +284,7 @@ pub async fn change_sign_in(
     headers: HeaderMap,
     Path((user_id, action)): Path<(String, String)>,
 ) -> Result<Json<ChangeAnswer>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     let action = SignInAction::parse(&action).ok_or_else(AppError::not_found)?;
     let changed = apply(&state, admin, &headers, &user_id, action).await?;
     Ok(Json(ChangeAnswer { changed, user: detail(&state, admin, &user_id).await? }))
@@ -239,7 +299,7 @@ pub async fn change_sign_in_form(
     Path((user_id, action)): Path<(String, String)>,
     Form(form): Form<BackForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     let action = SignInAction::parse(&action).ok_or_else(AppError::not_found)?;
     let changed = apply(&state, admin, &headers, &user_id, action).await?;
     let notice = if changed { action.done() } else { "unchanged" };
@@ -311,7 +371,7 @@ async fn temporary_password(state: &AppState, try_again: &str) -> Result<(String
 
 /// Creates the user; field problems (including a UPN already taken) come
 /// back as `AppError::Validation`, and nothing is written then.
-async fn create(state: &AppState, admin: &SessionUser, headers: &HeaderMap, input: &NewUserInput) -> Result<TemporaryPassword, AppError> {
+async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, input: &NewUserInput) -> Result<TemporaryPassword, AppError> {
     let user = validate_new_user(input).map_err(AppError::Validation)?;
     let (password, hash) = temporary_password(state, "/admin/users/new").await?;
     let id = crate::store::new_id();
@@ -348,7 +408,7 @@ pub async fn create_user(
     headers: HeaderMap,
     Json(input): Json<NewUserInput>,
 ) -> Result<(StatusCode, Json<TemporaryPassword>), AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     Ok((StatusCode::CREATED, Json(create(&state, admin, &headers, &input).await?)))
 }
 
@@ -368,7 +428,7 @@ pub async fn create_user_form(
     headers: HeaderMap,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     match create(&state, admin, &headers, &form.input).await {
         Ok(created) => Ok(password_page(&state, "User created", &created)),
         Err(AppError::Validation(problems)) => {
@@ -396,7 +456,7 @@ pub async fn reset_password(
     headers: HeaderMap,
     Path(user_id): Path<String>,
 ) -> Result<Json<TemporaryPassword>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     Ok(Json(reset(&state, admin, &headers, &user_id).await?))
 }
 
@@ -407,14 +467,14 @@ pub async fn reset_password_form(
     headers: HeaderMap,
     Path(user_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     let reset = reset(&state, admin, &headers, &user_id).await?;
     Ok(password_page(&state, "Password reset", &reset))
 }
 
-async fn reset(state: &AppState, admin: &SessionUser, headers: &HeaderMap, user_id: &str) -> Result<TemporaryPassword, AppError> {
+async fn reset(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, user_id: &str) -> Result<TemporaryPassword, AppError> {
     profile(state, admin, user_id).await?;
-    if user_id == admin.user_id {
+    if admin.is_user(user_id) {
         return Err(AppError::bad_request("use_change_password", "Change your own password from your account, not here."));
     }
     let (password, hash) = temporary_password(state, &format!("/admin/users/{user_id}")).await?;
@@ -486,13 +546,13 @@ fn current_edit(profile: &UserProfile) -> Result<UserEdit, AppError> {
 /// `AppError::Validation` and write nothing.
 async fn edit(
     state: &AppState,
-    admin: &SessionUser,
+    admin: &AdminCaller,
     headers: &HeaderMap,
     user_id: &str,
     input: &UserEditInput,
 ) -> Result<UserDetail, AppError> {
     let before = current_edit(&profile(state, admin, user_id).await?)?;
-    let after = validate_user_edit(&before, input, user_id == admin.user_id).map_err(AppError::Validation)?;
+    let after = validate_user_edit(&before, input, admin.is_user(user_id)).map_err(AppError::Validation)?;
     if after == before {
         return detail(state, admin, user_id).await;
     }
@@ -518,7 +578,7 @@ pub async fn update_user(
     Path(user_id): Path<String>,
     Json(input): Json<UserEditInput>,
 ) -> Result<Json<UserDetail>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     Ok(Json(edit(&state, admin, &headers, &user_id, &input).await?))
 }
 
@@ -531,7 +591,7 @@ pub async fn update_user_form(
     Path(user_id): Path<String>,
     Form(input): Form<UserEditInput>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     match edit(&state, admin, &headers, &user_id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/users/{user_id}?done=saved")).into_response()),
         Err(AppError::Validation(problems)) => {

@@ -4,7 +4,7 @@
 //! (DOMAIN.md, "Actors"); each handler checks that first.
 
 use super::admin::{
-    audit, back_to_form, back_with_notice, principal_json, principal_not_found, require_admin, shown_once_page, PrincipalRef,
+    audit, back_to_form, back_with_notice, principal_json, principal_not_found, require_admin, shown_once_page, AdminCaller, PrincipalRef,
 };
 use super::error::{escape, AppError};
 use super::AppState;
@@ -12,7 +12,7 @@ use app::auth::RequestAuth;
 use app::domain::apps::{validate_app, AppFields, AppInput, SignOnMode};
 use app::domain::fields::FieldProblem;
 use app::models::admin::{AccessPage, AppAdminDetail, AppPage, AppQuery, AssignmentView, UserQuery};
-use app::ports::{AppLogo, ClientCredentials, Principal, SessionUser};
+use app::ports::{AppLogo, ClientCredentials, Principal};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -27,7 +27,7 @@ fn app_not_found() -> AppError {
     }
 }
 
-async fn detail(state: &AppState, admin: &SessionUser, app_id: &str) -> Result<AppAdminDetail, AppError> {
+async fn detail(state: &AppState, admin: &AdminCaller, app_id: &str) -> Result<AppAdminDetail, AppError> {
     if uuid::Uuid::parse_str(app_id).is_err() {
         return Err(app_not_found());
     }
@@ -67,7 +67,7 @@ pub async fn list_apps(
     Extension(auth): Extension<RequestAuth>,
     Query(params): Query<ListParams>,
 ) -> Result<Json<AppPage>, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     if params.search.chars().count() > 200 {
         return Err(AppError::bad_request("search_too_long", "Search for at most 200 characters."));
     }
@@ -81,13 +81,13 @@ pub async fn get_app(
     Extension(auth): Extension<RequestAuth>,
     Path(app_id): Path<String>,
 ) -> Result<Json<AppAnswer>, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     let app = detail(&state, admin, &app_id).await?;
     Ok(Json(answer(&state, app, None)))
 }
 
 /// The license and permissions named must be the organisation's own.
-async fn check_references(state: &AppState, admin: &SessionUser, fields: &AppFields) -> Result<(), AppError> {
+async fn check_references(state: &AppState, admin: &AdminCaller, fields: &AppFields) -> Result<(), AppError> {
     let mut problems: Vec<FieldProblem> = Vec::new();
     if let Some(license) = &fields.required_license_id {
         let licenses = state.store.license_choices(&admin.org_id).await?;
@@ -124,7 +124,7 @@ fn audited(fields: &AppFields) -> serde_json::Value {
     serde_json::json!(fields)
 }
 
-async fn create(state: &AppState, admin: &SessionUser, headers: &HeaderMap, input: &AppInput) -> Result<AppAnswer, AppError> {
+async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, input: &AppInput) -> Result<AppAnswer, AppError> {
     let fields = validate_app(None, input).map_err(AppError::Validation)?;
     check_references(state, admin, &fields).await?;
     let id = crate::store::new_id();
@@ -151,11 +151,11 @@ pub async fn create_app(
     headers: HeaderMap,
     Json(input): Json<AppInput>,
 ) -> Result<(StatusCode, Json<AppAnswer>), AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     Ok((StatusCode::CREATED, Json(create(&state, admin, &headers, &input).await?)))
 }
 
-async fn edit(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str, input: &AppInput) -> Result<AppAnswer, AppError> {
+async fn edit(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, app_id: &str, input: &AppInput) -> Result<AppAnswer, AppError> {
     let current = detail(state, admin, app_id).await?;
     let after = validate_app(Some(&current.fields), input).map_err(AppError::Validation)?;
     check_references(state, admin, &after).await?;
@@ -186,11 +186,11 @@ pub async fn update_app(
     Path(app_id): Path<String>,
     Json(input): Json<AppInput>,
 ) -> Result<Json<AppAnswer>, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     Ok(Json(edit(&state, admin, &headers, &app_id, &input).await?))
 }
 
-async fn delete(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str) -> Result<(), AppError> {
+async fn delete(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, app_id: &str) -> Result<(), AppError> {
     let before = detail(state, admin, app_id).await?;
     let event = audit(admin, headers, "app.deleted", "app", app_id, audited(&before.fields), serde_json::Value::Null);
     if !state.store.delete_app(&admin.org_id, app_id, event).await? {
@@ -207,14 +207,14 @@ pub async fn delete_app(
     headers: HeaderMap,
     Path(app_id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     delete(&state, admin, &headers, &app_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// A new client secret for a confidential OIDC client; the old one stops
 /// working at once.
-async fn rotate(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str) -> Result<(AppAdminDetail, String), AppError> {
+async fn rotate(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, app_id: &str) -> Result<(AppAdminDetail, String), AppError> {
     let current = detail(state, admin, app_id).await?;
     if current.fields.sign_on_mode != SignOnMode::Oidc || current.fields.public_client || current.client_id.is_none() {
         return Err(AppError::Client {
@@ -254,7 +254,7 @@ pub async fn rotate_secret(
     headers: HeaderMap,
     Path(app_id): Path<String>,
 ) -> Result<Json<SecretAnswer>, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     let (app, client_secret) = rotate(&state, admin, &headers, &app_id).await?;
     Ok(Json(SecretAnswer { client_id: app.client_id, client_secret }))
 }
@@ -267,7 +267,7 @@ pub async fn rotate_secret_form(
     headers: HeaderMap,
     Path(app_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     let (app, secret) = rotate(&state, admin, &headers, &app_id).await?;
     Ok(secret_page(&state, "New client secret", &app, &secret))
 }
@@ -360,7 +360,7 @@ pub async fn create_app_form(
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     match create(&state, admin, &headers, &input_from_form(&pairs)).await {
         Ok(AppAnswer { app, client_secret: Some(secret), .. }) => Ok(secret_page(&state, "App registered", &app, &secret)),
         Ok(created) => Ok(Redirect::to(&format!("/admin/apps/{}?done=created", created.app.id)).into_response()),
@@ -377,7 +377,7 @@ pub async fn update_app_form(
     Path(app_id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     match edit(&state, admin, &headers, &app_id, &input_from_form(&pairs)).await {
         Ok(AppAnswer { app, client_secret: Some(secret), .. }) => Ok(secret_page(&state, "Client secret", &app, &secret)),
         Ok(_) => Ok(Redirect::to(&format!("/admin/apps/{app_id}?done=saved")).into_response()),
@@ -393,13 +393,13 @@ pub async fn delete_app_form(
     headers: HeaderMap,
     Path(app_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     delete(&state, admin, &headers, &app_id).await?;
     Ok(Redirect::to("/admin/apps?done=deleted").into_response())
 }
 
 /// Checks and stores an uploaded logo (or removes it, with None).
-async fn set_logo(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str, bytes: Option<&[u8]>) -> Result<(), AppError> {
+async fn set_logo(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, app_id: &str, bytes: Option<&[u8]>) -> Result<(), AppError> {
     let current = detail(state, admin, app_id).await?;
     let logo = match bytes {
         Some(bytes) => {
@@ -455,7 +455,7 @@ pub async fn put_logo(
     Path(app_id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<AppAnswer>, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     set_logo(&state, admin, &headers, &app_id, Some(&body)).await?;
     Ok(Json(answer(&state, detail(&state, admin, &app_id).await?, None)))
 }
@@ -467,7 +467,7 @@ pub async fn delete_logo(
     headers: HeaderMap,
     Path(app_id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     set_logo(&state, admin, &headers, &app_id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -482,7 +482,7 @@ pub async fn upload_logo_form(
     Path(app_id): Path<String>,
     mut form: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     let mut logo: Option<axum::body::Bytes> = None;
     loop {
         match form.next_field().await {
@@ -515,12 +515,12 @@ pub async fn remove_logo_form(
     headers: HeaderMap,
     Path(app_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     set_logo(&state, admin, &headers, &app_id, None).await?;
     Ok(Redirect::to(&format!("/admin/apps/{app_id}?done=logo_removed")).into_response())
 }
 
-async fn assign(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str, to: &Principal) -> Result<bool, AppError> {
+async fn assign(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, app_id: &str, to: &Principal) -> Result<bool, AppError> {
     detail(state, admin, app_id).await?;
     let event = audit(admin, headers, "app.assigned", "app", app_id, serde_json::Value::Null, principal_json(to));
     match state.store.add_app_assignment(&admin.org_id, app_id, to, event).await {
@@ -530,7 +530,7 @@ async fn assign(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_
     }
 }
 
-async fn unassign(state: &AppState, admin: &SessionUser, headers: &HeaderMap, app_id: &str, from: &Principal) -> Result<bool, AppError> {
+async fn unassign(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, app_id: &str, from: &Principal) -> Result<bool, AppError> {
     detail(state, admin, app_id).await?;
     let event = audit(admin, headers, "app.unassigned", "app", app_id, principal_json(from), serde_json::Value::Null);
     Ok(state.store.remove_app_assignment(&admin.org_id, app_id, from, event).await?)
@@ -542,7 +542,7 @@ pub async fn list_assignments(
     Extension(auth): Extension<RequestAuth>,
     Path(app_id): Path<String>,
 ) -> Result<Json<Vec<AssignmentView>>, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     detail(&state, admin, &app_id).await?;
     Ok(Json(state.store.app_assignments(&admin.org_id, &app_id).await?))
 }
@@ -564,7 +564,7 @@ pub async fn add_assignment(
     Path(app_id): Path<String>,
     Json(to): Json<PrincipalRef>,
 ) -> Result<Json<AssignAnswer>, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     let changed = assign(&state, admin, &headers, &app_id, &to.principal()?).await?;
     Ok(Json(AssignAnswer { changed, assignments: state.store.app_assignments(&admin.org_id, &app_id).await? }))
 }
@@ -577,7 +577,7 @@ pub async fn remove_assignment(
     headers: HeaderMap,
     Path((app_id, kind, principal_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     let from = match kind.as_str() {
         "users" => Principal::User(principal_id),
         "groups" => Principal::Group(principal_id),
@@ -611,7 +611,7 @@ pub async fn list_access(
     Path(app_id): Path<String>,
     Query(params): Query<AccessParams>,
 ) -> Result<Json<AccessPage>, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     if params.search.chars().count() > 200 {
         return Err(AppError::bad_request("search_too_long", "Search for at most 200 characters."));
     }
@@ -636,7 +636,7 @@ pub async fn add_assignment_form(
     Path(app_id): Path<String>,
     Form(form): Form<AssignmentForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     let changed = assign(&state, admin, &headers, &app_id, &form.principal.principal()?).await?;
     let default = format!("/admin/apps/{app_id}/assignments");
     Ok(back_with_notice(form.return_to.as_deref(), &default, if changed { "assigned" } else { "unchanged" }))
@@ -650,7 +650,7 @@ pub async fn remove_assignment_form(
     Path(app_id): Path<String>,
     Form(form): Form<AssignmentForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_admin(&auth)?;
+    let admin = &require_admin(&auth)?;
     let removed = unassign(&state, admin, &headers, &app_id, &form.principal.principal()?).await?;
     let default = format!("/admin/apps/{app_id}/assignments");
     Ok(back_with_notice(form.return_to.as_deref(), &default, if removed { "unassigned" } else { "unchanged" }))

@@ -3,14 +3,14 @@
 //! members that are users or groups. Privileged admins only (DOMAIN.md,
 //! "Actors"); each handler checks that first.
 
-use super::admin::{admin_page, audit, back_to_form, back_with_notice, principal_json, require_privileged_admin, BackForm};
+use super::admin::{admin_page, audit, back_to_form, back_with_notice, principal_json, require_privileged_admin, AdminCaller, BackForm};
 use super::error::AppError;
 use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::fields::field_of_constraint;
 use app::domain::groups::{cycle_message, validate_group, GroupFields, GroupInput};
 use app::models::admin::{GroupDetail, GroupPage, GroupQuery, UserPage, UserQuery};
-use app::ports::{MemberAdded, Principal, SessionUser, StoreError};
+use app::ports::{MemberAdded, Principal, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -38,7 +38,7 @@ fn is_id(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok()
 }
 
-async fn detail(state: &AppState, admin: &SessionUser, group_id: &str) -> Result<GroupDetail, AppError> {
+async fn detail(state: &AppState, admin: &AdminCaller, group_id: &str) -> Result<GroupDetail, AppError> {
     if !is_id(group_id) {
         return Err(group_not_found());
     }
@@ -84,7 +84,7 @@ pub async fn list_groups(
     Extension(auth): Extension<RequestAuth>,
     Query(params): Query<ListParams>,
 ) -> Result<Json<GroupPage>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     checked_search(&params.search)?;
     let query = GroupQuery { search: params.search, cursor: params.cursor, limit: params.limit };
     Ok(Json(state.store.search_groups(&admin.org_id, &query).await?))
@@ -97,7 +97,7 @@ pub async fn get_group(
     Extension(auth): Extension<RequestAuth>,
     Path(group_id): Path<String>,
 ) -> Result<Json<GroupDetail>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     Ok(Json(detail(&state, admin, &group_id).await?))
 }
 
@@ -109,7 +109,7 @@ pub async fn list_member_users(
     Path(group_id): Path<String>,
     Query(params): Query<ListParams>,
 ) -> Result<Json<UserPage>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     checked_search(&params.search)?;
     if !is_id(&group_id) || state.store.find_group(&admin.org_id, &group_id).await?.is_none() {
         return Err(group_not_found());
@@ -118,7 +118,7 @@ pub async fn list_member_users(
     Ok(Json(state.store.group_member_users(&admin.org_id, &group_id, &query).await?))
 }
 
-async fn create(state: &AppState, admin: &SessionUser, headers: &HeaderMap, input: &GroupInput) -> Result<GroupDetail, AppError> {
+async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, input: &GroupInput) -> Result<GroupDetail, AppError> {
     let fields = validate_group(None, input).map_err(AppError::Validation)?;
     let id = crate::store::new_id();
     let event = audit(admin, headers, "group.created", "group", &id, serde_json::Value::Null, serde_json::json!(fields));
@@ -134,7 +134,7 @@ pub async fn create_group(
     headers: HeaderMap,
     Json(input): Json<GroupInput>,
 ) -> Result<(StatusCode, Json<GroupDetail>), AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     Ok((StatusCode::CREATED, Json(create(&state, admin, &headers, &input).await?)))
 }
 
@@ -164,7 +164,7 @@ pub async fn create_group_form(
     headers: HeaderMap,
     Form(form): Form<GroupForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     match create(&state, admin, &headers, &form.input()).await {
         Ok(group) => Ok(Redirect::to(&format!("/admin/groups/{}?done=created", group.summary.id)).into_response()),
         Err(AppError::Validation(problems)) => Ok(form.back_to("/admin/groups/new", &problems)),
@@ -174,7 +174,7 @@ pub async fn create_group_form(
 
 async fn edit(
     state: &AppState,
-    admin: &SessionUser,
+    admin: &AdminCaller,
     headers: &HeaderMap,
     group_id: &str,
     input: &GroupInput,
@@ -200,7 +200,7 @@ pub async fn update_group(
     Path(group_id): Path<String>,
     Json(input): Json<GroupInput>,
 ) -> Result<Json<GroupDetail>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     Ok(Json(edit(&state, admin, &headers, &group_id, &input).await?))
 }
 
@@ -212,7 +212,7 @@ pub async fn update_group_form(
     Path(group_id): Path<String>,
     Form(form): Form<GroupForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     match edit(&state, admin, &headers, &group_id, &form.input()).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/groups/{group_id}?done=saved")).into_response()),
         Err(AppError::Validation(problems)) => Ok(form.back_to(&format!("/admin/groups/{group_id}/edit"), &problems)),
@@ -220,7 +220,7 @@ pub async fn update_group_form(
     }
 }
 
-async fn delete(state: &AppState, admin: &SessionUser, headers: &HeaderMap, group_id: &str) -> Result<(), AppError> {
+async fn delete(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, group_id: &str) -> Result<(), AppError> {
     let before = detail(state, admin, group_id).await?;
     let event = audit(
         admin,
@@ -253,7 +253,7 @@ pub async fn delete_group(
     headers: HeaderMap,
     Path(group_id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     delete(&state, admin, &headers, &group_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -266,7 +266,7 @@ pub async fn delete_group_form(
     headers: HeaderMap,
     Path(group_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     delete(&state, admin, &headers, &group_id).await?;
     Ok(Redirect::to("/admin/groups?done=group_deleted").into_response())
 }
@@ -304,7 +304,7 @@ fn cycle_refused(chain: Vec<app::models::admin::NamedRef>) -> AppError {
 
 async fn add_member(
     state: &AppState,
-    admin: &SessionUser,
+    admin: &AdminCaller,
     headers: &HeaderMap,
     group_id: &str,
     member: &Principal,
@@ -332,7 +332,7 @@ pub async fn add_member_api(
     Path(group_id): Path<String>,
     Json(member): Json<MemberRef>,
 ) -> Result<Json<MemberAnswer>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     let member = member.principal()?;
     let changed = match add_member(&state, admin, &headers, &group_id, &member).await? {
         MemberAdded::Added => true,
@@ -361,7 +361,7 @@ pub async fn add_member_form(
     Path(group_id): Path<String>,
     Form(form): Form<MemberForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     let member = form.member.principal()?;
     let default = format!("/admin/groups/{group_id}");
     Ok(match add_member(&state, admin, &headers, &group_id, &member).await? {
@@ -378,7 +378,7 @@ pub async fn add_member_form(
 
 async fn remove_member(
     state: &AppState,
-    admin: &SessionUser,
+    admin: &AdminCaller,
     headers: &HeaderMap,
     group_id: &str,
     member: &Principal,
@@ -400,7 +400,7 @@ pub async fn remove_member_api(
     headers: HeaderMap,
     Path((group_id, kind, member_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     let member = match kind.as_str() {
         "users" => Principal::User(member_id),
         "groups" => Principal::Group(member_id),
@@ -424,7 +424,7 @@ pub async fn remove_member_form(
     Path(group_id): Path<String>,
     Form(form): Form<MemberForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     let member = form.member.principal()?;
     let removed = remove_member(&state, admin, &headers, &group_id, &member).await?;
     let default = format!("/admin/groups/{group_id}");

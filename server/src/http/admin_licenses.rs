@@ -4,14 +4,16 @@
 //! first. Every change that can move a seat recomputes them in its own
 //! transaction.
 
-use super::admin::{audit, back_to_form, back_with_notice, principal_json, principal_not_found, require_privileged_admin, PrincipalRef};
+use super::admin::{
+    audit, back_to_form, back_with_notice, principal_json, principal_not_found, require_privileged_admin, AdminCaller, PrincipalRef,
+};
 use super::error::AppError;
 use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::fields::field_of_constraint;
 use app::domain::licenses::{validate_license, LicenseFields, LicenseInput};
 use app::models::admin::{LicenseDetail, LicenseSummary, UserPage, UserQuery};
-use app::ports::{Principal, SessionUser, StoreError};
+use app::ports::{Principal, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,7 +28,7 @@ fn license_not_found() -> AppError {
     }
 }
 
-async fn detail(state: &AppState, admin: &SessionUser, license_id: &str) -> Result<LicenseDetail, AppError> {
+async fn detail(state: &AppState, admin: &AdminCaller, license_id: &str) -> Result<LicenseDetail, AppError> {
     if uuid::Uuid::parse_str(license_id).is_err() {
         return Err(license_not_found());
     }
@@ -53,7 +55,7 @@ pub async fn list_licenses(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
 ) -> Result<Json<Vec<LicenseSummary>>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     Ok(Json(state.store.list_licenses(&admin.org_id).await?))
 }
 
@@ -63,7 +65,7 @@ pub async fn get_license(
     Extension(auth): Extension<RequestAuth>,
     Path(license_id): Path<String>,
 ) -> Result<Json<LicenseDetail>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     Ok(Json(detail(&state, admin, &license_id).await?))
 }
 
@@ -74,7 +76,7 @@ pub async fn create_license(
     headers: HeaderMap,
     Json(input): Json<LicenseInput>,
 ) -> Result<(StatusCode, Json<LicenseDetail>), AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     Ok((StatusCode::CREATED, Json(create(&state, admin, &headers, &input).await?)))
 }
 
@@ -87,7 +89,7 @@ pub async fn update_license(
     Path(license_id): Path<String>,
     Json(input): Json<LicenseInput>,
 ) -> Result<Json<LicenseDetail>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     Ok(Json(edit(&state, admin, &headers, &license_id, &input).await?))
 }
 
@@ -99,12 +101,12 @@ pub async fn delete_license(
     headers: HeaderMap,
     Path(license_id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     delete(&state, admin, &headers, &license_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn create(state: &AppState, admin: &SessionUser, headers: &HeaderMap, input: &LicenseInput) -> Result<LicenseDetail, AppError> {
+async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, input: &LicenseInput) -> Result<LicenseDetail, AppError> {
     let fields = validate_license(None, input).map_err(AppError::Validation)?;
     let id = crate::store::new_id();
     let event = audit(admin, headers, "license.created", "license", &id, serde_json::Value::Null, serde_json::json!(fields));
@@ -114,7 +116,7 @@ async fn create(state: &AppState, admin: &SessionUser, headers: &HeaderMap, inpu
 
 async fn edit(
     state: &AppState,
-    admin: &SessionUser,
+    admin: &AdminCaller,
     headers: &HeaderMap,
     license_id: &str,
     input: &LicenseInput,
@@ -139,7 +141,7 @@ fn required_by_apps(names: &[&str]) -> AppError {
     AppError::Client { status: StatusCode::CONFLICT, code: "license_required_by_apps", message }
 }
 
-async fn delete(state: &AppState, admin: &SessionUser, headers: &HeaderMap, license_id: &str) -> Result<(), AppError> {
+async fn delete(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, license_id: &str) -> Result<(), AppError> {
     let before = detail(state, admin, license_id).await?;
     if !before.required_by.is_empty() {
         return Err(required_by_apps(&before.required_by.iter().map(|a| a.name.as_str()).collect::<Vec<_>>()));
@@ -171,7 +173,7 @@ pub async fn add_assignment(
     Path(license_id): Path<String>,
     Json(to): Json<PrincipalRef>,
 ) -> Result<Json<AssignAnswer>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     let changed = assign(&state, admin, &headers, &license_id, &to.principal()?).await?;
     Ok(Json(AssignAnswer { changed, license: detail(&state, admin, &license_id).await? }))
 }
@@ -184,7 +186,7 @@ pub async fn remove_assignment(
     headers: HeaderMap,
     Path((license_id, kind, principal_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     let from = match kind.as_str() {
         "users" => Principal::User(principal_id),
         "groups" => Principal::Group(principal_id),
@@ -215,13 +217,13 @@ pub async fn without_seat(
     Path(license_id): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<Json<UserPage>, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     detail(&state, admin, &license_id).await?;
     let query = UserQuery { search: String::new(), cursor: params.cursor, limit: params.limit };
     Ok(Json(state.store.license_without_seat(&admin.org_id, &license_id, &query).await?))
 }
 
-async fn assign(state: &AppState, admin: &SessionUser, headers: &HeaderMap, license_id: &str, to: &Principal) -> Result<bool, AppError> {
+async fn assign(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, license_id: &str, to: &Principal) -> Result<bool, AppError> {
     detail(state, admin, license_id).await?;
     let event = audit(admin, headers, "license.assigned", "license", license_id, serde_json::Value::Null, principal_json(to));
     match state.store.add_license_assignment(&admin.org_id, license_id, to, event).await {
@@ -233,7 +235,7 @@ async fn assign(state: &AppState, admin: &SessionUser, headers: &HeaderMap, lice
 
 async fn unassign(
     state: &AppState,
-    admin: &SessionUser,
+    admin: &AdminCaller,
     headers: &HeaderMap,
     license_id: &str,
     from: &Principal,
@@ -276,7 +278,7 @@ pub async fn create_license_form(
     headers: HeaderMap,
     Form(form): Form<LicenseForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     match create(&state, admin, &headers, &form.input()).await {
         Ok(license) => Ok(Redirect::to(&format!("/admin/licenses/{}?done=created", license.summary.id)).into_response()),
         Err(AppError::Validation(problems)) => Ok(form.back_to("/admin/licenses/new", &problems)),
@@ -292,7 +294,7 @@ pub async fn update_license_form(
     Path(license_id): Path<String>,
     Form(form): Form<LicenseForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     match edit(&state, admin, &headers, &license_id, &form.input()).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/licenses/{license_id}?done=saved")).into_response()),
         Err(AppError::Validation(problems)) => Ok(form.back_to(&format!("/admin/licenses/{license_id}/edit"), &problems)),
@@ -307,7 +309,7 @@ pub async fn delete_license_form(
     headers: HeaderMap,
     Path(license_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     delete(&state, admin, &headers, &license_id).await?;
     Ok(Redirect::to("/admin/licenses?done=deleted").into_response())
 }
@@ -328,7 +330,7 @@ pub async fn add_assignment_form(
     Path(license_id): Path<String>,
     Form(form): Form<AssignmentForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     let changed = assign(&state, admin, &headers, &license_id, &form.principal.principal()?).await?;
     let default = format!("/admin/licenses/{license_id}");
     Ok(back_with_notice(form.return_to.as_deref(), &default, if changed { "license_assigned" } else { "unchanged" }))
@@ -342,7 +344,7 @@ pub async fn remove_assignment_form(
     Path(license_id): Path<String>,
     Form(form): Form<AssignmentForm>,
 ) -> Result<Response, AppError> {
-    let admin = require_privileged_admin(&auth)?;
+    let admin = &require_privileged_admin(&auth)?;
     let removed = unassign(&state, admin, &headers, &license_id, &form.principal.principal()?).await?;
     let default = format!("/admin/licenses/{license_id}");
     Ok(back_with_notice(form.return_to.as_deref(), &default, if removed { "license_unassigned" } else { "unchanged" }))

@@ -24,7 +24,7 @@ fn require_session(auth: &RequestAuth) -> Result<&SessionRecord, AppError> {
     match auth {
         RequestAuth::Session(s) if s.stage == SessionStage::Active => Ok(s),
         RequestAuth::Session(_) => Err(AppError::forbidden("sign_in_incomplete", "Finish signing in first.")),
-        RequestAuth::Anonymous { .. } => Err(AppError::unauthorized()),
+        RequestAuth::Anonymous { .. } | RequestAuth::ApiToken(_) => Err(AppError::unauthorized()),
     }
 }
 

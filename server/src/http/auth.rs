@@ -251,7 +251,7 @@ fn session_at(auth: &RequestAuth, stage: SessionStage) -> Result<&SessionRecord,
     match auth {
         RequestAuth::Session(s) if s.stage == stage => Ok(s),
         RequestAuth::Session(s) => Err(Redirect::to(s.stage.page()).into_response()),
-        RequestAuth::Anonymous { .. } => Err(Redirect::to("/sign-in?error=session_expired").into_response()),
+        RequestAuth::Anonymous { .. } | RequestAuth::ApiToken(_) => Err(Redirect::to("/sign-in?error=session_expired").into_response()),
     }
 }
 
@@ -391,6 +391,7 @@ pub async fn mfa_enrol(
     let audit = AuditEvent {
         org_id: account.org_id.clone(),
         actor_user_id: Some(account.user_id.clone()),
+        actor_token_id: None,
         actor_label: account.upn.clone(),
         action: "user.mfa_enrolled".into(),
         target_type: "user".into(),
@@ -460,6 +461,7 @@ pub async fn change_password(
     let audit = AuditEvent {
         org_id: account.org_id.clone(),
         actor_user_id: Some(account.user_id.clone()),
+        actor_token_id: None,
         actor_label: account.upn.clone(),
         action: "user.password_changed".into(),
         target_type: "user".into(),

@@ -150,6 +150,9 @@ pub async fn normalize_errors(State(assets): State<Arc<AssetNames>>, req: Reques
     if let Some(body) = res.extensions().get::<ErrorBody>().cloned() {
         return render(body, &correlation, html, res.headers(), &assets.css);
     }
+    if res.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+        return server_fn_error(res).await;
+    }
     let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     if content_type.starts_with("text/html") || content_type.starts_with("application/json") {
         return res; // already a page or a JSON error
@@ -175,6 +178,24 @@ pub async fn normalize_errors(State(assets): State<Arc<AssetNames>>, req: Reques
     // Extractor rejections explain themselves in plain text; keep that.
     let message = if status.is_client_error() && !text.is_empty() && text.len() < 400 { text } else { fallback.to_string() };
     render(ErrorBody { status, code, message, try_again: None, fields: vec![] }, &correlation, html, &headers, &assets.css)
+}
+
+/// Marks a server function's error response (see `server_fn`).
+const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
+
+/// A server function's error keeps the encoding the page's code decodes;
+/// only its status is corrected. Its messages are ours (refusals set their
+/// own 4xx, storage failures are logged and worded in `guard::internal`),
+/// but the framework answers 500 for arguments it could not read: that is
+/// the caller's mistake, a 400.
+async fn server_fn_error(res: Response) -> Response {
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let bad_arguments = bytes.starts_with(b"Args|") || bytes.starts_with(b"Deserialization|");
+    if parts.status == StatusCode::INTERNAL_SERVER_ERROR && bad_arguments {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn render(body: ErrorBody, correlation: &str, html: bool, original: &HeaderMap, stylesheet: &str) -> Response {

@@ -7,6 +7,7 @@ pub mod admin_apps;
 pub mod admin_groups;
 pub mod admin_licenses;
 pub mod admin_logs;
+pub mod admin_tokens;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -156,6 +157,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/sign-ins/export.csv", get(admin_logs::export_sign_ins))
         .route("/api/v1/admin/audit-events", get(admin_logs::audit_events))
         .route("/api/v1/admin/audit-events/export.csv", get(admin_logs::export_audit_events))
+        .route("/api/v1/admin/api-tokens", get(admin_tokens::list_tokens).post(admin_tokens::create_token))
+        .route("/api/v1/admin/api-tokens/{token_id}", get(admin_tokens::get_token).delete(admin_tokens::revoke_token))
+        .route("/admin/api-tokens/new", post(admin_tokens::create_token_form))
+        .route("/admin/api-tokens/{token_id}/revoke", post(admin_tokens::revoke_token_form))
         .route("/admin/apps/{app_id}/assignments", post(admin_apps::add_assignment_form))
         .route("/admin/apps/{app_id}/assignments/remove", post(admin_apps::remove_assignment_form))
         .merge(

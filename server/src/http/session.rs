@@ -104,6 +104,12 @@ fn is_admin_area(path: &str) -> bool {
     path == "/admin" || path.starts_with("/admin/") || path.starts_with("/api/v1/admin/") || path.starts_with("/api/fn/admin_")
 }
 
+/// Where an API token (`Authorization: Bearer`) is a credential: the admin
+/// API and SCIM. Elsewhere the header is not ours and is ignored.
+fn takes_api_tokens(path: &str) -> bool {
+    path.starts_with("/api/v1/admin/") || path.starts_with("/scim/v2/") || path == "/scim/v2"
+}
+
 /// Requests that are not authenticated by our cookies (protocol endpoints
 /// with their own credentials) need no CSRF token.
 fn csrf_exempt(path: &str) -> bool {
@@ -194,8 +200,46 @@ fn remembered_session(state: &AppState, req: &Request, now: i64) -> Option<std::
     usable.then_some(session)
 }
 
+/// A request that presents an API token: the token alone says who it is
+/// (cookies are not read, so no CSRF check applies: a browser does not
+/// attach this header on its own, and a cross-site page cannot set it
+/// without CORS, which we do not grant). A header that is not a live token
+/// of ours is refused, never taken for anonymous.
+async fn with_api_token(state: AppState, mut req: Request, next: Next, header: HeaderValue, now: i64) -> Response {
+    let refused = |code: &'static str, message: &str, error: &str| {
+        let mut res = AppError::Client { status: StatusCode::UNAUTHORIZED, code, message: message.into() }.into_response();
+        let challenge = format!(r#"Bearer realm="My Apps", error="{error}""#);
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_str(&challenge).expect("ASCII"));
+        res
+    };
+    let Some(secret) = header.to_str().ok().and_then(app::domain::api_tokens::bearer_secret) else {
+        return refused(
+            "api_token_malformed",
+            "Send an API token as \"Authorization: Bearer mya_…\". A privileged admin creates one under Admin → API tokens.",
+            "invalid_request",
+        );
+    };
+    match state.store.authenticate_api_token(&token_digest(secret), now).await {
+        Ok(Some(caller)) => {
+            req.extensions_mut().insert(RequestAuth::ApiToken(std::sync::Arc::new(caller)));
+            next.run(req).await
+        }
+        Ok(None) => refused(
+            "api_token_invalid",
+            "This API token is not valid: it may have been revoked or have expired. Ask a privileged admin for a new one.",
+            "invalid_token",
+        ),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
 /// The middleware with the session read from the database.
 async fn with_session_read(state: AppState, req: Request, next: Next, now: i64) -> Response {
+    if takes_api_tokens(req.uri().path()) {
+        if let Some(header) = req.headers().get(header::AUTHORIZATION).cloned() {
+            return with_api_token(state, req, next, header, now).await;
+        }
+    }
     let cookies = &state.cookies;
     let mut set_cookies: Vec<HeaderValue> = Vec::new();
 
@@ -245,8 +289,10 @@ async fn with_session_read(state: AppState, req: Request, next: Next, now: i64) 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && !csrf_exempt(&path) {
         let expected = match &auth {
-            RequestAuth::Anonymous { csrf_token } => csrf_token.clone(),
-            RequestAuth::Session(s) => s.csrf_token.clone(),
+            RequestAuth::Anonymous { csrf_token } => Some(csrf_token.clone()),
+            RequestAuth::Session(s) => Some(s.csrf_token.clone()),
+            // Not made here (tokens are `with_api_token`'s): nothing matches.
+            RequestAuth::ApiToken(_) => None,
         };
         let cross_site = req.headers().get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
         let (rebuilt, presented, form) = match presented_token(req).await {
@@ -254,7 +300,7 @@ async fn with_session_read(state: AppState, req: Request, next: Next, now: i64) 
             Err(res) => return with_cookies(res, set_cookies),
         };
         req = rebuilt;
-        let valid = !cross_site && presented.as_deref().is_some_and(|p| constant_time_eq(p, &expected));
+        let valid = !cross_site && presented.zip(expected).is_some_and(|(p, e)| constant_time_eq(&p, &e));
         if !valid {
             tracing::info!(path, cross_site, "refused a request without a valid CSRF token");
             let res = match form_page(&path).filter(|_| form.is_some()) {

@@ -14,19 +14,19 @@ use app::ports::{LogsStore, StoreError, StoreResult};
 use async_trait::async_trait;
 
 /// A value bound to a `$n` of a query being built.
-enum Bind {
+pub(super) enum Bind {
     Text(String),
     Int(i64),
 }
 
 /// A `SELECT` whose conditions are added one by one, each with its value.
-struct Select {
+pub(super) struct Select {
     sql: String,
     binds: Vec<Bind>,
 }
 
 impl Select {
-    fn new(sql: &str, org_id: &str) -> Self {
+    pub(super) fn new(sql: &str, org_id: &str) -> Self {
         Select { sql: sql.to_string(), binds: vec![Bind::Text(org_id.to_string())] }
     }
 
@@ -45,7 +45,7 @@ impl Select {
     }
 
     /// The time range, and the rows after the cursor (older than its row).
-    fn and_window(&mut self, from: Option<i64>, to: Option<i64>, after: Option<(i64, String)>, table: &str) {
+    pub(super) fn and_window(&mut self, from: Option<i64>, to: Option<i64>, after: Option<(i64, String)>, table: &str) {
         if let Some(from) = from {
             self.and(&format!("{table}.created_at >= ?"), Bind::Int(from));
         }
@@ -63,7 +63,7 @@ impl Select {
 
     /// One page of rows, newest first, and the cursor of the page after it
     /// (`key` gives a row's time and id).
-    async fn page<R>(self, pool: &Pool, limit: u32, key: impl Fn(&R) -> (i64, &str)) -> StoreResult<(Vec<R>, Option<String>)>
+    pub(super) async fn page<R>(self, pool: &Pool, limit: u32, key: impl Fn(&R) -> (i64, &str)) -> StoreResult<(Vec<R>, Option<String>)>
     where
         R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
     {
@@ -91,7 +91,7 @@ fn cursor_of(at: i64, id: &str) -> String {
     encode_cursor(&format!("{at}:{id}"))
 }
 
-fn parse_cursor(cursor: Option<&str>) -> StoreResult<Option<(i64, String)>> {
+pub(super) fn parse_cursor(cursor: Option<&str>) -> StoreResult<Option<(i64, String)>> {
     let Some(cursor) = cursor.filter(|c| !c.is_empty()) else { return Ok(None) };
     let decoded = decode_cursor(cursor)?;
     decoded
@@ -123,6 +123,7 @@ struct AuditRow {
     id: String,
     created_at: i64,
     actor_user_id: Option<String>,
+    actor_token_id: Option<String>,
     actor_label: String,
     action: String,
     target_type: String,
@@ -167,7 +168,7 @@ impl LogsStore for SqlStore {
         let limit = page_size(limit);
         let after = parse_cursor(cursor)?;
         let mut q = Select::new(
-            "SELECT x.id, x.created_at, x.actor_user_id, x.actor_label, x.action, x.target_type, x.target_id, x.before_json, \
+            "SELECT x.id, x.created_at, x.actor_user_id, x.actor_token_id, x.actor_label, x.action, x.target_type, x.target_id, x.before_json, \
                     x.after_json, x.correlation_id \
              FROM audit_events x WHERE x.org_id = $1",
             org_id,
@@ -189,6 +190,7 @@ impl LogsStore for SqlStore {
                 id: r.id,
                 created_at: r.created_at,
                 actor_user_id: r.actor_user_id,
+                actor_token_id: r.actor_token_id,
                 actor: r.actor_label,
                 action: r.action,
                 target_type: r.target_type,

@@ -7,6 +7,7 @@
 //! connecting differs: see `sqlite.rs` and `postgres.rs`.
 
 mod access;
+mod api_tokens;
 mod apps;
 mod directory;
 mod groups;
@@ -267,8 +268,8 @@ pub(crate) const INSERT_SIGN_IN_EVENT: &str = "INSERT INTO sign_in_events (id, o
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 pub(crate) const INSERT_AUDIT_EVENT: &str = "INSERT INTO audit_events (id, org_id, actor_user_id, actor_label, action, target_type, \
-     target_id, before_json, after_json, correlation_id, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+     target_id, before_json, after_json, correlation_id, created_at, actor_token_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -330,6 +331,7 @@ macro_rules! insert_audit_event {
             .bind(&$a.after_json)
             .bind(&$a.correlation_id)
             .bind($a.at)
+            .bind(&$a.actor_token_id)
             .execute($exec)
             .await
             .map_err($crate::store::db_err)

@@ -184,6 +184,7 @@ async fn two_nestings_that_together_close_a_cycle_do_not_both_pass() {
     let audit = app::ports::AuditEvent {
         org_id: app.org_id.clone(),
         actor_user_id: None,
+        actor_token_id: None,
         actor_label: "test".into(),
         action: "group.member_added".into(),
         target_type: "group".into(),

@@ -154,3 +154,24 @@ async fn sign_in_with_missing_or_malformed_fields_explains_what_to_do() {
     let (_, html) = app.page(&client, &location(&res)).await;
     assert!(html.contains("A sign-in name looks like name@domain"));
 }
+
+#[tokio::test]
+async fn a_server_function_called_wrongly_answers_4xx_in_its_own_encoding() {
+    let app = spawn_app().await;
+    let sam = app.signed_in(APP_ADMIN).await;
+    // Without its arguments: the caller's mistake, not ours.
+    let res = sam.get(app.url("/api/fn/admin_app")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    assert!(res.headers().contains_key("serverfnerror"), "the pages' code still decodes it");
+    assert!(res.text().await.unwrap().starts_with("Args|"));
+    // Refused by role: 403 with the reason.
+    let res = sam.get(app.url("/api/fn/admin_users?search=")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.text().await.unwrap().contains("privileged admin role"));
+    // A cursor we did not make: 400 with what to do.
+    let res = sam.get(app.url("/api/fn/admin_apps?search=&cursor=%25%25")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    assert!(res.text().await.unwrap().contains("Start again from the first page"));
+    // And the page a refused server function renders in says so too.
+    assert_eq!(app.page(&sam, "/admin/users").await.0, 403);
+}

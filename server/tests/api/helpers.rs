@@ -263,3 +263,22 @@ impl TestApp {
         .await;
     }
 }
+
+impl TestApp {
+    /// A new API token made by the demo privileged admin through the API:
+    /// (its id, its secret).
+    pub async fn create_api_token(&self, name: &str, role: &str) -> (String, String) {
+        let morgan = self.signed_in(PRIVILEGED_ADMIN).await;
+        let (_, html) = self.page(&morgan, "/").await;
+        let res = morgan
+            .post(self.url("/api/v1/admin/api-tokens"))
+            .header("x-csrf-token", csrf_in(&html))
+            .json(&serde_json::json!({ "name": name, "role": role, "expires_in_days": 30 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201);
+        let body: serde_json::Value = res.json().await.unwrap();
+        (body["token"]["id"].as_str().unwrap().to_string(), body["secret"].as_str().unwrap().to_string())
+    }
+}

@@ -22,6 +22,7 @@ fn audit(app: &TestApp, at: i64) -> AuditEvent {
     AuditEvent {
         org_id: app.org_id.clone(),
         actor_user_id: None,
+        actor_token_id: None,
         actor_label: "test".into(),
         action: "license.assigned".into(),
         target_type: "license".into(),

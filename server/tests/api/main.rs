@@ -6,6 +6,7 @@ mod admin_apps;
 mod admin_groups;
 mod admin_logs;
 mod admin_users;
+mod api_tokens;
 mod assets;
 mod bad_input;
 mod headers;

@@ -9,6 +9,7 @@ fn audit(app: &TestApp, action: &str, target: &str) -> AuditEvent {
     AuditEvent {
         org_id: app.org_id.clone(),
         actor_user_id: None,
+        actor_token_id: None,
         actor_label: "replica test".into(),
         action: action.into(),
         target_type: "test".into(),

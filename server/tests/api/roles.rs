@@ -3,7 +3,9 @@
 //! Reads are asked as they are; changes are sent with an empty body, so a
 //! caller who may make them gets a validation answer (422) and nothing is
 //! written — which also shows that authorisation comes before validation.
-//! (API tokens and SCIM join the table when they exist.)
+//! Server functions (the pages' reads) are in the table as the pages call
+//! them. API tokens are sent as a script sends them: no cookies, no CSRF
+//! token. (SCIM joins the table when it exists.)
 
 use crate::helpers::*;
 
@@ -16,24 +18,44 @@ enum Caller {
     PrivilegedAdmin,
     /// A privileged admin of another organisation.
     OtherOrgAdmin,
+    /// An API token of the organisation with the app admin role.
+    AppAdminToken,
+    /// An API token of the organisation with the privileged admin role.
+    PrivilegedToken,
 }
 
-const CALLERS: [Caller; 5] = [Caller::Anonymous, Caller::Employee, Caller::AppAdmin, Caller::PrivilegedAdmin, Caller::OtherOrgAdmin];
+const CALLERS: [Caller; 7] = [
+    Caller::Anonymous,
+    Caller::Employee,
+    Caller::AppAdmin,
+    Caller::PrivilegedAdmin,
+    Caller::OtherOrgAdmin,
+    Caller::AppAdminToken,
+    Caller::PrivilegedToken,
+];
 
 /// The status each caller gets, in `CALLERS` order.
-type Expected = [u16; 5];
+type Expected = [u16; 7];
 
 /// Apps, assignments and the logs: every admin. Users, groups, licenses: privileged
-/// admins. An id of another organisation is not found.
-const APP_READ: Expected = [401, 403, 200, 200, 404];
-const APP_LIST: Expected = [401, 403, 200, 200, 200];
-const APP_CHANGE: Expected = [401, 403, 422, 422, 404];
-const APP_CREATE: Expected = [401, 403, 422, 422, 422];
-const PRIV_READ: Expected = [401, 403, 403, 200, 404];
-const PRIV_LIST: Expected = [401, 403, 403, 200, 200];
-const PRIV_CHANGE: Expected = [401, 403, 403, 422, 404];
-const PRIV_CREATE: Expected = [401, 403, 403, 422, 422];
-const PAGE: Expected = [303, 403, 200, 200, 200];
+/// admins. An id of another organisation is not found. Tokens act with their role.
+const APP_READ: Expected = [401, 403, 200, 200, 404, 200, 200];
+const APP_LIST: Expected = [401, 403, 200, 200, 200, 200, 200];
+const APP_CHANGE: Expected = [401, 403, 422, 422, 404, 422, 422];
+const APP_CREATE: Expected = [401, 403, 422, 422, 422, 422, 422];
+const PRIV_READ: Expected = [401, 403, 403, 200, 404, 403, 200];
+const PRIV_LIST: Expected = [401, 403, 403, 200, 200, 403, 200];
+const PRIV_CHANGE: Expected = [401, 403, 403, 422, 404, 403, 422];
+const PRIV_CREATE: Expected = [401, 403, 403, 422, 422, 403, 422];
+/// Tokens are made by privileged admins in person, never by a token.
+const TOKEN_CREATE: Expected = [401, 403, 403, 422, 422, 403, 403];
+/// Pages are for people: a token is not a credential there (anonymous).
+const PAGE: Expected = [303, 403, 200, 200, 200, 303, 303];
+/// A privileged admin's page refuses an app admin (with a page that says so).
+const PRIV_PAGE: Expected = [303, 403, 403, 200, 200, 303, 303];
+/// The pages' server functions: people only, with the page's role.
+const APP_FN: Expected = [401, 403, 200, 200, 200, 401, 401];
+const PRIV_FN: Expected = [401, 403, 403, 200, 200, 401, 401];
 
 #[tokio::test]
 async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
@@ -42,6 +64,8 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
     let engineering = app.strings("SELECT id FROM user_groups WHERE name = 'Engineering'", &[]).await.remove(0);
     let office = app.strings("SELECT id FROM licenses WHERE sku = 'OFFICE_E3'", &[]).await.remove(0);
     app.add_other_org().await;
+    let (token_id, privileged_secret) = app.create_api_token("Roles table", "privileged_admin").await;
+    let (_, app_admin_secret) = app.create_api_token("Roles table (apps)", "app_admin").await;
 
     let table: Vec<(&str, String, Expected)> = vec![
         ("GET", "/api/v1/admin/apps".into(), APP_LIST),
@@ -66,9 +90,9 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("GET", format!("/api/v1/admin/licenses/{office}/without-seat"), PRIV_READ),
         ("GET", "/admin".into(), PAGE),
         ("GET", "/admin/apps".into(), PAGE),
-        ("GET", "/admin/users".into(), PAGE),
-        ("GET", "/admin/groups".into(), PAGE),
-        ("GET", "/admin/licenses".into(), PAGE),
+        ("GET", "/admin/users".into(), PRIV_PAGE),
+        ("GET", "/admin/groups".into(), PRIV_PAGE),
+        ("GET", "/admin/licenses".into(), PRIV_PAGE),
         ("GET", "/admin/check-access".into(), PAGE),
         ("GET", "/api/v1/admin/sign-ins".into(), APP_LIST),
         ("GET", "/api/v1/admin/sign-ins/export.csv".into(), APP_LIST),
@@ -76,6 +100,25 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("GET", "/api/v1/admin/audit-events/export.csv".into(), APP_LIST),
         ("GET", "/admin/sign-ins".into(), PAGE),
         ("GET", "/admin/audit".into(), PAGE),
+        ("GET", "/api/v1/admin/api-tokens".into(), PRIV_LIST),
+        ("POST", "/api/v1/admin/api-tokens".into(), TOKEN_CREATE),
+        ("GET", format!("/api/v1/admin/api-tokens/{token_id}"), PRIV_READ),
+        ("GET", "/admin/api-tokens".into(), PRIV_PAGE),
+        ("GET", "/api/fn/admin_users?search=&cursor=".into(), PRIV_FN),
+        ("GET", format!("/api/fn/admin_user?user_id={alex}"), PRIV_FN),
+        ("GET", "/api/fn/admin_app_choices".into(), APP_FN),
+        ("GET", format!("/api/fn/admin_access_check?user={alex}&app_id={mail}"), APP_FN),
+        ("GET", "/api/fn/admin_groups?search=".into(), PRIV_FN),
+        ("GET", format!("/api/fn/admin_group?group_id={engineering}&members_search=&add=&cycle="), PRIV_FN),
+        ("GET", "/api/fn/admin_apps?search=".into(), APP_FN),
+        ("GET", format!("/api/fn/admin_app?app_id={mail}"), APP_FN),
+        ("GET", "/api/fn/admin_app_form_choices".into(), APP_FN),
+        ("GET", format!("/api/fn/admin_app_assignments?app_id={mail}&add=&q="), APP_FN),
+        ("GET", "/api/fn/admin_licenses".into(), PRIV_FN),
+        ("GET", format!("/api/fn/admin_license?license_id={office}&add="), PRIV_FN),
+        ("GET", "/api/fn/admin_sign_in_log?query[limit]=0".into(), APP_FN),
+        ("GET", "/api/fn/admin_audit_log?query[limit]=0".into(), APP_FN),
+        ("GET", "/api/fn/admin_api_tokens".into(), PRIV_FN),
     ];
 
     for caller in CALLERS {
@@ -85,13 +128,26 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
             Caller::AppAdmin => app.signed_in(APP_ADMIN).await,
             Caller::PrivilegedAdmin => app.signed_in(PRIVILEGED_ADMIN).await,
             Caller::OtherOrgAdmin => app.signed_in(OTHER_ORG_ADMIN).await,
+            Caller::AppAdminToken | Caller::PrivilegedToken => browser(),
+        };
+        let secret = match caller {
+            Caller::AppAdminToken => Some(&app_admin_secret),
+            Caller::PrivilegedToken => Some(&privileged_secret),
+            _ => None,
         };
         // Every caller sends a valid CSRF token (an anonymous browser has one
         // too), so what answers is the authorisation.
-        let token = csrf_in(&app.page(&client, if caller == Caller::Anonymous { "/sign-in" } else { "/" }).await.1);
+        let token = match secret {
+            Some(_) => String::new(),
+            None => csrf_in(&app.page(&client, if caller == Caller::Anonymous { "/sign-in" } else { "/" }).await.1),
+        };
         let column = CALLERS.iter().position(|c| *c == caller).unwrap();
         for (method, path, expected) in &table {
-            let mut req = client.request(method.parse().unwrap(), app.url(path)).header("x-csrf-token", &token);
+            let mut req = client.request(method.parse().unwrap(), app.url(path));
+            req = match secret {
+                Some(secret) => req.bearer_auth(secret),
+                None => req.header("x-csrf-token", &token),
+            };
             if path.starts_with("/admin") {
                 req = req.header("accept", "text/html");
             } else if *method != "GET" {
@@ -101,6 +157,7 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
             assert_eq!(status, expected[column], "{caller:?} {method} {path}");
         }
     }
-    let written = app.strings("SELECT action FROM audit_events WHERE action <> 'organisation.seeded_demo'", &[]).await;
+    let written =
+        app.strings("SELECT action FROM audit_events WHERE action NOT IN ('organisation.seeded_demo', 'api_token.created')", &[]).await;
     assert!(written.is_empty(), "nothing was changed: {written:?}");
 }

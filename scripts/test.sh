@@ -78,9 +78,20 @@ set +e
 (cd tests/browser && BASE_URL="$base" node --test --test-concurrency=1 ./*.test.mjs)
 browser_status=$?
 set -e
+
+echo "==> the admin API's OpenAPI document (openapi-spec-validator, a validator we did not write)"
+# In a virtual environment of its own under target/, kept between runs.
+venv=target/py-openapi
+[[ -x "$venv/bin/python" ]] || python3 -m venv "$venv" || { apt_install python3-venv; python3 -m venv "$venv"; }
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "openapi-spec-validator==0.9.0"
+"$venv/bin/python" -c 'import sys, urllib.request; open(sys.argv[2], "wb").write(urllib.request.urlopen(sys.argv[1]).read())' \
+  "$base/api/v1/openapi.json" "$data_dir/openapi.json"
+openapi_status=0
+"$venv/bin/python" -m openapi_spec_validator "$data_dir/openapi.json" || openapi_status=$?
 stop_server
 if [[ $browser_status != 0 ]]; then
   echo "---- server log ----"; tail -n 50 "$log"
   exit "$browser_status"
 fi
+[[ $openapi_status == 0 ]] || { echo "the OpenAPI document is not valid OpenAPI 3.1"; exit "$openapi_status"; }
 echo "==> all tests passed"

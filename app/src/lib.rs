@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/apps/:app_id") view=pages::admin_apps::AdminAppPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/sign-ins") view=pages::admin_logs::AdminSignInsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/audit") view=pages::admin_logs::AdminAuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/api") view=pages::admin_api::AdminApiPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/api-tokens") view=pages::admin_tokens::AdminApiTokensPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/licenses") view=pages::admin_licenses::AdminLicensesPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/licenses/new") view=pages::admin_licenses::AdminNewLicensePage ssr=SsrMode::Async/>

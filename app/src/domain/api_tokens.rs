@@ -18,6 +18,7 @@ pub const SECRET_PREFIX: &str = "mya_";
 const DAY_MS: Millis = 86_400_000;
 
 /// A new token as an admin asked for it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiTokenInput {
     #[serde(default)]
@@ -30,10 +31,12 @@ pub struct ApiTokenInput {
 }
 
 /// A new token's fields, every one valid.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NewApiToken {
     pub name: String,
     pub role: Role,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<i64>))]
     pub expires_at: Option<Millis>,
 }
 
@@ -67,6 +70,7 @@ pub fn validate_api_token(input: &ApiTokenInput, now: Millis) -> Result<NewApiTo
 }
 
 /// Where a stored token stands.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApiTokenState {

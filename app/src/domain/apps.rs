@@ -16,6 +16,7 @@ pub const MAX_REDIRECT_URIS: usize = 20;
 pub const MAX_PERMISSIONS: usize = 100;
 
 /// How people sign in to the app.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignOnMode {
@@ -52,6 +53,7 @@ impl SignOnMode {
 /// An app as an admin typed it. Creating, every field left out takes its
 /// default; editing (the API's PATCH), every field left out keeps its value.
 /// Booleans may come as JSON booleans or, from forms, as "true"/"on"/"false".
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppInput {
     pub name: Option<String>,
@@ -77,6 +79,7 @@ pub struct AppInput {
 }
 
 /// An app's fields, every one valid.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppFields {
     pub name: String,

@@ -5,6 +5,7 @@
 use super::decision::AppFacts;
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UserConsentPolicy {
@@ -36,6 +37,7 @@ impl UserConsentPolicy {
 }
 
 /// The org's classification of a permission. Unclassified counts as not low.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Classification {
@@ -63,6 +65,7 @@ impl Classification {
 }
 
 /// A requested permission, as the consent rules see it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PermissionFacts {
     pub value: String,
@@ -70,6 +73,7 @@ pub struct PermissionFacts {
     pub admin_consent_required: bool,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgConsentSettings {
     pub policy: UserConsentPolicy,
@@ -77,6 +81,7 @@ pub struct OrgConsentSettings {
 }
 
 /// What a user who lacks consent can do.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentNext {

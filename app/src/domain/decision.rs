@@ -32,6 +32,7 @@ pub struct AppFacts {
 }
 
 /// How the user holds the license an app requires.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LicenseFacts {
     NotRequired,
@@ -44,6 +45,7 @@ pub enum LicenseFacts {
 }
 
 /// Why a user has an app (shown on the tile, on demand).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AccessPath {
@@ -71,6 +73,7 @@ pub struct AccessFacts {
 }
 
 /// A reason to refuse, with a stable code for pages, logs and API errors.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Refusal {
@@ -115,6 +118,7 @@ impl Refusal {
 }
 
 /// The outcome: every reason, in check order. No reasons: allowed.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     pub reasons: Vec<Refusal>,
@@ -202,6 +206,7 @@ pub fn shows_tile(facts: &AccessFacts, decision: &Decision) -> bool {
 
 /// The checks of the decision, in DOMAIN.md's order, as an admin reviews
 /// them for one user and one app.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Check {
@@ -256,6 +261,7 @@ impl Check {
 }
 
 /// One check's outcome: the reason code when it fails.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckOutcome {
     pub check: Check,

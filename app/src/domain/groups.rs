@@ -90,6 +90,7 @@ pub const MAX_GROUP_DESCRIPTION: usize = 1000;
 
 /// A group as an admin typed it (creating, or editing: the API's PATCH
 /// leaves out what it keeps).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupInput {
     pub name: Option<String>,
@@ -97,6 +98,7 @@ pub struct GroupInput {
 }
 
 /// A group's fields, every one valid.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupFields {
     pub name: String,

@@ -9,6 +9,7 @@ pub const MAX_SKU: usize = 60;
 pub const MAX_SEATS: i64 = 10_000_000;
 
 /// A license as an admin typed it (PATCH leaves out what it keeps).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseInput {
     pub name: Option<String>,
@@ -17,6 +18,7 @@ pub struct LicenseInput {
 }
 
 /// A license's fields, every one valid.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseFields {
     pub name: String,

@@ -39,32 +39,54 @@ pub struct AuditFilter {
 
 /// Which sign-in events a log page or export asks for: the filters as
 /// typed (query parameters or a form), the cursor and the page size.
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SignInLogQuery {
+    /// Exactly this correlation id (the one on a refusal page).
     pub correlation_id: String,
+    /// Part of the sign-in name tried (any case).
     pub user: String,
+    /// Exactly this app's id.
     pub app_id: String,
+    /// `success`, `failure` or `interrupted`.
     pub outcome: String,
+    /// Exactly this reason code, e.g. `not_assigned`.
     pub reason_code: String,
+    /// `portal`, `launch`, `token` or `userinfo`.
     pub kind: String,
+    /// From this time (inclusive), UTC: `YYYY-MM-DD`, optionally with `THH:MM[:SS]` and `Z`, or Unix milliseconds.
     pub from: String,
+    /// Until this time (exclusive), in the same forms.
     pub to: String,
+    /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// Rows per page: 1 to 200 (50 when left out).
     pub limit: u32,
 }
 
 /// Which audit events a log page or export asks for.
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AuditLogQuery {
+    /// Part of the actor's name as recorded (any case): a UPN, or an API token's name.
     pub actor: String,
+    /// An action (`user.sign_in_blocked`) or a family of them (`user.`).
     pub action: String,
+    /// Exactly this target id.
     pub target_id: String,
+    /// Exactly this correlation id.
     pub correlation_id: String,
+    /// From this time (inclusive), UTC: `YYYY-MM-DD`, optionally with `THH:MM[:SS]` and `Z`, or Unix milliseconds.
     pub from: String,
+    /// Until this time (exclusive), in the same forms.
     pub to: String,
+    /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// Rows per page: 1 to 200 (50 when left out).
     pub limit: u32,
 }
 

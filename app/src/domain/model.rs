@@ -15,6 +15,7 @@ pub const DAY: Millis = 24 * HOUR;
 
 /// A user principal name: `local@domain`, unique in an organisation
 /// regardless of case.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Upn(String);
 
@@ -70,6 +71,7 @@ impl fmt::Display for Upn {
 }
 
 /// What a user may administer.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -114,6 +116,7 @@ impl Role {
 }
 
 /// Multi-factor authentication state of a user account.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MfaState {
@@ -144,6 +147,7 @@ impl MfaState {
 }
 
 /// Where a session is on its way to being fully signed in.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStage {
@@ -189,6 +193,7 @@ impl SessionStage {
 /// A path on this portal to continue to after sign-in. Only same-origin,
 /// absolute paths are accepted, so a tampered `return_to` can never send a
 /// person to another site.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReturnTo(String);
 

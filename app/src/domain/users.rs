@@ -10,6 +10,7 @@ pub const MAX_NAME: usize = 256;
 pub const MAX_TEXT: usize = 256;
 
 /// A new user as an admin typed it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewUserInput {
     pub upn: String,
@@ -91,6 +92,7 @@ pub fn validate_new_user(input: &NewUserInput) -> Result<NewUser, Vec<FieldProbl
 
 /// A user's editable fields as an admin sent them: each one left out
 /// keeps its value.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserEditInput {
     pub upn: Option<String>,
@@ -105,6 +107,7 @@ pub struct UserEditInput {
 }
 
 /// A user's editable fields, all valid.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct UserEdit {
     pub upn: Upn,

@@ -18,6 +18,7 @@ pub fn page_size(limit: u32) -> u32 {
 }
 
 /// One user in a list.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
     pub id: String,
@@ -27,11 +28,13 @@ pub struct UserSummary {
     pub role: Role,
     pub sign_in_blocked: bool,
     /// Locked out after failed passwords, until this time.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<i64>))]
     pub locked_until: Option<Millis>,
     pub mfa_state: MfaState,
 }
 
 /// A page of users, in UPN order; `next_cursor` asks for the page after.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserPage {
     pub users: Vec<UserSummary>,
@@ -39,6 +42,7 @@ pub struct UserPage {
 }
 
 /// Which users a list asks for.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserQuery {
     /// Part of the UPN, display name or e-mail, any case; empty for all.
@@ -49,6 +53,7 @@ pub struct UserQuery {
 }
 
 /// A group a user belongs to, directly or through other groups.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserGroupView {
     pub id: String,
@@ -60,6 +65,7 @@ pub struct UserGroupView {
 }
 
 /// A license that reaches a user, and whether they hold one of its seats.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserLicenseView {
     pub id: String,
@@ -69,6 +75,7 @@ pub struct UserLicenseView {
 }
 
 /// An app a user has.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserAppView {
     pub id: String,
@@ -81,6 +88,7 @@ pub struct UserAppView {
 
 /// A user's own record, as an admin sees it (what the store reads from
 /// the user's row).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserProfile {
     pub summary: UserSummary,
@@ -90,12 +98,15 @@ pub struct UserProfile {
     pub auth_email: String,
     pub totp_enrolled: bool,
     pub must_change_password: bool,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<i64>))]
     pub password_expires_at: Option<Millis>,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
     pub created_at: Millis,
 }
 
 /// One user, in full, for an admin: the record with their groups,
 /// licenses and apps (one flat object in JSON).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserDetail {
     #[serde(flatten)]
@@ -113,6 +124,7 @@ impl UserDetail {
 }
 
 /// An app's id and name, for pickers.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppChoice {
     pub id: String,
@@ -121,6 +133,7 @@ pub struct AppChoice {
 
 /// Can this user launch this app, and if not, why: every check of the
 /// access decision with pass or fail, and what the user has.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessCheck {
     pub user: UserSummary,
@@ -134,6 +147,7 @@ pub struct AccessCheck {
 }
 
 /// A group's or another named thing's id and name, for links.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamedRef {
     pub id: String,
@@ -141,6 +155,7 @@ pub struct NamedRef {
 }
 
 /// One group in a list.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupSummary {
     pub id: String,
@@ -155,6 +170,7 @@ pub struct GroupSummary {
 }
 
 /// A page of groups, in name order; `next_cursor` asks for the page after.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupPage {
     pub groups: Vec<GroupSummary>,
@@ -162,6 +178,7 @@ pub struct GroupPage {
 }
 
 /// Which groups a list asks for.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupQuery {
     /// Part of the name, any case; empty for all.
@@ -172,6 +189,7 @@ pub struct GroupQuery {
 }
 
 /// A license assigned to a group.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupLicenseView {
     pub id: String,
@@ -181,10 +199,12 @@ pub struct GroupLicenseView {
 
 /// One group, in full (its member users are paged apart: a group may hold
 /// 100,000 of them).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupDetail {
     #[serde(flatten)]
     pub summary: GroupSummary,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
     pub created_at: Millis,
     /// Groups nested in this one, by name.
     pub member_groups: Vec<NamedRef>,
@@ -199,6 +219,7 @@ pub struct GroupDetail {
 /// What a group's admin page shows: the group, a page of its member users,
 /// people and groups to add (when the admin searched for some), and a
 /// refused nesting's chain of group names (when one was just refused).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupView {
     pub detail: GroupDetail,
@@ -208,6 +229,7 @@ pub struct GroupView {
 }
 
 /// Users and groups matching the admin's search on a group's page.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberCandidates {
     pub users: Vec<UserSummary>,
@@ -215,6 +237,7 @@ pub struct MemberCandidates {
 }
 
 /// One app in the admin list.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppSummary {
     pub id: String,
@@ -229,6 +252,7 @@ pub struct AppSummary {
 }
 
 /// A page of apps, in name order; `next_cursor` asks for the page after.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppPage {
     pub apps: Vec<AppSummary>,
@@ -236,6 +260,7 @@ pub struct AppPage {
 }
 
 /// Which apps a list asks for.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppQuery {
     /// Part of the name, publisher or category, any case; empty for all.
@@ -245,6 +270,7 @@ pub struct AppQuery {
 }
 
 /// A permission of the organisation's catalogue, to request.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PermissionChoice {
     pub id: String,
@@ -257,6 +283,7 @@ pub struct PermissionChoice {
 
 /// One app, in full, for an admin. Its client secret is never here: only
 /// whether it has one (it is shown once, when made).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppAdminDetail {
     pub id: String,
@@ -269,11 +296,14 @@ pub struct AppAdminDetail {
     pub required_license_name: Option<String>,
     /// The requested permissions, as the catalogue names them.
     pub permissions: Vec<PermissionChoice>,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
     pub created_at: Millis,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
     pub updated_at: Millis,
 }
 
 /// What an app's admin page shows: the app and its user access URL.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppView {
     pub detail: AppAdminDetail,
@@ -281,6 +311,7 @@ pub struct AppView {
 }
 
 /// What the app form offers to choose from.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppFormChoices {
     pub licenses: Vec<NamedRef>,
@@ -288,6 +319,7 @@ pub struct AppFormChoices {
 }
 
 /// Who an app is assigned to directly: a user or a group.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentView {
     /// `user` or `group`.
@@ -296,10 +328,12 @@ pub struct AssignmentView {
     pub name: String,
     /// A user's sign-in name; a group's everyone-in-it count, in words.
     pub detail: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
     pub assigned_at: Millis,
 }
 
 /// One person who has an app, and every way they have it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessHolder {
     pub user: UserSummary,
@@ -308,6 +342,7 @@ pub struct AccessHolder {
 }
 
 /// A page of the people who have an app, in UPN order.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessPage {
     /// The app does not require assignment: everyone in the organisation
@@ -318,6 +353,7 @@ pub struct AccessPage {
 }
 
 /// What an app's assignments page shows.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentsView {
     pub app: AppChoice,
@@ -327,6 +363,7 @@ pub struct AssignmentsView {
 }
 
 /// A license in the admin list: its seats and how many are taken.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseSummary {
     pub id: String,
@@ -340,10 +377,12 @@ pub struct LicenseSummary {
 }
 
 /// One license: its seats, who it is assigned to, and the apps that require it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseDetail {
     #[serde(flatten)]
     pub summary: LicenseSummary,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
     pub created_at: Millis,
     pub assignments: Vec<AssignmentView>,
     pub required_by: Vec<NamedRef>,
@@ -351,6 +390,7 @@ pub struct LicenseDetail {
 
 /// What a license's admin page shows: the license, people and groups to
 /// assign it to (when the admin searched), and a page of those without a seat.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseView {
     pub detail: LicenseDetail,
@@ -360,6 +400,7 @@ pub struct LicenseView {
 
 /// One sign-in event in the sign-in log: who (the account, and the
 /// sign-in name used — as typed, for unknown accounts) and the event.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInLogEntry {
     pub id: String,
@@ -370,6 +411,7 @@ pub struct SignInLogEntry {
 }
 
 /// A page of the sign-in log, newest first; `next_cursor` asks for older.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInLogPage {
     pub events: Vec<SignInLogEntry>,
@@ -377,9 +419,11 @@ pub struct SignInLogPage {
 }
 
 /// One change in the audit log, with the target before and after.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditLogEntry {
     pub id: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
     pub created_at: Millis,
     pub actor_user_id: Option<String>,
     /// The API token that made the change, when one did.
@@ -395,6 +439,7 @@ pub struct AuditLogEntry {
 }
 
 /// A page of the audit log, newest first; `next_cursor` asks for older.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditLogPage {
     pub events: Vec<AuditLogEntry>,
@@ -405,6 +450,7 @@ pub use crate::domain::logs::{AuditLogQuery, SignInLogQuery};
 
 /// An API token as admins see it: never its secret, only the secret's
 /// last four characters to tell tokens apart.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiTokenView {
     pub id: String,
@@ -414,14 +460,19 @@ pub struct ApiTokenView {
     /// `mya_…` and the secret's last four characters.
     pub secret_hint: String,
     pub created_by: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
     pub created_at: Millis,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<i64>))]
     pub expires_at: Option<Millis>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<i64>))]
     pub last_used_at: Option<Millis>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<i64>))]
     pub revoked_at: Option<Millis>,
     pub revoked_by: Option<String>,
 }
 
 /// A page of the organisation's API tokens, newest first.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiTokenPage {
     pub tokens: Vec<ApiTokenView>,

@@ -4,6 +4,7 @@ use crate::domain::decision::AccessPath;
 use serde::{Deserialize, Serialize};
 
 /// One app tile on My Apps.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppTile {
     pub id: String,
@@ -26,6 +27,7 @@ pub struct AppTile {
 }
 
 /// The signed-in user's apps.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyApps {
     /// Every app the user may launch and that is visible, by name.
@@ -35,6 +37,7 @@ pub struct MyApps {
 }
 
 /// Who granted a permission.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantedBy {
@@ -45,6 +48,7 @@ pub enum GrantedBy {
 }
 
 /// A permission an app holds (or asks for) on the user's behalf.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PermissionView {
     pub value: String,
@@ -56,6 +60,7 @@ pub struct PermissionView {
 }
 
 /// One app, in detail.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppDetails {
     pub app: AppTile,
@@ -72,6 +77,7 @@ pub struct AppDetails {
 }
 
 /// A refused launch, as the refusal page shows it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LaunchRefusal {
     pub code: String,
@@ -294,6 +300,7 @@ mod search_tests {
 
 /// A recorded sign-in event: as the person it belongs to may see it (the
 /// refusal page), and in the admins' sign-in log.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInEventRecord {
     pub correlation_id: String,
@@ -304,5 +311,6 @@ pub struct SignInEventRecord {
     pub reason_code: String,
     pub client_ip: String,
     pub user_agent: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
     pub created_at: crate::domain::model::Millis,
 }

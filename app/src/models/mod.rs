@@ -2,4 +2,5 @@
 //! both builds.
 
 pub mod admin;
+pub mod api_reference;
 pub mod apps;

@@ -55,6 +55,7 @@ fn AdminNav(role: Role, current: &'static str) -> impl IntoView {
     if role.is_privileged_admin() {
         links.push(("/admin/api-tokens", "API tokens"));
     }
+    links.push(("/admin/api", "API reference"));
     view! {
         <nav class="admin-nav" aria-label="Admin">
             <ul>

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod admin;
+pub mod admin_api;
 pub mod admin_apps;
 pub mod admin_groups;
 pub mod admin_licenses;

@@ -292,3 +292,14 @@ pub async fn load_admin_api_tokens(cursor: Option<String>) -> Result<crate::mode
     let admin = guard::require_privileged_admin()?;
     guard::store()?.list_api_tokens(&admin.org_id, cursor.as_deref(), 0, guard::now()).await.map_err(guard::internal)
 }
+
+/// The admin API's reference, as drawn from its OpenAPI document. Admins
+/// (of either role: the page says which role each part needs).
+#[server(prefix = "/api/fn", endpoint = "admin_api_reference", input = GetUrl)]
+pub async fn load_api_reference() -> Result<crate::models::api_reference::ApiReference, ServerFnError> {
+    use crate::models::api_reference::ApiReference;
+    guard::require_admin()?;
+    use_context::<std::sync::Arc<ApiReference>>()
+        .map(|r| r.as_ref().clone())
+        .ok_or_else(|| ServerFnError::new("The API reference is not available."))
+}

@@ -138,17 +138,30 @@ pub(super) fn audit(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserListParams {
+    /// Part of what to find (any case); at most 200 characters.
     #[serde(default)]
     search: String,
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    /// Rows per page: 1 to 200 (50 when left out).
     #[serde(default)]
     limit: u32,
 }
 
-/// GET /api/v1/admin/users?search=&cursor=&limit=: users in UPN order,
-/// matching `search` anywhere in the UPN, name or e-mail.
+/// Users, searched and paged
+///
+/// In UPN order, matching `search` anywhere in the UPN, the name or the
+/// e-mail address (any case). Privileged admins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users",
+    tag = "Users",
+    params(UserListParams),
+    responses((status = 200, description = "A page of users", body = UserPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
+)]
 pub async fn list_users(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -178,7 +191,18 @@ async fn detail(state: &AppState, admin: &AdminCaller, user_id: &str) -> Result<
     app::services::admin::user_detail(state.store.as_ref(), &admin.org_id, user_id, now_ms()).await?.ok_or_else(user_not_found)
 }
 
-/// GET /api/v1/admin/users/{id}: one user with groups, licenses and apps.
+/// One user, in full
+///
+/// With their groups (direct and inherited, with the chain), licenses (with
+/// seat state) and apps (with the path that gives each, and why a launch
+/// would be refused now).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users/{user_id}",
+    tag = "Users",
+    params(("user_id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "The user", body = UserDetail), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn get_user(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -268,26 +292,99 @@ async fn apply(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, user_
     })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChangeAnswer {
     /// False when the user already was in that state.
     changed: bool,
     user: UserDetail,
 }
 
-/// POST /api/v1/admin/users/{id}/{block|unblock|unlock|reset-mfa}.
-/// Blocking and resetting the authenticator end every session of the user
-/// at once.
-pub async fn change_sign_in(
+async fn change_sign_in(
+    state: &AppState,
+    auth: &RequestAuth,
+    headers: &HeaderMap,
+    user_id: &str,
+    action: SignInAction,
+) -> Result<Json<ChangeAnswer>, AppError> {
+    let admin = &require_privileged_admin(auth)?;
+    let changed = apply(state, admin, headers, user_id, action).await?;
+    Ok(Json(ChangeAnswer { changed, user: detail(state, admin, user_id).await? }))
+}
+
+/// Blocks a user's sign-in
+///
+/// Every session of theirs ends at once, on every replica. An admin cannot
+/// block themselves.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{user_id}/block",
+    tag = "Users",
+    params(("user_id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "`changed` is false when the user already was so", body = ChangeAnswer), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
+pub async fn block_user(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
     headers: HeaderMap,
-    Path((user_id, action)): Path<(String, String)>,
+    Path(user_id): Path<String>,
 ) -> Result<Json<ChangeAnswer>, AppError> {
-    let admin = &require_privileged_admin(&auth)?;
-    let action = SignInAction::parse(&action).ok_or_else(AppError::not_found)?;
-    let changed = apply(&state, admin, &headers, &user_id, action).await?;
-    Ok(Json(ChangeAnswer { changed, user: detail(&state, admin, &user_id).await? }))
+    change_sign_in(&state, &auth, &headers, &user_id, SignInAction::Block).await
+}
+
+/// Unblocks a user's sign-in
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{user_id}/unblock",
+    tag = "Users",
+    params(("user_id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "`changed` is false when the user already was so", body = ChangeAnswer), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
+pub async fn unblock_user(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Result<Json<ChangeAnswer>, AppError> {
+    change_sign_in(&state, &auth, &headers, &user_id, SignInAction::Unblock).await
+}
+
+/// Lifts a lockout
+///
+/// After too many wrong passwords the account is locked for a while; this
+/// ends the lock now.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{user_id}/unlock",
+    tag = "Users",
+    params(("user_id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "`changed` is false when the user already was so", body = ChangeAnswer), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
+pub async fn unlock_user(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Result<Json<ChangeAnswer>, AppError> {
+    change_sign_in(&state, &auth, &headers, &user_id, SignInAction::Unlock).await
+}
+
+/// Forgets a user's authenticator
+///
+/// They enrol a new one at their next sign-in; their sessions end.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{user_id}/reset-mfa",
+    tag = "Users",
+    params(("user_id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "`changed` is false when the user already was so", body = ChangeAnswer), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
+pub async fn reset_user_mfa(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Result<Json<ChangeAnswer>, AppError> {
+    change_sign_in(&state, &auth, &headers, &user_id, SignInAction::ResetMfa).await
 }
 
 /// POST /admin/users/{id}/{block|unblock|unlock} from the user's page: the
@@ -349,8 +446,9 @@ pub(super) fn admin_page(raw: Option<&str>) -> Option<String> {
 
 /// A user created, or a password reset: the temporary password is shown
 /// this once and never stored in a form we can read back.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TemporaryPassword {
+    /// Shown this once; the person chooses their own at first sign-in.
     temporary_password: String,
     user: UserDetail,
 }
@@ -399,9 +497,17 @@ async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, inpu
     Ok(TemporaryPassword { temporary_password: password, user: detail(state, admin, &id).await? })
 }
 
-/// POST /api/v1/admin/users: creates a user with a temporary password
-/// (returned once) to be changed at first sign-in. 201; 422
-/// `validation_failed` with `fields` for what cannot be used.
+/// Creates a user
+///
+/// With a temporary password, returned this once, to be changed at first
+/// sign-in. A sign-in name already taken (in any case) is a field problem.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users",
+    tag = "Users",
+    request_body = NewUserInput,
+    responses((status = 201, description = "Created; the temporary password is in the answer, this once", body = TemporaryPassword), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse), (status = 503, description = "Busy: try again after `Retry-After` seconds", body = super::error::ErrorResponse))
+)]
 pub async fn create_user(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -447,9 +553,17 @@ pub async fn create_user_form(
     }
 }
 
-/// POST /api/v1/admin/users/{id}/reset-password: a new temporary password
-/// (returned once), to be changed at next sign-in; lifts a lockout and ends
-/// the user's sessions.
+/// Resets a user's password
+///
+/// A new temporary password (returned this once) to be changed at next
+/// sign-in; lifts a lockout and ends the user's sessions.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{user_id}/reset-password",
+    tag = "Users",
+    params(("user_id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "The temporary password, this once", body = TemporaryPassword), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 503, description = "Busy: try again after `Retry-After` seconds", body = super::error::ErrorResponse))
+)]
 pub async fn reset_password(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -568,9 +682,19 @@ async fn edit(
     }
 }
 
-/// PATCH /api/v1/admin/users/{id}: changes the fields sent (`upn`,
-/// `display_name`, `email`, `job_title`, `department`, `role`, `mfa_state`,
-/// `auth_phone`, `auth_email`); 422 `validation_failed` with `fields`.
+/// Changes a user's fields
+///
+/// Only the fields sent (`upn`, `display_name`, `email`, `job_title`,
+/// `department`, `role`, `mfa_state`, `auth_phone`, `auth_email`). An admin
+/// cannot change their own role.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/users/{user_id}",
+    tag = "Users",
+    params(("user_id" = String, Path, description = "The user's id")),
+    request_body = UserEditInput,
+    responses((status = 200, description = "The user as saved", body = UserDetail), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
 pub async fn update_user(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -614,10 +738,22 @@ pub async fn update_user_form(
 
 /// A principal named in an assignment request (of an app or a license):
 /// one user or one group, by id.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct PrincipalRef {
+    /// A user's id (or `group_id`, not both).
     pub(super) user_id: Option<String>,
+    /// A group's id (or `user_id`, not both).
     pub(super) group_id: Option<String>,
+}
+
+/// Whom an assignment or a membership in a path names: `users` or `groups`
+/// (the API's description of that path segment).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // read from the path as text; this type describes it
+pub enum PrincipalKind {
+    Users,
+    Groups,
 }
 
 impl PrincipalRef {

@@ -36,7 +36,7 @@ async fn detail(state: &AppState, admin: &AdminCaller, app_id: &str) -> Result<A
 
 /// An app as the API answers it: in full, with its user access URL, and
 /// its client secret the one time it is made.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AppAnswer {
     #[serde(flatten)]
     app: AppAdminDetail,
@@ -51,17 +51,30 @@ fn answer(state: &AppState, app: AppAdminDetail, client_secret: Option<String>) 
     AppAnswer { app, user_access_url, client_secret }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Part of what to find (any case); at most 200 characters.
     #[serde(default)]
     search: String,
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    /// Rows per page: 1 to 200 (50 when left out).
     #[serde(default)]
     limit: u32,
 }
 
-/// GET /api/v1/admin/apps?search=&cursor=&limit=: apps in name order,
-/// matching `search` in the name, publisher or category.
+/// Apps, searched and paged
+///
+/// In name order, matching `search` in the name, the publisher or the
+/// category. App admins and privileged admins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/apps",
+    tag = "Apps",
+    params(ListParams),
+    responses((status = 200, description = "A page of apps", body = AppPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
+)]
 pub async fn list_apps(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -75,7 +88,17 @@ pub async fn list_apps(
     Ok(Json(state.store.search_apps(&admin.org_id, &query).await?))
 }
 
-/// GET /api/v1/admin/apps/{id}.
+/// One app, in full
+///
+/// Every field, its user access URL and, for OpenID Connect apps, its
+/// client id (never its secret).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/apps/{app_id}",
+    tag = "Apps",
+    params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 200, description = "The app", body = AppAnswer), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn get_app(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -142,9 +165,17 @@ async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, inpu
     Ok(answer(state, detail(state, admin, &id).await?, secret))
 }
 
-/// POST /api/v1/admin/apps: registers an app. 201 with the app (and, for a
-/// confidential OIDC client, its `client_secret`, this once); 422
-/// `validation_failed` with `fields`.
+/// Registers an app
+///
+/// An OpenID Connect app gets a client id and, when confidential, a client
+/// secret returned this once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/apps",
+    tag = "Apps",
+    request_body = AppInput,
+    responses((status = 201, description = "Registered; a client secret is in the answer this once", body = AppAnswer), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
 pub async fn create_app(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -177,8 +208,17 @@ async fn edit(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, app_id
     Ok(answer(state, detail(state, admin, app_id).await?, secret))
 }
 
-/// PATCH /api/v1/admin/apps/{id}: changes the fields sent; the others keep
-/// their value. 422 `validation_failed` with `fields`.
+/// Changes an app's fields
+///
+/// Only the fields sent; a launch follows what was saved at once.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/apps/{app_id}",
+    tag = "Apps",
+    params(("app_id" = String, Path, description = "The app's id")),
+    request_body = AppInput,
+    responses((status = 200, description = "The app as saved", body = AppAnswer), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
 pub async fn update_app(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -199,8 +239,16 @@ async fn delete(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, app_
     Ok(())
 }
 
-/// DELETE /api/v1/admin/apps/{id}: 204. Its assignments, consent grants
-/// and tokens go with it.
+/// Deletes an app
+///
+/// With its assignments, logo and credentials.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/apps/{app_id}",
+    tag = "Apps",
+    params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn delete_app(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -240,14 +288,23 @@ async fn rotate(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, app_
     Ok((detail(state, admin, app_id).await?, secret))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SecretAnswer {
     client_id: Option<String>,
     client_secret: String,
 }
 
-/// POST /api/v1/admin/apps/{id}/client-secret: a new client secret,
-/// returned this once; 409 `not_a_confidential_client`.
+/// Makes a new client secret
+///
+/// Returned this once; the earlier secret stops working. Only confidential
+/// OpenID Connect clients have one (409 `not_a_confidential_client`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/apps/{app_id}/client-secret",
+    tag = "Apps",
+    params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 200, description = "The new secret, this once", body = SecretAnswer), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 409, description = "The change conflicts with the state of the resource", body = super::error::ErrorResponse))
+)]
 pub async fn rotate_secret(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -443,11 +500,20 @@ fn logo_error_code(code: &str) -> &'static str {
     }
 }
 
-/// PUT /api/v1/admin/apps/{id}/logo with the image as the body (PNG, JPEG,
-/// GIF or WebP, at most 256 KiB and 1024×1024 px; the type is read from the
-/// bytes): the app with its new `logo_url`. 413 `logo_too_large`, 415
-/// `logo_unsupported_type` (SVG included), 422 for other problems, 503 when
-/// too many uploads are being read.
+/// Uploads an app's logo
+///
+/// The image is the body: PNG, JPEG, GIF or WebP (the type is read from the
+/// bytes; never SVG), at most 256 KiB and 1024×1024 pixels. 413
+/// `logo_too_large`, 415 `logo_unsupported_type`, 503 while too many
+/// uploads are being read.
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/apps/{app_id}/logo",
+    tag = "Apps",
+    params(("app_id" = String, Path, description = "The app's id")),
+    request_body(content = Vec<u8>, content_type = "image/png", description = "The image's bytes (image/png, image/jpeg, image/gif or image/webp)"),
+    responses((status = 200, description = "The app with its new `logo_url`", body = AppAnswer), (status = 413, description = "Larger than 256 KiB", body = super::error::ErrorResponse), (status = 415, description = "Not a PNG, JPEG, GIF or WebP image", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse), (status = 503, description = "Busy: try again after `Retry-After` seconds", body = super::error::ErrorResponse))
+)]
 pub async fn put_logo(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -460,7 +526,16 @@ pub async fn put_logo(
     Ok(Json(answer(&state, detail(&state, admin, &app_id).await?, None)))
 }
 
-/// DELETE /api/v1/admin/apps/{id}/logo: back to the monogram. 204.
+/// Removes an app's logo
+///
+/// Its tile shows the app's initials again.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/apps/{app_id}/logo",
+    tag = "Apps",
+    params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn delete_logo(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -536,7 +611,14 @@ async fn unassign(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, ap
     Ok(state.store.remove_app_assignment(&admin.org_id, app_id, from, event).await?)
 }
 
-/// GET /api/v1/admin/apps/{id}/assignments: who it is assigned to directly.
+/// Who an app is assigned to directly
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/apps/{app_id}/assignments",
+    tag = "Assignments",
+    params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 200, description = "The direct assignments", body = Vec<AssignmentView>), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn list_assignments(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -547,16 +629,26 @@ pub async fn list_assignments(
     Ok(Json(state.store.app_assignments(&admin.org_id, &app_id).await?))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AssignAnswer {
     /// False when it was already assigned so.
     changed: bool,
     assignments: Vec<AssignmentView>,
 }
 
-/// POST /api/v1/admin/apps/{id}/assignments `{user_id}` or `{group_id}`:
-/// `{ changed, assignments }`; 404 `principal_not_found`. It takes effect
-/// for their next launch, on every replica.
+/// Assigns an app to a user or a group
+///
+/// `{"user_id": ...}` or `{"group_id": ...}`. It takes effect for their
+/// next launch, on every replica.
+#[utoipa::path(
+    post,
+    operation_id = "add_app_assignment",
+    path = "/api/v1/admin/apps/{app_id}/assignments",
+    tag = "Assignments",
+    params(("app_id" = String, Path, description = "The app's id")),
+    request_body = PrincipalRef,
+    responses((status = 200, description = "`changed` is false when it already was assigned so", body = AssignAnswer), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn add_assignment(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -569,8 +661,18 @@ pub async fn add_assignment(
     Ok(Json(AssignAnswer { changed, assignments: state.store.app_assignments(&admin.org_id, &app_id).await? }))
 }
 
-/// DELETE /api/v1/admin/apps/{id}/assignments/{users|groups}/{principal_id}:
-/// 204; 404 `not_assigned`.
+/// Removes an app's assignment
+///
+/// Those who had the app only this way can no longer launch it. 404
+/// `not_assigned` when it was not assigned so directly.
+#[utoipa::path(
+    delete,
+    operation_id = "remove_app_assignment",
+    path = "/api/v1/admin/apps/{app_id}/assignments/{kind}/{principal_id}",
+    tag = "Assignments",
+    params(("app_id" = String, Path, description = "The app's id"), ("kind" = super::admin::PrincipalKind, Path, description = "Whom the assignment names"), ("principal_id" = String, Path, description = "The user's or group's id")),
+    responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn remove_assignment(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -593,18 +695,30 @@ pub async fn remove_assignment(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AccessParams {
+    /// Part of what to find (any case); at most 200 characters.
     #[serde(default)]
     search: String,
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    /// Rows per page: 1 to 200 (50 when left out).
     #[serde(default)]
     limit: u32,
 }
 
-/// GET /api/v1/admin/apps/{id}/access?search=&cursor=&limit=: who has the
-/// app and through which path (direct, a group chain, open to everyone),
-/// in UPN order.
+/// Who can launch an app, and through what
+///
+/// Everyone the app reaches, in UPN order, with each path: direct, a group
+/// chain, or open to everyone.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/apps/{app_id}/access",
+    tag = "Assignments",
+    params(("app_id" = String, Path, description = "The app's id"), AccessParams),
+    responses((status = 200, description = "A page of people with their paths", body = AccessPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn list_access(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,

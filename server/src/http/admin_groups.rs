@@ -61,11 +61,15 @@ fn name_conflict(e: StoreError) -> AppError {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Part of what to find (any case); at most 200 characters.
     #[serde(default)]
     search: String,
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    /// Rows per page: 1 to 200 (50 when left out).
     #[serde(default)]
     limit: u32,
 }
@@ -77,8 +81,16 @@ fn checked_search(search: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// GET /api/v1/admin/groups?search=&cursor=&limit=: groups in name order,
-/// with direct and effective member counts.
+/// Groups, searched and paged
+///
+/// In name order, with direct and effective member counts.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/groups",
+    tag = "Groups",
+    params(ListParams),
+    responses((status = 200, description = "A page of groups", body = GroupPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
+)]
 pub async fn list_groups(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -90,8 +102,16 @@ pub async fn list_groups(
     Ok(Json(state.store.search_groups(&admin.org_id, &query).await?))
 }
 
-/// GET /api/v1/admin/groups/{id}: the group with its nested groups, the
-/// groups it is in, and its apps and licenses.
+/// One group
+///
+/// With its nested groups, the groups it is in, and its apps and licenses.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/groups/{group_id}",
+    tag = "Groups",
+    params(("group_id" = String, Path, description = "The group's id")),
+    responses((status = 200, description = "The group", body = GroupDetail), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn get_group(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -101,8 +121,16 @@ pub async fn get_group(
     Ok(Json(detail(&state, admin, &group_id).await?))
 }
 
-/// GET /api/v1/admin/groups/{id}/members?search=&cursor=&limit=: the
-/// group's direct member users, in UPN order.
+/// A group's member users
+///
+/// Its direct member users, in UPN order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/groups/{group_id}/members",
+    tag = "Groups",
+    params(("group_id" = String, Path, description = "The group's id"), ListParams),
+    responses((status = 200, description = "A page of users", body = UserPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn list_member_users(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -126,8 +154,16 @@ async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, inpu
     detail(state, admin, &id).await
 }
 
-/// POST /api/v1/admin/groups `{name, description}`: 201 with the group;
-/// 422 `validation_failed` (a name taken, in any case, included).
+/// Creates a group
+///
+/// A name another group has (in any case) is a field problem.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/groups",
+    tag = "Groups",
+    request_body = GroupInput,
+    responses((status = 201, description = "Created", body = GroupDetail), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
 pub async fn create_group(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -191,8 +227,17 @@ async fn edit(
     detail(state, admin, group_id).await
 }
 
-/// PATCH /api/v1/admin/groups/{id} `{name?, description?}`: changes what is
-/// sent; 422 `validation_failed`.
+/// Changes a group's name or description
+///
+/// Only the fields sent.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/groups/{group_id}",
+    tag = "Groups",
+    params(("group_id" = String, Path, description = "The group's id")),
+    request_body = GroupInput,
+    responses((status = 200, description = "The group as saved", body = GroupDetail), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
 pub async fn update_group(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -245,8 +290,17 @@ async fn delete(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, grou
     Ok(())
 }
 
-/// DELETE /api/v1/admin/groups/{id}: 204. Its members lose what they had
-/// through it (apps, licenses: seats are recomputed) at once.
+/// Deletes a group
+///
+/// Its members lose what they had through it (apps, licenses: seats are
+/// recomputed) at once.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/groups/{group_id}",
+    tag = "Groups",
+    params(("group_id" = String, Path, description = "The group's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn delete_group(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -272,9 +326,11 @@ pub async fn delete_group_form(
 }
 
 /// A member named in a request: a user or a group, by id.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct MemberRef {
+    /// A user's id (or `group_id`, not both).
     user_id: Option<String>,
+    /// A group's id (or `user_id`, not both).
     group_id: Option<String>,
 }
 
@@ -289,7 +345,7 @@ impl MemberRef {
 }
 
 /// What adding a member did, as the API answers it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberAnswer {
     /// False when it already was a member.
     changed: bool,
@@ -322,9 +378,19 @@ async fn add_member(
     }
 }
 
-/// POST /api/v1/admin/groups/{id}/members `{user_id}` or `{group_id}`:
-/// adds a direct member. A group that would close a cycle is refused with
-/// 409 `would_close_cycle` and a message naming the chain.
+/// Adds a member to a group
+///
+/// A user or a group, by id (`{"user_id": ...}` or `{"group_id": ...}`). A
+/// group that would close a cycle is refused with 409 `would_close_cycle`
+/// and a message naming the chain.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/groups/{group_id}/members",
+    tag = "Groups",
+    params(("group_id" = String, Path, description = "The group's id")),
+    request_body = MemberRef,
+    responses((status = 200, description = "`changed` is false when it already was a member", body = MemberAnswer), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 409, description = "The change conflicts with the state of the resource", body = super::error::ErrorResponse))
+)]
 pub async fn add_member_api(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -392,8 +458,16 @@ async fn remove_member(
     Ok(state.store.remove_group_member(&admin.org_id, group_id, member, event).await?)
 }
 
-/// DELETE /api/v1/admin/groups/{id}/members/users/{user_id} and
-/// `.../members/groups/{group_id}`: 204; 404 `not_a_member` when it was not.
+/// Removes a member from a group
+///
+/// They lose what they had only through it, at once.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/groups/{group_id}/members/{kind}/{member_id}",
+    tag = "Groups",
+    params(("group_id" = String, Path, description = "The group's id"), ("kind" = super::admin::PrincipalKind, Path, description = "What the member is"), ("member_id" = String, Path, description = "The member's id")),
+    responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn remove_member_api(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,

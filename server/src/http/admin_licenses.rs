@@ -49,8 +49,16 @@ fn sku_conflict(e: StoreError) -> AppError {
     }
 }
 
-/// GET /api/v1/admin/licenses: every license, by name, with seats used
-/// and the number of people without one.
+/// Licenses with their seats
+///
+/// Every license, by name, with seats used and the number of people left
+/// without one. Privileged admins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/licenses",
+    tag = "Licenses",
+    responses((status = 200, description = "The licenses", body = Vec<LicenseSummary>), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
+)]
 pub async fn list_licenses(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -59,7 +67,16 @@ pub async fn list_licenses(
     Ok(Json(state.store.list_licenses(&admin.org_id).await?))
 }
 
-/// GET /api/v1/admin/licenses/{id}.
+/// One license
+///
+/// With its assignments and the apps that require it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/licenses/{license_id}",
+    tag = "Licenses",
+    params(("license_id" = String, Path, description = "The license's id")),
+    responses((status = 200, description = "The license", body = LicenseDetail), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn get_license(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -69,7 +86,16 @@ pub async fn get_license(
     Ok(Json(detail(&state, admin, &license_id).await?))
 }
 
-/// POST /api/v1/admin/licenses `{name, sku, seats}`: 201; 422 `validation_failed`.
+/// Creates a license
+///
+/// A product code another license has is a field problem.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/licenses",
+    tag = "Licenses",
+    request_body = LicenseInput,
+    responses((status = 201, description = "Created", body = LicenseDetail), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
 pub async fn create_license(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -80,8 +106,18 @@ pub async fn create_license(
     Ok((StatusCode::CREATED, Json(create(&state, admin, &headers, &input).await?)))
 }
 
-/// PATCH /api/v1/admin/licenses/{id} `{name?, sku?, seats?}`: a new seat
-/// count moves seats at once (the earliest claimants keep theirs).
+/// Changes a license
+///
+/// Only the fields sent. A new seat count moves seats at once (the earliest
+/// claimants keep theirs).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/licenses/{license_id}",
+    tag = "Licenses",
+    params(("license_id" = String, Path, description = "The license's id")),
+    request_body = LicenseInput,
+    responses((status = 200, description = "The license as saved", body = LicenseDetail), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
 pub async fn update_license(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -93,8 +129,17 @@ pub async fn update_license(
     Ok(Json(edit(&state, admin, &headers, &license_id, &input).await?))
 }
 
-/// DELETE /api/v1/admin/licenses/{id}: 204; 409 `license_required_by_apps`
-/// while an app requires it (change those apps first).
+/// Deletes a license
+///
+/// 409 `license_required_by_apps` while an app requires it (change those
+/// apps first).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/licenses/{license_id}",
+    tag = "Licenses",
+    params(("license_id" = String, Path, description = "The license's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 409, description = "The change conflicts with the state of the resource", body = super::error::ErrorResponse))
+)]
 pub async fn delete_license(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -157,15 +202,27 @@ async fn delete(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, lice
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = LicenseAssignAnswer)]
 pub struct AssignAnswer {
     /// False when it already was (or was not) assigned so.
     changed: bool,
     license: LicenseDetail,
 }
 
-/// POST /api/v1/admin/licenses/{id}/assignments `{user_id}` or
-/// `{group_id}`: `{ changed, license }` with the seats as they are now.
+/// Gives a license to a user or a group
+///
+/// `{"user_id": ...}` or `{"group_id": ...}`. Seats are given out at once,
+/// earliest first; the answer has the seats as they are now.
+#[utoipa::path(
+    post,
+    operation_id = "add_license_assignment",
+    path = "/api/v1/admin/licenses/{license_id}/assignments",
+    tag = "Licenses",
+    params(("license_id" = String, Path, description = "The license's id")),
+    request_body = PrincipalRef,
+    responses((status = 200, description = "`changed` is false when it already was assigned so", body = AssignAnswer), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn add_assignment(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -178,8 +235,18 @@ pub async fn add_assignment(
     Ok(Json(AssignAnswer { changed, license: detail(&state, admin, &license_id).await? }))
 }
 
-/// DELETE /api/v1/admin/licenses/{id}/assignments/{users|groups}/{principal_id}:
-/// 204; 404 `not_assigned`. Freed seats go to the next in order at once.
+/// Takes a license back from a user or a group
+///
+/// Freed seats go to the next in order at once. 404 `not_assigned` when it
+/// was not assigned so directly.
+#[utoipa::path(
+    delete,
+    operation_id = "remove_license_assignment",
+    path = "/api/v1/admin/licenses/{license_id}/assignments/{kind}/{principal_id}",
+    tag = "Licenses",
+    params(("license_id" = String, Path, description = "The license's id"), ("kind" = super::admin::PrincipalKind, Path, description = "Whom the assignment names"), ("principal_id" = String, Path, description = "The user's or group's id")),
+    responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn remove_assignment(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -202,15 +269,27 @@ pub async fn remove_assignment(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    /// Rows per page: 1 to 200 (50 when left out).
     #[serde(default)]
     limit: u32,
 }
 
-/// GET /api/v1/admin/licenses/{id}/without-seat?cursor=&limit=: the people
-/// the license reaches who hold no seat ("not enough seats"), in UPN order.
+/// Who is left without a seat
+///
+/// The people the license reaches who hold no seat ("not enough seats"),
+/// in UPN order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/licenses/{license_id}/without-seat",
+    tag = "Licenses",
+    params(("license_id" = String, Path, description = "The license's id"), PageParams),
+    responses((status = 200, description = "A page of users", body = UserPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn without_seat(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,

@@ -23,7 +23,17 @@ use futures_util::StreamExt;
 /// The most rows one export holds (narrow the filters for more).
 pub const EXPORT_MAX_ROWS: usize = 100_000;
 
-/// GET /api/v1/admin/sign-ins: sign-in events, newest first.
+/// The sign-in log
+///
+/// Sign-ins, launches and token requests, newest first, filtered. App admins
+/// and privileged admins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sign-ins",
+    tag = "Logs",
+    params(SignInLogQuery),
+    responses((status = 200, description = "A page of events", body = SignInLogPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
 pub async fn sign_ins(
     State(state): State<AppState>,
     Auth(auth): Auth,
@@ -34,8 +44,17 @@ pub async fn sign_ins(
     Ok(Json(state.store.sign_in_log(&admin.org_id, &filter, params.cursor.as_deref(), params.limit).await?))
 }
 
-/// GET /api/v1/admin/audit-events: admin changes, newest first, with the
-/// target before and after.
+/// The audit log
+///
+/// Every change made by admins, tokens and provisioning, newest first, with
+/// the target before and after.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/audit-events",
+    tag = "Logs",
+    params(AuditLogQuery),
+    responses((status = 200, description = "A page of events", body = AuditLogPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
 pub async fn audit_events(
     State(state): State<AppState>,
     Auth(auth): Auth,
@@ -46,7 +65,18 @@ pub async fn audit_events(
     Ok(Json(state.store.audit_log(&admin.org_id, &filter, params.cursor.as_deref(), params.limit).await?))
 }
 
-/// GET /api/v1/admin/sign-ins/export.csv: the sign-in log as CSV.
+/// The sign-in log as CSV
+///
+/// The same filters; at most 100,000 rows (narrow the filters for more).
+/// Times are RFC 3339 UTC; a cell that would start a spreadsheet formula
+/// begins with `'`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sign-ins/export.csv",
+    tag = "Logs",
+    params(SignInLogQuery),
+    responses((status = 200, description = "RFC 4180 CSV", content_type = "text/csv", body = String), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse), (status = 503, description = "Busy: try again after `Retry-After` seconds", body = super::error::ErrorResponse))
+)]
 pub async fn export_sign_ins(
     State(state): State<AppState>,
     Auth(auth): Auth,
@@ -87,8 +117,16 @@ pub async fn export_sign_ins(
     Ok(csv_download("sign-ins.csv", &header, pages, permit))
 }
 
-/// GET /api/v1/admin/audit-events/export.csv: the audit log as CSV (before
-/// and after as JSON text).
+/// The audit log as CSV
+///
+/// The same filters; before and after as JSON text; at most 100,000 rows.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/audit-events/export.csv",
+    tag = "Logs",
+    params(AuditLogQuery),
+    responses((status = 200, description = "RFC 4180 CSV", content_type = "text/csv", body = String), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse), (status = 503, description = "Busy: try again after `Retry-After` seconds", body = super::error::ErrorResponse))
+)]
 pub async fn export_audit_events(
     State(state): State<AppState>,
     Auth(auth): Auth,

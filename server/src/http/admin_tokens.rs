@@ -34,15 +34,27 @@ async fn find(state: &AppState, admin: &AdminCaller, token_id: &str) -> Result<A
     state.store.find_api_token(&admin.org_id, token_id, now_ms()).await?.ok_or_else(token_not_found)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    /// Rows per page: 1 to 200 (50 when left out).
     #[serde(default)]
     limit: u32,
 }
 
-/// GET /api/v1/admin/api-tokens?cursor=&limit=: the organisation's tokens,
-/// newest first, revoked and expired ones too.
+/// API tokens
+///
+/// The organisation's tokens, newest first, revoked and expired ones too;
+/// never their secrets. Privileged admins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/api-tokens",
+    tag = "API tokens",
+    params(PageParams),
+    responses((status = 200, description = "A page of tokens", body = ApiTokenPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
+)]
 pub async fn list_tokens(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -52,7 +64,14 @@ pub async fn list_tokens(
     Ok(Json(state.store.list_api_tokens(&admin.org_id, params.cursor.as_deref(), params.limit, now_ms()).await?))
 }
 
-/// GET /api/v1/admin/api-tokens/{id}.
+/// One API token
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/api-tokens/{token_id}",
+    tag = "API tokens",
+    params(("token_id" = String, Path, description = "The token's id")),
+    responses((status = 200, description = "The token", body = ApiTokenView), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn get_token(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -63,9 +82,10 @@ pub async fn get_token(
 }
 
 /// A new token with its secret, the only time the secret is shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedToken {
     token: ApiTokenView,
+    /// `mya_` and 43 characters: send it as `Authorization: Bearer <secret>`.
     secret: String,
 }
 
@@ -98,8 +118,18 @@ async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, inpu
     Ok(CreatedToken { token: find(state, admin, &id).await?, secret })
 }
 
-/// POST /api/v1/admin/api-tokens `{name, role, expires_in_days?}`: 201 with
-/// the token and its `secret`, shown this once (`Cache-Control: no-store`).
+/// Creates an API token
+///
+/// Its secret is in the answer this once (`Cache-Control: no-store`) and
+/// is stored only as a SHA-256 digest. Only a privileged admin who is
+/// signed in may create one: never another token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/api-tokens",
+    tag = "API tokens",
+    request_body = ApiTokenInput,
+    responses((status = 201, description = "Created; the secret is in the answer, this once", body = CreatedToken), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
 pub async fn create_token(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -129,8 +159,17 @@ async fn revoke(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, toke
     Ok(state.store.revoke_api_token(&admin.org_id, token_id, &admin.label(), event).await?)
 }
 
-/// DELETE /api/v1/admin/api-tokens/{id}: revokes it at once (204; again: 204,
-/// nothing changes). The token stays listed as revoked.
+/// Revokes an API token
+///
+/// Whatever uses it is refused from its next request. Revoking it again
+/// changes nothing. It stays listed as revoked. Signed-in privileged admins.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/api-tokens/{token_id}",
+    tag = "API tokens",
+    params(("token_id" = String, Path, description = "The token's id")),
+    responses((status = 204, description = "Revoked"), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
 pub async fn revoke_token(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,

@@ -93,6 +93,26 @@ impl IntoResponse for AppError {
     }
 }
 
+/// Every error of the JSON API: `{"error": {...}}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorResponse {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `validation_failed`, `user_not_found`, ...
+    pub code: String,
+    /// For people: what went wrong and what to do.
+    pub message: String,
+    /// The request's id (also in `X-Request-Id`), as the logs record it.
+    pub correlation_id: String,
+    /// For `validation_failed`: a sentence for each field that cannot be used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
+}
+
 /// An error on its way out; the correlation id and the format (JSON or HTML)
 /// are filled in by [`normalize_errors`], which knows the request.
 #[derive(Clone, Debug)]
@@ -202,12 +222,13 @@ fn render(body: ErrorBody, correlation: &str, html: bool, original: &HeaderMap, 
     let mut res = if html {
         (body.status, axum::response::Html(error_page(&body, correlation, stylesheet))).into_response()
     } else {
-        let mut error = serde_json::json!({ "code": body.code, "message": body.message, "correlation_id": correlation });
-        if !body.fields.is_empty() {
-            error["fields"] = body.fields.iter().map(|(f, m)| (f.to_string(), serde_json::Value::from(*m))).collect();
-        }
-        let json = serde_json::json!({ "error": error });
-        (body.status, axum::Json(json)).into_response()
+        let error = ErrorDetail {
+            code: body.code.to_string(),
+            message: body.message.clone(),
+            correlation_id: correlation.to_string(),
+            fields: (!body.fields.is_empty()).then(|| body.fields.iter().map(|(f, m)| (f.to_string(), m.to_string())).collect()),
+        };
+        (body.status, axum::Json(ErrorResponse { error })).into_response()
     };
     // keep headers that matter to the client (Allow on 405, Set-Cookie, ...)
     for name in [header::ALLOW, header::SET_COOKIE, header::WWW_AUTHENTICATE, header::RETRY_AFTER] {

@@ -18,6 +18,7 @@ pub mod health;
 pub mod launch;
 pub mod logos;
 pub mod metrics;
+pub mod openapi;
 pub mod session;
 pub mod uploads;
 
@@ -27,7 +28,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
 use axum::http::{HeaderName, Method, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{get, post, put};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -90,7 +91,16 @@ impl FromRef<AppState> for LeptosOptions {
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let request_id = HeaderName::from_static(error::REQUEST_ID_HEADER);
-    let context = request_context(&state);
+    // The admin API's routes and the document that describes them, made
+    // together; the document is served as it is and drawn as a page.
+    let (admin_api, openapi) = openapi::admin_api(&state);
+    let document = serde_json::to_value(&openapi).expect("the OpenAPI document serializes");
+    let reference = API_REFERENCE.get_or_init(|| std::sync::Arc::new(openapi::reference(&document))).clone();
+    let openapi_json = (
+        [(axum::http::header::CONTENT_TYPE, "application/json"), (axum::http::header::CACHE_CONTROL, "no-cache")],
+        axum::body::Bytes::from(serde_json::to_vec_pretty(&document).expect("JSON")),
+    );
+    let context = request_context(&state, reference);
     let pages = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -108,57 +118,26 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me/recent", get(api::recent))
         .route("/api/v1/me/apps/{app_id}", get(api::app_details))
         .route("/api/v1/me/apps/{app_id}/pin", put(api::pin).delete(api::unpin))
-        .route("/api/v1/admin/users", get(admin::list_users).post(admin::create_user))
-        .route("/api/v1/admin/users/{user_id}/reset-password", post(admin::reset_password))
         .route("/admin/users/new", post(admin::create_user_form))
         .route("/admin/users/{user_id}/reset-password", post(admin::reset_password_form))
-        .route("/api/v1/admin/users/{user_id}", get(admin::get_user).patch(admin::update_user))
         .route("/admin/users/{user_id}/edit", post(admin::update_user_form))
-        .route("/api/v1/admin/users/{user_id}/{action}", post(admin::change_sign_in))
         .route("/admin/users/{user_id}/{action}", post(admin::change_sign_in_form))
-        .route("/api/v1/admin/groups", get(admin_groups::list_groups).post(admin_groups::create_group))
-        .route(
-            "/api/v1/admin/groups/{group_id}",
-            get(admin_groups::get_group).patch(admin_groups::update_group).delete(admin_groups::delete_group),
-        )
-        .route("/api/v1/admin/groups/{group_id}/members", get(admin_groups::list_member_users).post(admin_groups::add_member_api))
-        .route("/api/v1/admin/groups/{group_id}/members/{kind}/{member_id}", delete(admin_groups::remove_member_api))
         .route("/admin/groups/new", post(admin_groups::create_group_form))
         .route("/admin/groups/{group_id}/edit", post(admin_groups::update_group_form))
         .route("/admin/groups/{group_id}/delete", post(admin_groups::delete_group_form))
         .route("/admin/groups/{group_id}/members", post(admin_groups::add_member_form))
         .route("/admin/groups/{group_id}/members/remove", post(admin_groups::remove_member_form))
-        .route("/api/v1/admin/apps", get(admin_apps::list_apps).post(admin_apps::create_app))
-        .route("/api/v1/admin/apps/{app_id}", get(admin_apps::get_app).patch(admin_apps::update_app).delete(admin_apps::delete_app))
-        .route("/api/v1/admin/apps/{app_id}/client-secret", post(admin_apps::rotate_secret))
         .route("/admin/apps/new", post(admin_apps::create_app_form))
         .route("/admin/apps/{app_id}/edit", post(admin_apps::update_app_form))
         .route("/admin/apps/{app_id}/delete", post(admin_apps::delete_app_form))
         .route("/admin/apps/{app_id}/rotate-secret", post(admin_apps::rotate_secret_form))
         .route("/admin/apps/{app_id}/logo/remove", post(admin_apps::remove_logo_form))
         .route("/logos/{app_id}/{digest}", get(logos::logo))
-        .route("/api/v1/admin/apps/{app_id}/assignments", get(admin_apps::list_assignments).post(admin_apps::add_assignment))
-        .route("/api/v1/admin/apps/{app_id}/assignments/{kind}/{principal_id}", delete(admin_apps::remove_assignment))
-        .route("/api/v1/admin/apps/{app_id}/access", get(admin_apps::list_access))
-        .route("/api/v1/admin/licenses", get(admin_licenses::list_licenses).post(admin_licenses::create_license))
-        .route(
-            "/api/v1/admin/licenses/{license_id}",
-            get(admin_licenses::get_license).patch(admin_licenses::update_license).delete(admin_licenses::delete_license),
-        )
-        .route("/api/v1/admin/licenses/{license_id}/assignments", post(admin_licenses::add_assignment))
-        .route("/api/v1/admin/licenses/{license_id}/assignments/{kind}/{principal_id}", delete(admin_licenses::remove_assignment))
-        .route("/api/v1/admin/licenses/{license_id}/without-seat", get(admin_licenses::without_seat))
         .route("/admin/licenses/new", post(admin_licenses::create_license_form))
         .route("/admin/licenses/{license_id}/edit", post(admin_licenses::update_license_form))
         .route("/admin/licenses/{license_id}/delete", post(admin_licenses::delete_license_form))
         .route("/admin/licenses/{license_id}/assignments", post(admin_licenses::add_assignment_form))
         .route("/admin/licenses/{license_id}/assignments/remove", post(admin_licenses::remove_assignment_form))
-        .route("/api/v1/admin/sign-ins", get(admin_logs::sign_ins))
-        .route("/api/v1/admin/sign-ins/export.csv", get(admin_logs::export_sign_ins))
-        .route("/api/v1/admin/audit-events", get(admin_logs::audit_events))
-        .route("/api/v1/admin/audit-events/export.csv", get(admin_logs::export_audit_events))
-        .route("/api/v1/admin/api-tokens", get(admin_tokens::list_tokens).post(admin_tokens::create_token))
-        .route("/api/v1/admin/api-tokens/{token_id}", get(admin_tokens::get_token).delete(admin_tokens::revoke_token))
         .route("/admin/api-tokens/new", post(admin_tokens::create_token_form))
         .route("/admin/api-tokens/{token_id}/revoke", post(admin_tokens::revoke_token_form))
         .route("/admin/apps/{app_id}/assignments", post(admin_apps::add_assignment_form))
@@ -166,11 +145,12 @@ pub fn router(state: AppState) -> Router {
         .merge(
             // Uploads: a larger body than forms, and only a few read at a time.
             Router::new()
-                .route("/api/v1/admin/apps/{app_id}/logo", put(admin_apps::put_logo).delete(admin_apps::delete_logo))
                 .route("/admin/apps/{app_id}/logo", post(admin_apps::upload_logo_form))
                 .route_layer(axum::middleware::from_fn_with_state(state.clone(), uploads::bounded))
                 .layer(DefaultBodyLimit::max(uploads::UPLOAD_LIMIT)),
         )
+        .merge(admin_api)
+        .route(app::models::api_reference::OPENAPI_PATH, get(move || std::future::ready(openapi_json.clone())))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
@@ -225,12 +205,22 @@ async fn fallback(uri: Uri, State(state): State<AppState>, req: Request<Body>) -
     if !is_read || !(static_asset || error::wants_html(req.method(), req.headers())) {
         return error::AppError::not_found().into_response();
     }
-    let handler = leptos_axum::file_and_error_handler_with_context::<AppState, _>(request_context(&state), app::shell);
+    let handler = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        request_context(&state, API_REFERENCE.get().cloned().unwrap_or_default()),
+        app::shell,
+    );
     handler(uri, State(state), req).await
 }
 
+/// The admin API's reference page, drawn once from the document (the same
+/// for every router this process builds).
+static API_REFERENCE: std::sync::OnceLock<std::sync::Arc<app::models::api_reference::ApiReference>> = std::sync::OnceLock::new();
+
 /// What pages and server functions find in their context on every request.
-fn request_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+fn request_context(
+    state: &AppState,
+    reference: std::sync::Arc<app::models::api_reference::ApiReference>,
+) -> impl Fn() + Clone + Send + Sync + 'static {
     let store = state.store.clone();
     let public_url = app::server_fns::apps::PublicUrl(state.public_url.to_string());
     let assets = state.assets.as_ref().clone();
@@ -238,6 +228,7 @@ fn request_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'stati
         provide_context(store.clone());
         provide_context(public_url.clone());
         provide_context(assets.clone());
+        provide_context(reference.clone());
         // A page render: its Content-Security-Policy names this render's nonce.
         if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
             if let Ok(policy) = axum::http::HeaderValue::from_str(&headers::page_policy(&nonce)) {

@@ -84,7 +84,15 @@ fn looks_like_token(v: &str) -> bool {
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/sign-in" | "/auth/sign-in" | "/auth/sign-out" | "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | "/api/fn/auth_state"
+        "/sign-in"
+            | "/auth/sign-in"
+            | "/auth/sign-out"
+            | "/healthz"
+            | "/readyz"
+            | "/metrics"
+            | "/favicon.svg"
+            | "/api/fn/auth_state"
+            | app::models::api_reference::OPENAPI_PATH
     ) || path.starts_with("/pkg/")
 }
 

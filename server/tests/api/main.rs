@@ -16,6 +16,7 @@ mod launch;
 mod licenses;
 mod mfa_and_password;
 mod my_apps;
+mod openapi;
 mod replicas;
 mod roles;
 mod sign_in;

@@ -53,6 +53,8 @@ const TOKEN_CREATE: Expected = [401, 403, 403, 422, 422, 403, 403];
 const PAGE: Expected = [303, 403, 200, 200, 200, 303, 303];
 /// A privileged admin's page refuses an app admin (with a page that says so).
 const PRIV_PAGE: Expected = [303, 403, 403, 200, 200, 303, 303];
+/// What anyone may read (the API's description).
+const PUBLIC: Expected = [200, 200, 200, 200, 200, 200, 200];
 /// The pages' server functions: people only, with the page's role.
 const APP_FN: Expected = [401, 403, 200, 200, 200, 401, 401];
 const PRIV_FN: Expected = [401, 403, 403, 200, 200, 401, 401];
@@ -104,6 +106,9 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("POST", "/api/v1/admin/api-tokens".into(), TOKEN_CREATE),
         ("GET", format!("/api/v1/admin/api-tokens/{token_id}"), PRIV_READ),
         ("GET", "/admin/api-tokens".into(), PRIV_PAGE),
+        ("GET", "/admin/api".into(), PAGE),
+        ("GET", "/api/v1/openapi.json".into(), PUBLIC),
+        ("GET", "/api/fn/admin_api_reference".into(), APP_FN),
         ("GET", "/api/fn/admin_users?search=&cursor=".into(), PRIV_FN),
         ("GET", format!("/api/fn/admin_user?user_id={alex}"), PRIV_FN),
         ("GET", "/api/fn/admin_app_choices".into(), APP_FN),

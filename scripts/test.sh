@@ -79,19 +79,27 @@ set +e
 browser_status=$?
 set -e
 
-echo "==> the admin API's OpenAPI document (openapi-spec-validator, a validator we did not write)"
-# In a virtual environment of its own under target/, kept between runs.
-venv=target/py-openapi
+# Checkers we did not write, in a virtual environment of their own under
+# target/ (kept between runs), pointed at the same running portal.
+venv=target/py-checks
 [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv" || { apt_install python3-venv; python3 -m venv "$venv"; }
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "openapi-spec-validator==0.9.0"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+  "openapi-spec-validator==0.9.0" "scim2-tester==0.5.2" "scim2-client==0.13.2" "scim2-models==0.12.3" "httpx2==2.16.2"
+
+echo "==> the admin API's OpenAPI document (openapi-spec-validator)"
 "$venv/bin/python" -c 'import sys, urllib.request; open(sys.argv[2], "wb").write(urllib.request.urlopen(sys.argv[1]).read())' \
   "$base/api/v1/openapi.json" "$data_dir/openapi.json"
 openapi_status=0
 "$venv/bin/python" -m openapi_spec_validator "$data_dir/openapi.json" || openapi_status=$?
+
+echo "==> SCIM 2.0 conformance (scim2-tester)"
+scim_status=0
+"$venv/bin/python" tests/scim/check.py "$base" morgan.lee@northwind.example Northwind-Demo-2026 || scim_status=$?
 stop_server
 if [[ $browser_status != 0 ]]; then
   echo "---- server log ----"; tail -n 50 "$log"
   exit "$browser_status"
 fi
 [[ $openapi_status == 0 ]] || { echo "the OpenAPI document is not valid OpenAPI 3.1"; exit "$openapi_status"; }
+[[ $scim_status == 0 ]] || { echo "the SCIM endpoint failed scim2-tester's checks"; exit "$scim_status"; }
 echo "==> all tests passed"

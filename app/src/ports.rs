@@ -205,7 +205,18 @@ pub struct FailedPassword {
 #[allow(clippy::too_many_arguments)]
 #[async_trait]
 pub trait Store:
-    AccessStore + DirectoryStore + UsersStore + GroupsStore + AppsStore + LicensesStore + LogsStore + ApiTokensStore + Send + Sync + 'static
+    AccessStore
+    + DirectoryStore
+    + UsersStore
+    + GroupsStore
+    + AppsStore
+    + LicensesStore
+    + LogsStore
+    + ApiTokensStore
+    + ScimStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;
@@ -722,4 +733,69 @@ pub trait ApiTokensStore: Send + Sync + 'static {
     /// Revokes a token that is not revoked yet, with its audit event.
     /// False when there is none such.
     async fn revoke_api_token(&self, org_id: &str, token_id: &str, revoked_by: &str, audit: AuditEvent) -> StoreResult<bool>;
+}
+
+/// A user as SCIM sees them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScimUserRecord {
+    pub id: String,
+    pub fields: crate::domain::scim::resource::UserFields,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// One page of a SCIM list, and how many match in all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScimPage<T> {
+    pub total: u64,
+    pub items: Vec<T>,
+}
+
+/// Users (and, through `GroupsStore` and `DirectoryStore`, groups) as a
+/// SCIM client provisions them. Scoped to one organisation like the rest.
+#[async_trait]
+pub trait ScimStore: Send + Sync + 'static {
+    /// Users matching the conditions (all without), in UPN order, from
+    /// `offset` (0-based), at most `count`.
+    async fn scim_users(
+        &self,
+        org_id: &str,
+        filter: Option<&crate::domain::scim::query::Cond<crate::domain::scim::query::UserAttr>>,
+        offset: u64,
+        count: u32,
+    ) -> StoreResult<ScimPage<ScimUserRecord>>;
+
+    async fn scim_user(&self, org_id: &str, user_id: &str) -> StoreResult<Option<ScimUserRecord>>;
+
+    /// The groups the user is in, directly or through nesting, by name.
+    async fn scim_user_groups(&self, org_id: &str, user_id: &str) -> StoreResult<Vec<crate::domain::scim::resource::GroupOfUser>>;
+
+    /// Creates an employee with these fields (and this password's hash,
+    /// if any: without one they cannot sign in until an admin resets it).
+    /// A UPN already taken is a `Conflict` on `users_org_upn_key`.
+    async fn scim_create_user(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        fields: &crate::domain::scim::resource::UserFields,
+        password_hash: Option<&str>,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    /// Writes every field (a PUT, or a PATCH applied); an inactive user's
+    /// sessions end, and so do they when the password is set. False when
+    /// there is no such user.
+    async fn scim_replace_user(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        fields: &crate::domain::scim::resource::UserFields,
+        password_hash: Option<&str>,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
+
+    /// Deletes the user with everything that is theirs; the seats they held
+    /// go to the next in line, in the same transaction. False when there is
+    /// no such user.
+    async fn delete_user(&self, org_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<bool>;
 }

@@ -12,6 +12,7 @@ pub mod licenses;
 pub mod licensing;
 pub mod logs;
 pub mod model;
+pub mod scim;
 pub mod signin;
 pub mod throttle;
 pub mod totp;

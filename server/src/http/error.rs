@@ -174,7 +174,10 @@ pub async fn normalize_errors(State(assets): State<Arc<AssetNames>>, req: Reques
         return server_fn_error(res).await;
     }
     let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    if content_type.starts_with("text/html") || content_type.starts_with("application/json") {
+    if content_type.starts_with("text/html")
+        || content_type.starts_with("application/json")
+        || content_type.starts_with(super::scim::CONTENT_TYPE)
+    {
         return res; // already a page or a JSON error
     }
     let headers = res.headers().clone();

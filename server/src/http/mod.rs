@@ -19,6 +19,7 @@ pub mod launch;
 pub mod logos;
 pub mod metrics;
 pub mod openapi;
+pub mod scim;
 pub mod session;
 pub mod uploads;
 
@@ -150,6 +151,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(uploads::UPLOAD_LIMIT)),
         )
         .merge(admin_api)
+        .merge(scim::router())
         .route(app::models::api_reference::OPENAPI_PATH, get(move || std::future::ready(openapi_json.clone())))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();

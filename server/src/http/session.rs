@@ -118,6 +118,10 @@ fn takes_api_tokens(path: &str) -> bool {
     path.starts_with("/api/v1/admin/") || path.starts_with("/scim/v2/") || path == "/scim/v2"
 }
 
+fn is_scim(path: &str) -> bool {
+    path == "/scim/v2" || path.starts_with("/scim/v2/")
+}
+
 /// Requests that are not authenticated by our cookies (protocol endpoints
 /// with their own credentials) need no CSRF token.
 fn csrf_exempt(path: &str) -> bool {
@@ -214,7 +218,11 @@ fn remembered_session(state: &AppState, req: &Request, now: i64) -> Option<std::
 /// without CORS, which we do not grant). A header that is not a live token
 /// of ours is refused, never taken for anonymous.
 async fn with_api_token(state: AppState, mut req: Request, next: Next, header: HeaderValue, now: i64) -> Response {
+    let scim = is_scim(req.uri().path());
     let refused = |code: &'static str, message: &str, error: &str| {
+        if scim {
+            return super::scim::scim_error(StatusCode::UNAUTHORIZED, None, message).into_response();
+        }
         let mut res = AppError::Client { status: StatusCode::UNAUTHORIZED, code, message: message.into() }.into_response();
         let challenge = format!(r#"Bearer realm="My Apps", error="{error}""#);
         res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_str(&challenge).expect("ASCII"));
@@ -246,6 +254,15 @@ async fn with_session_read(state: AppState, req: Request, next: Next, now: i64) 
     if takes_api_tokens(req.uri().path()) {
         if let Some(header) = req.headers().get(header::AUTHORIZATION).cloned() {
             return with_api_token(state, req, next, header, now).await;
+        }
+        // SCIM takes tokens only: a browser's cookies are not a credential there.
+        if is_scim(req.uri().path()) {
+            return super::scim::scim_error(
+                StatusCode::UNAUTHORIZED,
+                None,
+                "Send an API token with the Privileged admin role as \"Authorization: Bearer mya_…\".",
+            )
+            .into_response();
         }
     }
     let cookies = &state.cookies;

@@ -16,6 +16,7 @@ mod launches;
 mod licenses;
 mod logs;
 mod postgres;
+mod scim;
 pub mod seed;
 mod session_reads;
 mod sessions;

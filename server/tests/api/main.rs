@@ -19,4 +19,5 @@ mod my_apps;
 mod openapi;
 mod replicas;
 mod roles;
+mod scim;
 mod sign_in;

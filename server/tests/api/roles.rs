@@ -5,7 +5,7 @@
 //! written — which also shows that authorisation comes before validation.
 //! Server functions (the pages' reads) are in the table as the pages call
 //! them. API tokens are sent as a script sends them: no cookies, no CSRF
-//! token. (SCIM joins the table when it exists.)
+//! token. SCIM's routes are here too (tokens only).
 
 use crate::helpers::*;
 
@@ -53,6 +53,10 @@ const TOKEN_CREATE: Expected = [401, 403, 403, 422, 422, 403, 403];
 const PAGE: Expected = [303, 403, 200, 200, 200, 303, 303];
 /// A privileged admin's page refuses an app admin (with a page that says so).
 const PRIV_PAGE: Expected = [303, 403, 403, 200, 200, 303, 303];
+/// SCIM: API tokens with the privileged admin role only (a session is not a
+/// credential there); a change with the table's body is a SCIM 400.
+const SCIM_READ: Expected = [401, 401, 401, 401, 401, 403, 200];
+const SCIM_CHANGE: Expected = [401, 401, 401, 401, 401, 403, 400];
 /// What anyone may read (the API's description).
 const PUBLIC: Expected = [200, 200, 200, 200, 200, 200, 200];
 /// The pages' server functions: people only, with the page's role.
@@ -124,6 +128,13 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("GET", "/api/fn/admin_sign_in_log?query[limit]=0".into(), APP_FN),
         ("GET", "/api/fn/admin_audit_log?query[limit]=0".into(), APP_FN),
         ("GET", "/api/fn/admin_api_tokens".into(), PRIV_FN),
+        ("GET", "/scim/v2/ServiceProviderConfig".into(), SCIM_READ),
+        ("GET", "/scim/v2/Schemas".into(), SCIM_READ),
+        ("GET", "/scim/v2/Users".into(), SCIM_READ),
+        ("POST", "/scim/v2/Users".into(), SCIM_CHANGE),
+        ("GET", format!("/scim/v2/Users/{alex}"), SCIM_READ),
+        ("PUT", format!("/scim/v2/Users/{alex}"), SCIM_CHANGE),
+        ("PATCH", format!("/scim/v2/Users/{alex}"), SCIM_CHANGE),
     ];
 
     for caller in CALLERS {

@@ -214,6 +214,7 @@ pub trait Store:
     + LogsStore
     + ApiTokensStore
     + ScimStore
+    + ScimGroupsStore
     + Send
     + Sync
     + 'static
@@ -798,4 +799,70 @@ pub trait ScimStore: Send + Sync + 'static {
     /// go to the next in line, in the same transaction. False when there is
     /// no such user.
     async fn delete_user(&self, org_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<bool>;
+}
+
+/// A group as SCIM sees it (its members apart).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScimGroupRecord {
+    pub id: String,
+    pub fields: crate::domain::scim::resource::GroupFields,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// Members a SCIM write adds and removes, by id (a user's or a group's).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MembersChange {
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+impl MembersChange {
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty() && self.remove.is_empty()
+    }
+}
+
+/// What a SCIM group write did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupWrite {
+    Done,
+    /// Ids that are no user or group of the organisation: nothing written.
+    UnknownMembers(Vec<String>),
+    /// Nesting a member would close this chain: nothing written.
+    WouldCloseCycle(Vec<crate::models::admin::NamedRef>),
+}
+
+/// Groups as a SCIM client provisions them. (`scim_write_group` takes
+/// everything its one transaction changes, by name.)
+#[allow(clippy::too_many_arguments)]
+#[async_trait]
+pub trait ScimGroupsStore: Send + Sync + 'static {
+    async fn scim_groups(
+        &self,
+        org_id: &str,
+        filter: Option<&crate::domain::scim::query::Cond<crate::domain::scim::query::GroupAttr>>,
+        offset: u64,
+        count: u32,
+    ) -> StoreResult<ScimPage<ScimGroupRecord>>;
+
+    async fn scim_group(&self, org_id: &str, group_id: &str) -> StoreResult<Option<ScimGroupRecord>>;
+
+    /// Direct members: users, then groups, by name.
+    async fn scim_group_members(&self, org_id: &str, group_id: &str) -> StoreResult<Vec<crate::domain::scim::resource::Member>>;
+
+    /// Creates the group (`create`) or writes its name and external id, and
+    /// changes its members, in one transaction with the seats it moves and
+    /// its audit event. A name another group has is a `Conflict` on
+    /// `user_groups_org_name_key`; false-like outcomes write nothing.
+    async fn scim_write_group(
+        &self,
+        org_id: &str,
+        group_id: &str,
+        create: bool,
+        name: &crate::domain::groups::GroupFields,
+        external_id: Option<&str>,
+        members: &MembersChange,
+        audit: AuditEvent,
+    ) -> StoreResult<GroupWrite>;
 }

@@ -12,10 +12,10 @@ use app::auth::RequestAuth;
 use app::domain::fields::{field_message, field_of_constraint};
 use app::domain::scim::filter::parse_filter;
 use app::domain::scim::patch::{apply, parse_patch};
-use app::domain::scim::query::user_conditions;
+use app::domain::scim::query::{group_conditions, user_conditions};
 use app::domain::scim::resource::*;
 use app::domain::users::{validate_new_user, NewUserInput};
-use app::ports::{ScimUserRecord, StoreError};
+use app::ports::{GroupWrite, MembersChange, ScimGroupRecord, ScimUserRecord, StoreError};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -212,13 +212,21 @@ pub async fn service_provider_config(State(state): State<AppState>, Extension(au
 }
 
 fn resource_types(base: &str) -> Vec<Value> {
-    vec![json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-        "id": "User", "name": "User", "endpoint": "/Users", "description": "People of the organisation",
-        "schema": USER_SCHEMA,
-        "schemaExtensions": [{ "schema": ENTERPRISE_USER_SCHEMA, "required": false }],
-        "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User") },
-    })]
+    vec![
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+            "id": "User", "name": "User", "endpoint": "/Users", "description": "People of the organisation",
+            "schema": USER_SCHEMA,
+            "schemaExtensions": [{ "schema": ENTERPRISE_USER_SCHEMA, "required": false }],
+            "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User") },
+        }),
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+            "id": "Group", "name": "Group", "endpoint": "/Groups", "description": "Groups of users and of groups",
+            "schema": GROUP_SCHEMA,
+            "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/Group") },
+        }),
+    ]
 }
 
 fn list_response(resources: Vec<Value>, total: u64, start_index: u64) -> Value {
@@ -253,8 +261,7 @@ pub async fn get_resource_type(
 }
 
 fn published_schemas(base: &str) -> Vec<Value> {
-    // Groups join when their endpoint does.
-    schemas(base).into_iter().filter(|s| s["id"] != GROUP_SCHEMA).collect()
+    schemas(base)
 }
 
 /// GET /scim/v2/Schemas.
@@ -572,20 +579,390 @@ pub async fn search_users(
     body: Bytes,
 ) -> ScimResult<Response> {
     let admin = &caller(&auth)?;
-    let body = json_body(&headers, &body)?;
+    list_users_with(&state, admin, search_request(&json_body(&headers, &body)?)).await
+}
+
+/// A SearchRequest body (RFC 7644 §3.4.3) as the list's query parameters.
+fn search_request(body: &Value) -> ListParams {
     let text = |k: &str| body.get(k).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
     let list = |k: &str| match body.get(k) {
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
         Some(Value::String(s)) => s.clone(),
         _ => String::new(),
     };
-    let params = ListParams {
+    ListParams {
         filter: text("filter"),
         start_index: text("startIndex"),
         count: text("count"),
         selection: Selection { attributes: list("attributes"), excluded_attributes: list("excludedAttributes") },
+    }
+}
+
+// ---- groups ----
+
+fn group_not_found(id: &str) -> ScimError {
+    scim_error(StatusCode::NOT_FOUND, None, format!("There is no group \"{id}\" in your organisation."))
+}
+
+async fn find_group(state: &AppState, admin: &AdminCaller, id: &str) -> ScimResult<ScimGroupRecord> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(group_not_found(id));
+    }
+    state.store.scim_group(&admin.org_id, id).await?.ok_or_else(|| group_not_found(id))
+}
+
+impl Selection {
+    /// Does the answer leave `members` out? (Large groups: clients say so.)
+    fn without_members(&self) -> bool {
+        let names =
+            |text: &str| text.split(',').map(|a| a.trim().rsplit(':').next().unwrap_or("").to_ascii_lowercase()).collect::<Vec<_>>();
+        let excluded = names(&self.excluded_attributes).iter().any(|a| a == "members");
+        let only =
+            !self.attributes.trim().is_empty() && !names(&self.attributes).iter().any(|a| a == "members" || a.starts_with("members."));
+        excluded || only
+    }
+}
+
+/// The group as SCIM shows it, without `meta.version`; with its members
+/// unless `members` is None.
+fn group_resource(state: &AppState, group: &ScimGroupRecord, members: Option<&[app::domain::scim::resource::Member]>) -> Value {
+    let base = base(state);
+    let meta = Meta {
+        resource_type: "Group",
+        created: rfc3339(group.created_at),
+        last_modified: rfc3339(group.updated_at),
+        location: format!("{base}/Groups/{}", group.id),
     };
-    list_users_with(&state, admin, params).await
+    group_json(&group.id, &group.fields, members, &meta, &base)
+}
+
+/// The group with its members, its ETag, and its member ids.
+async fn full_group(state: &AppState, admin: &AdminCaller, group: &ScimGroupRecord) -> ScimResult<(Value, String, Vec<String>)> {
+    let members = state.store.scim_group_members(&admin.org_id, &group.id).await?;
+    let ids = members.iter().map(|m| m.id.clone()).collect();
+    let (resource, etag) = versioned(group_resource(state, group, Some(&members)));
+    Ok((resource, etag, ids))
+}
+
+async fn group_answer(state: &AppState, admin: &AdminCaller, id: &str, status: StatusCode, selection: &Selection) -> ScimResult<Response> {
+    let group = find_group(state, admin, id).await?;
+    let (mut resource, etag, _) = full_group(state, admin, &group).await?;
+    let location = resource["meta"]["location"].as_str().unwrap_or_default().to_string();
+    selection.apply(&mut resource)?;
+    let mut res = with_etag(scim_json(status, &resource), &etag);
+    if status == StatusCode::CREATED {
+        if let Ok(v) = HeaderValue::from_str(&location) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+    }
+    Ok(res)
+}
+
+/// A group's name checked as the admin console checks it.
+fn checked_group(fields: &GroupFields, description: &str) -> ScimResult<app::domain::groups::GroupFields> {
+    let input = app::domain::groups::GroupInput { name: Some(fields.display_name.clone()), description: Some(description.to_string()) };
+    let name = app::domain::groups::validate_group(None, &input).map_err(|p| {
+        let p: Vec<_> = p.into_iter().map(|(f, c)| (if f == "name" { "displayName" } else { f }, c)).collect();
+        let text = p
+            .iter()
+            .map(|(f, c)| {
+                format!("{f}: {}", field_message(if *f == "displayName" { "name" } else { f }, c).unwrap_or("this value cannot be used."))
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        scim_error(StatusCode::BAD_REQUEST, Some("invalidValue"), text)
+    })?;
+    if fields.external_id.as_ref().is_some_and(|e| e.chars().count() > 255) {
+        return Err(scim_error(StatusCode::BAD_REQUEST, Some("invalidValue"), "externalId can be at most 255 characters long."));
+    }
+    Ok(name)
+}
+
+/// At most this many ids of a change are kept in its audit event.
+const AUDITED_IDS: usize = 100;
+
+fn audit_members(change: &MembersChange) -> Value {
+    json!({
+        "members_added": change.add.len(), "members_removed": change.remove.len(),
+        "added": change.add.iter().take(AUDITED_IDS).collect::<Vec<_>>(),
+        "removed": change.remove.iter().take(AUDITED_IDS).collect::<Vec<_>>(),
+    })
+}
+
+/// Writes a group (created, or its fields and a change of members).
+async fn write_group(
+    state: &AppState,
+    admin: &AdminCaller,
+    headers: &HeaderMap,
+    id: &str,
+    before: Option<&ScimGroupRecord>,
+    fields: &GroupFields,
+    change: &MembersChange,
+) -> ScimResult<()> {
+    if let Some(bad) = change.add.iter().find(|m| uuid::Uuid::parse_str(m).is_err()) {
+        return Err(scim_error(
+            StatusCode::BAD_REQUEST,
+            Some("invalidValue"),
+            format!("members: \"{bad}\" is not the id of a user or group."),
+        ));
+    }
+    let name = checked_group(fields, "")?;
+    if let Some(b) = before {
+        if b.fields == *fields && change.is_empty() {
+            return Ok(());
+        }
+    }
+    let mut after = json!({ "name": fields.display_name, "external_id": fields.external_id });
+    after.as_object_mut().expect("an object").extend(audit_members(change).as_object().cloned().unwrap_or_default());
+    let (action, before_json) = match before {
+        None => ("group.created", Value::Null),
+        Some(b) => ("group.updated", json!({ "name": b.fields.display_name, "external_id": b.fields.external_id })),
+    };
+    let event = audit(admin, headers, action, "group", id, before_json, after);
+    let outcome = state
+        .store
+        .scim_write_group(&admin.org_id, id, before.is_none(), &name, fields.external_id.as_deref(), change, event)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { constraint } if field_of_constraint(&constraint) == Some(("name", "taken")) => {
+                scim_error(StatusCode::CONFLICT, Some("uniqueness"), "displayName: your organisation already has a group with this name.")
+            }
+            StoreError::NotFound => group_not_found(id),
+            e => e.into(),
+        })?;
+    match outcome {
+        GroupWrite::Done => Ok(()),
+        GroupWrite::UnknownMembers(ids) => {
+            let shown: Vec<String> = ids.iter().take(10).map(|i| format!("\"{i}\"")).collect();
+            Err(scim_error(
+                StatusCode::BAD_REQUEST,
+                Some("invalidValue"),
+                format!("members: no user or group of your organisation has the id {}.", shown.join(", ")),
+            ))
+        }
+        GroupWrite::WouldCloseCycle(chain) => {
+            let names: Vec<String> = chain.into_iter().map(|g| g.name).collect();
+            Err(scim_error(
+                StatusCode::BAD_REQUEST,
+                Some("invalidValue"),
+                format!("members: {}", app::domain::groups::cycle_message(&names)),
+            ))
+        }
+    }
+}
+
+/// The change that takes the members from `current` to `wanted`.
+fn members_change(current: &[String], wanted: &[String]) -> MembersChange {
+    let current_set: std::collections::HashSet<&String> = current.iter().collect();
+    let wanted_set: std::collections::HashSet<&String> = wanted.iter().collect();
+    let mut add: Vec<String> = Vec::new();
+    for id in wanted {
+        if !current_set.contains(id) && !add.contains(id) {
+            add.push(id.clone());
+        }
+    }
+    MembersChange { add, remove: current.iter().filter(|id| !wanted_set.contains(id)).cloned().collect() }
+}
+
+fn body_problem(p: BodyProblem) -> ScimError {
+    scim_error(StatusCode::BAD_REQUEST, Some(p.scim_type), p.detail)
+}
+
+/// POST /scim/v2/Groups.
+pub async fn create_group(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Query(selection): Query<Selection>,
+    body: Bytes,
+) -> ScimResult<Response> {
+    let admin = &caller(&auth)?;
+    let (fields, members) = group_from_json(&json_body(&headers, &body)?).map_err(body_problem)?;
+    let id = crate::store::new_id();
+    let change = members_change(&[], &members.unwrap_or_default());
+    write_group(&state, admin, &headers, &id, None, &fields, &change).await?;
+    group_answer(&state, admin, &id, StatusCode::CREATED, &selection).await
+}
+
+/// GET /scim/v2/Groups/{id}; `If-None-Match` with the current version: 304.
+pub async fn get_group(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(selection): Query<Selection>,
+) -> ScimResult<Response> {
+    let admin = &caller(&auth)?;
+    let res = group_answer(&state, admin, &id, StatusCode::OK, &selection).await?;
+    let etag = res.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|w| w.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag.trim_start_matches("W/")));
+    if unchanged {
+        return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag));
+    }
+    Ok(res)
+}
+
+/// PUT /scim/v2/Groups/{id}: the name, external id and members as sent
+/// (members left out: none).
+pub async fn replace_group(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(selection): Query<Selection>,
+    body: Bytes,
+) -> ScimResult<Response> {
+    let admin = &caller(&auth)?;
+    let current = find_group(&state, admin, &id).await?;
+    let (_, etag, member_ids) = full_group(&state, admin, &current).await?;
+    check_if_match(&headers, &etag)?;
+    let (fields, members) = group_from_json(&json_body(&headers, &body)?).map_err(body_problem)?;
+    let change = members_change(&member_ids, &members.unwrap_or_default());
+    write_group(&state, admin, &headers, &id, Some(&current), &fields, &change).await?;
+    group_answer(&state, admin, &id, StatusCode::OK, &selection).await
+}
+
+/// PATCH /scim/v2/Groups/{id}: member adds and removes (by filter or by
+/// value), name changes; all or nothing.
+pub async fn patch_group(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(selection): Query<Selection>,
+    body: Bytes,
+) -> ScimResult<Response> {
+    let admin = &caller(&auth)?;
+    let current = find_group(&state, admin, &id).await?;
+    let (mut resource, etag, member_ids) = full_group(&state, admin, &current).await?;
+    check_if_match(&headers, &etag)?;
+    let body = json_body(&headers, &body)?;
+    let ops = parse_patch(&body, &ResourceShape).map_err(|e| scim_error(StatusCode::BAD_REQUEST, Some(e.scim_type), e.detail))?;
+    apply(&mut resource, &ops, &ResourceShape).map_err(|e| scim_error(StatusCode::BAD_REQUEST, Some(e.scim_type), e.detail))?;
+    if resource.get("id").and_then(Value::as_str) != Some(current.id.as_str()) {
+        return Err(scim_error(StatusCode::BAD_REQUEST, Some("mutability"), "\"id\" cannot be changed."));
+    }
+    let (fields, members) = group_from_json(&resource).map_err(body_problem)?;
+    let change = members_change(&member_ids, &members.unwrap_or_default());
+    write_group(&state, admin, &headers, &id, Some(&current), &fields, &change).await?;
+    group_answer(&state, admin, &id, StatusCode::OK, &selection).await
+}
+
+/// DELETE /scim/v2/Groups/{id}: 204; its members lose what they had through it.
+pub async fn delete_group(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ScimResult<Response> {
+    let admin = &caller(&auth)?;
+    let current = find_group(&state, admin, &id).await?;
+    let (_, etag, _) = full_group(&state, admin, &current).await?;
+    check_if_match(&headers, &etag)?;
+    let before = json!({ "name": current.fields.display_name, "external_id": current.fields.external_id });
+    let event = audit(admin, &headers, "group.deleted", "group", &id, before, Value::Null);
+    if !state.store.delete_group(&admin.org_id, &id, event).await? {
+        return Err(group_not_found(&id));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_groups_with(state: &AppState, admin: &AdminCaller, params: ListParams) -> ScimResult<Response> {
+    let (start, count) = paging(params.start_index.as_deref(), params.count.as_deref())?;
+    let conditions = match params.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        None => None,
+        Some(text) => {
+            let filter = parse_filter(text).map_err(|e| scim_error(StatusCode::BAD_REQUEST, Some("invalidFilter"), format!("{}.", e.0)))?;
+            Some(group_conditions(&filter).map_err(|e| scim_error(StatusCode::BAD_REQUEST, Some("invalidFilter"), format!("{e}.")))?)
+        }
+    };
+    let page = state.store.scim_groups(&admin.org_id, conditions.as_ref(), start - 1, count).await?;
+    let without_members = params.selection.without_members();
+    let mut resources = Vec::with_capacity(page.items.len());
+    for group in &page.items {
+        // Members (and so the version, made from them) only when asked for:
+        // a group can hold 100,000 of them.
+        let mut resource = if without_members { group_resource(state, group, None) } else { full_group(state, admin, group).await?.0 };
+        params.selection.apply(&mut resource)?;
+        resources.push(resource);
+    }
+    Ok(scim_json(StatusCode::OK, &list_response(resources, page.total, start)))
+}
+
+/// GET /scim/v2/Groups?filter=&startIndex=&count=&attributes=&excludedAttributes=
+pub async fn list_groups(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Query(params): Query<ListParams>,
+) -> ScimResult<Response> {
+    let admin = &caller(&auth)?;
+    list_groups_with(&state, admin, params).await
+}
+
+/// POST /scim/v2/Groups/.search.
+pub async fn search_groups(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ScimResult<Response> {
+    let admin = &caller(&auth)?;
+    list_groups_with(&state, admin, search_request(&json_body(&headers, &body)?)).await
+}
+
+/// POST /scim/v2/.search: a search of every resource type (RFC 7644
+/// §3.4.3): users, then groups, paged as one list. A filter one type cannot
+/// be filtered by matches none of that type; one neither can is a 400.
+pub async fn search_all(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ScimResult<Response> {
+    let admin = &caller(&auth)?;
+    let params = search_request(&json_body(&headers, &body)?);
+    let (start, count) = paging(params.start_index.as_deref(), params.count.as_deref())?;
+    let invalid = |e: String| scim_error(StatusCode::BAD_REQUEST, Some("invalidFilter"), format!("{e}."));
+    let (users, groups) = match params.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        None => (Some(None), Some(None)),
+        Some(text) => {
+            let filter = parse_filter(text).map_err(|e| invalid(e.0))?;
+            let (u, g) = (user_conditions(&filter), group_conditions(&filter));
+            if let (Err(e), Err(_)) = (&u, &g) {
+                return Err(invalid(e.clone()));
+            }
+            (u.ok().map(Some), g.ok().map(Some))
+        }
+    };
+    let offset = start - 1;
+    let mut resources = Vec::new();
+    let mut total = 0;
+    if let Some(cond) = &users {
+        let page = state.store.scim_users(&admin.org_id, cond.as_ref(), offset, count).await?;
+        for user in &page.items {
+            let (mut resource, _) = versioned(user_resource(&state, admin, user).await?);
+            params.selection.apply(&mut resource)?;
+            resources.push(resource);
+        }
+        total += page.total;
+    }
+    if let Some(cond) = &groups {
+        let skip = offset.saturating_sub(total);
+        let room = count.saturating_sub(resources.len() as u32);
+        let page = state.store.scim_groups(&admin.org_id, cond.as_ref(), skip, room).await?;
+        let without_members = params.selection.without_members();
+        for group in &page.items {
+            let mut resource =
+                if without_members { group_resource(&state, group, None) } else { full_group(&state, admin, group).await?.0 };
+            params.selection.apply(&mut resource)?;
+            resources.push(resource);
+        }
+        total += page.total;
+    }
+    Ok(scim_json(StatusCode::OK, &list_response(resources, total, start)))
 }
 
 /// Any other address under `/scim/v2`: a SCIM 404.
@@ -605,9 +982,11 @@ pub fn router() -> axum::Router<AppState> {
         .route("/scim/v2/Schemas/{id}", get(get_schema))
         .route("/scim/v2/Users", get(list_users).post(create_user))
         .route("/scim/v2/Users/.search", post(search_users))
-        // Searching from the root: Users are the one resource type so far.
-        .route("/scim/v2/.search", post(search_users))
+        .route("/scim/v2/.search", post(search_all))
         .route("/scim/v2/Users/{id}", get(get_user).put(replace_user).patch(patch_user).delete(delete_user))
+        .route("/scim/v2/Groups", get(list_groups).post(create_group))
+        .route("/scim/v2/Groups/.search", post(search_groups))
+        .route("/scim/v2/Groups/{id}", get(get_group).put(replace_group).patch(patch_group).delete(delete_group))
         .route("/scim/v2/{*rest}", axum::routing::any(not_found))
 }
 

@@ -26,7 +26,7 @@ pub(super) const LICENSES_REACHING_GROUP: &str = "WITH RECURSIVE up(group_id) AS
 
 /// Every nesting edge (member group, group) above `group_id`: the groups it
 /// is in, transitively, and theirs. Binds: $1 org, $2 group.
-const NESTING_ABOVE_GROUP: &str = "WITH RECURSIVE up(group_id) AS ( \
+pub(super) const NESTING_ABOVE_GROUP: &str = "WITH RECURSIVE up(group_id) AS ( \
         SELECT $2 \
         UNION SELECT e.group_id FROM group_group_members e JOIN up ON e.member_group_id = up.group_id \
     ) \

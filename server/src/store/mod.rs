@@ -17,6 +17,7 @@ mod licenses;
 mod logs;
 mod postgres;
 mod scim;
+mod scim_groups;
 pub mod seed;
 mod session_reads;
 mod sessions;

@@ -35,6 +35,10 @@ impl Where {
         self.binds.push(b);
         format!("${}", self.first + self.binds.len())
     }
+
+    pub(super) fn bind_text(&mut self, text: &str) -> String {
+        self.bind(Bind::Text(text.to_string()))
+    }
 }
 
 /// `co`, `sw`, `ew` as LIKE patterns, with LIKE's own characters escaped.

@@ -135,6 +135,11 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("GET", format!("/scim/v2/Users/{alex}"), SCIM_READ),
         ("PUT", format!("/scim/v2/Users/{alex}"), SCIM_CHANGE),
         ("PATCH", format!("/scim/v2/Users/{alex}"), SCIM_CHANGE),
+        ("GET", "/scim/v2/Groups".into(), SCIM_READ),
+        ("POST", "/scim/v2/Groups".into(), SCIM_CHANGE),
+        ("GET", format!("/scim/v2/Groups/{engineering}"), SCIM_READ),
+        ("PUT", format!("/scim/v2/Groups/{engineering}"), SCIM_CHANGE),
+        ("PATCH", format!("/scim/v2/Groups/{engineering}"), SCIM_CHANGE),
     ];
 
     for caller in CALLERS {

@@ -390,3 +390,212 @@ async fn deleting_a_user_frees_their_seat_and_other_organisations_are_invisible(
     assert_eq!(found.body["totalResults"], 0);
     is_scim_error(&scim.get("/Users/not-a-uuid").await, 404, None);
 }
+
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+#[tokio::test]
+async fn groups_are_provisioned_with_their_members_and_nesting_is_checked() {
+    let app = spawn_app().await;
+    let scim = Scim::new(&app).await;
+    let a = scim.create("ann@northwind.example", json!({})).await["id"].as_str().unwrap().to_string();
+    let b = scim.create("bob@northwind.example", json!({})).await["id"].as_str().unwrap().to_string();
+    let created = scim
+        .send(
+            "POST",
+            "/Groups",
+            Some(json!({"schemas": [GROUP], "displayName": "Finance Team", "externalId": "G-1",
+        "members": [{"value": a, "type": "User"}]})),
+            &[],
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let finance = created.body["id"].as_str().unwrap().to_string();
+    assert_eq!(created.body["members"][0]["value"], a.as_str());
+    assert_eq!(created.body["members"][0]["type"], "User");
+    assert_eq!(created.body["externalId"], "G-1");
+    assert!(created.headers.contains_key("etag") && created.headers.contains_key("location"));
+
+    // A parent group with the first nested in it; the user sees both, direct and indirect.
+    let parent = scim
+        .send("POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Head Office", "members": [{"value": finance}]})), &[])
+        .await;
+    let parent = parent.body["id"].as_str().unwrap().to_string();
+    let groups = scim.get(&format!("/Users/{a}")).await.body["groups"].clone();
+    let kinds: Vec<(String, String)> =
+        groups.as_array().unwrap().iter().map(|g| (g["display"].as_str().unwrap().into(), g["type"].as_str().unwrap().into())).collect();
+    assert_eq!(kinds, [("Finance Team".to_string(), "direct".to_string()), ("Head Office".to_string(), "indirect".to_string())]);
+    // Nesting the parent inside its own member closes a cycle: refused, named, nothing written.
+    let cycle = scim
+        .send(
+            "PATCH",
+            &format!("/Groups/{finance}"),
+            Some(json!({"schemas": [PATCH_OP], "Operations": [
+        {"op": "add", "path": "members", "value": [{"value": parent}]}]})),
+            &[],
+        )
+        .await;
+    is_scim_error(&cycle, 400, Some("invalidValue"));
+    assert!(cycle.body["detail"].as_str().unwrap().contains("Head Office"), "{}", cycle.body);
+    // Unknown members, another group's name: refused, nothing written.
+    is_scim_error(
+        &scim
+            .send(
+                "PATCH",
+                &format!("/Groups/{finance}"),
+                Some(json!({"schemas": [PATCH_OP], "Operations": [
+        {"op": "add", "path": "members", "value": [{"value": "0190aaaa-0000-7000-8000-000000000000"}]}]})),
+                &[],
+            )
+            .await,
+        400,
+        Some("invalidValue"),
+    );
+    is_scim_error(
+        &scim.send("POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "finance TEAM"})), &[]).await,
+        409,
+        Some("uniqueness"),
+    );
+    assert_eq!(scim.get(&format!("/Groups/{finance}")).await.body["members"].as_array().unwrap().len(), 1);
+
+    // Entra's member PATCH: add, then remove by filter; Okta's: replace the set.
+    let path = format!("/Groups/{finance}");
+    let added = scim
+        .send(
+            "PATCH",
+            &path,
+            Some(json!({"schemas": [PATCH_OP], "Operations": [{"op": "Add", "path": "members", "value": [{"value": b}]}]})),
+            &[],
+        )
+        .await;
+    assert_eq!(added.body["members"].as_array().unwrap().len(), 2, "{}", added.body);
+    let removed = scim
+        .send(
+            "PATCH",
+            &path,
+            Some(json!({"schemas": [PATCH_OP], "Operations": [{"op": "Remove", "path": format!("members[value eq \"{a}\"]")}]})),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        removed.body["members"],
+        json!([{"value": b, "display": "Pat Lee", "type": "User", "$ref": format!("{}/scim/v2/Users/{b}", app.address)}])
+    );
+    let renamed = scim
+        .send(
+            "PATCH",
+            &path,
+            Some(json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"displayName": "Finance Ops"}}]})),
+            &[],
+        )
+        .await;
+    assert_eq!(renamed.body["displayName"], "Finance Ops", "{}", renamed.body);
+    let put = scim
+        .send(
+            "PUT",
+            &path,
+            Some(json!({"schemas": [GROUP], "displayName": "Finance Ops", "externalId": "G-1", "members": [{"value": a}, {"value": b}]})),
+            &[],
+        )
+        .await;
+    assert_eq!(put.body["members"].as_array().unwrap().len(), 2);
+    // Every change audited as the token.
+    let changes = app.strings("SELECT action FROM audit_events WHERE target_id = $1 ORDER BY created_at", &[&finance]).await;
+    assert_eq!(changes, ["group.created", "group.updated", "group.updated", "group.updated", "group.updated"]);
+
+    // Filters, and lists without their members.
+    let list = |q: &str| {
+        let path = format!("/Groups?{q}");
+        let scim = &scim;
+        async move { scim.get(&path).await }
+    };
+    let found = list(&format!("filter={}", urlencode(r#"displayName eq "finance ops""#))).await;
+    assert_eq!(found.body["totalResults"], 1);
+    let with_ann = list(&format!("filter={}&excludedAttributes=members", urlencode(&format!("members[value eq \"{a}\"]")))).await;
+    assert_eq!(with_ann.body["totalResults"], 1);
+    assert!(with_ann.body["Resources"][0].get("members").is_none());
+    assert_eq!(list(&format!("filter={}", urlencode(r#"externalId eq "G-1""#))).await.body["Resources"][0]["id"], finance.as_str());
+    is_scim_error(&list(&format!("filter={}", urlencode(r#"userName eq "x""#))).await, 400, Some("invalidFilter"));
+    // A search from the root finds both kinds.
+    let both = scim.send("POST", "/.search", Some(json!({"filter": "externalId pr", "count": 50})), &[]).await;
+    assert!(both.body["Resources"].as_array().unwrap().iter().any(|r| r["id"] == finance.as_str()), "{}", both.body);
+
+    // Deleted: gone, and the parent no longer holds it.
+    assert_eq!(scim.send("DELETE", &path, None, &[]).await.status, 204);
+    is_scim_error(&scim.get(&path).await, 404, None);
+    assert_eq!(scim.get(&format!("/Groups/{parent}")).await.body["members"], json!([]));
+}
+
+#[tokio::test]
+async fn a_member_added_over_scim_takes_a_seat_of_the_groups_license_at_once() {
+    let app = spawn_app().await;
+    let scim = Scim::new(&app).await;
+    let user = scim.create("seat.taker@northwind.example", json!({})).await["id"].as_str().unwrap().to_string();
+    let group = scim.send("POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Licensed"})), &[]).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let morgan = app.signed_in(PRIVILEGED_ADMIN).await;
+    let (_, html) = app.page(&morgan, "/").await;
+    let csrf = csrf_in(&html);
+    let license: Value = morgan
+        .post(app.url("/api/v1/admin/licenses"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "Seats", "sku": "SEATS", "seats": 5}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let license_id = license["id"].as_str().unwrap().to_string();
+    let res = morgan
+        .post(app.url(&format!("/api/v1/admin/licenses/{license_id}/assignments")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"group_id": group}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let binds = [license_id.as_str(), user.as_str()];
+    let seats = || app.scalar_i64("SELECT COUNT(*) FROM license_seats WHERE license_id = $1 AND user_id = $2 AND has_seat", &binds);
+    assert_eq!(seats().await, 0);
+    let added = scim
+        .send(
+            "PATCH",
+            &format!("/Groups/{group}"),
+            Some(json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": [{"value": user}]}]})),
+            &[],
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert_eq!(seats().await, 1, "in the same transaction as the membership");
+    let removed = scim
+        .send(
+            "PATCH",
+            &format!("/Groups/{group}"),
+            Some(json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": "members"}]})),
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status, 200);
+    assert_eq!(seats().await, 0);
+
+    // Another organisation's group is invisible.
+    app.add_other_org().await;
+    app.exec("INSERT INTO user_groups (id, org_id, name, name_normalized, description, created_at) VALUES ('33333333-3333-4333-8333-333333333333', '11111111-1111-4111-8111-111111111111', 'Theirs', 'theirs', '', 0)", &[]).await;
+    is_scim_error(&scim.get("/Groups/33333333-3333-4333-8333-333333333333").await, 404, None);
+    is_scim_error(
+        &scim
+            .send(
+                "PATCH",
+                &format!("/Groups/{group}"),
+                Some(json!({"schemas": [PATCH_OP], "Operations": [
+        {"op": "add", "path": "members", "value": [{"value": "33333333-3333-4333-8333-333333333333"}]}]})),
+                &[],
+            )
+            .await,
+        400,
+        Some("invalidValue"),
+    );
+    assert_eq!(scim.get(&format!("/Groups?filter={}", urlencode(r#"displayName eq "theirs""#))).await.body["totalResults"], 0);
+}

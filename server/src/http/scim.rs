@@ -987,8 +987,14 @@ pub fn router() -> axum::Router<AppState> {
         .route("/scim/v2/Groups", get(list_groups).post(create_group))
         .route("/scim/v2/Groups/.search", post(search_groups))
         .route("/scim/v2/Groups/{id}", get(get_group).put(replace_group).patch(patch_group).delete(delete_group))
+        .route("/scim/v2", axum::routing::any(not_found))
         .route("/scim/v2/{*rest}", axum::routing::any(not_found))
+        // A group's PUT lists all its members: more than a form's 64 KiB.
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
 }
+
+/// The largest SCIM request body we read (about 15,000 members in one PUT).
+pub const BODY_LIMIT: usize = 1024 * 1024;
 
 #[cfg(test)]
 mod tests {

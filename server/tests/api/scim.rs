@@ -83,6 +83,7 @@ async fn discovery_describes_what_is_served_and_only_privileged_tokens_reach_it(
     assert_eq!((user_name["required"].clone(), user_name["uniqueness"].clone()), (json!(true), json!("server")));
     is_scim_error(&scim.get("/Schemas/urn:nope").await, 404, None);
     is_scim_error(&scim.get("/Nowhere").await, 404, None);
+    is_scim_error(&scim.get("").await, 404, None);
 
     // No token, a cookie session, an app admin's token, a forged one: refused, in SCIM's shape.
     let res = browser().get(app.url("/scim/v2/Users")).send().await.unwrap();
@@ -518,6 +519,15 @@ async fn groups_are_provisioned_with_their_members_and_nesting_is_checked() {
     // A search from the root finds both kinds.
     let both = scim.send("POST", "/.search", Some(json!({"filter": "externalId pr", "count": 50})), &[]).await;
     assert!(both.body["Resources"].as_array().unwrap().iter().any(|r| r["id"] == finance.as_str()), "{}", both.body);
+
+    // Bodies larger than a form (a group's whole member list) are read, up to 1 MiB.
+    let big =
+        scim.send("POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Big body", "note": "x".repeat(200_000)})), &[]).await;
+    assert_eq!(big.status, 201);
+    let huge = scim
+        .send("POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Huge body", "note": "x".repeat(1_100_000)})), &[])
+        .await;
+    assert_eq!(huge.status, 413);
 
     // Deleted: gone, and the parent no longer holds it.
     assert_eq!(scim.send("DELETE", &path, None, &[]).await.status, 204);

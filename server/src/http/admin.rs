@@ -138,17 +138,37 @@ pub(super) fn audit(
     }
 }
 
+/// A searched, paged list's query: what to find, and which page.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct UserListParams {
+pub struct SearchParams {
     /// Part of what to find (any case); at most 200 characters.
     #[serde(default)]
-    search: String,
+    pub(super) search: String,
     /// The `next_cursor` of the page before.
-    cursor: Option<String>,
+    pub(super) cursor: Option<String>,
     /// Rows per page: 1 to 200 (50 when left out).
     #[serde(default)]
-    limit: u32,
+    pub(super) limit: u32,
+}
+
+/// A paged list's query: which page.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// The `next_cursor` of the page before.
+    pub(super) cursor: Option<String>,
+    /// Rows per page: 1 to 200 (50 when left out).
+    #[serde(default)]
+    pub(super) limit: u32,
+}
+
+/// A search of at most 200 characters (longer ones cost a scan for nothing).
+pub(super) fn checked_search(search: &str) -> Result<(), AppError> {
+    if search.chars().count() > 200 {
+        return Err(AppError::bad_request("search_too_long", "Search for at most 200 characters."));
+    }
+    Ok(())
 }
 
 /// Users, searched and paged
@@ -159,18 +179,16 @@ pub struct UserListParams {
     get,
     path = "/api/v1/admin/users",
     tag = "Users",
-    params(UserListParams),
+    params(SearchParams),
     responses((status = 200, description = "A page of users", body = UserPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
 )]
 pub async fn list_users(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
-    Query(params): Query<UserListParams>,
+    Query(params): Query<SearchParams>,
 ) -> Result<Json<UserPage>, AppError> {
     let admin = &require_privileged_admin(&auth)?;
-    if params.search.chars().count() > 200 {
-        return Err(AppError::bad_request("search_too_long", "Search for at most 200 characters."));
-    }
+    checked_search(&params.search)?;
     let query = UserQuery { search: params.search, cursor: params.cursor, limit: params.limit };
     Ok(Json(state.store.search_users(&admin.org_id, &query).await?))
 }

@@ -51,19 +51,6 @@ fn answer(state: &AppState, app: AppAdminDetail, client_secret: Option<String>) 
     AppAnswer { app, user_access_url, client_secret }
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// Part of what to find (any case); at most 200 characters.
-    #[serde(default)]
-    search: String,
-    /// The `next_cursor` of the page before.
-    cursor: Option<String>,
-    /// Rows per page: 1 to 200 (50 when left out).
-    #[serde(default)]
-    limit: u32,
-}
-
 /// Apps, searched and paged
 ///
 /// In name order, matching `search` in the name, the publisher or the
@@ -72,18 +59,16 @@ pub struct ListParams {
     get,
     path = "/api/v1/admin/apps",
     tag = "Apps",
-    params(ListParams),
+    params(super::admin::SearchParams),
     responses((status = 200, description = "A page of apps", body = AppPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
 )]
 pub async fn list_apps(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
-    Query(params): Query<ListParams>,
+    Query(params): Query<super::admin::SearchParams>,
 ) -> Result<Json<AppPage>, AppError> {
     let admin = &require_admin(&auth)?;
-    if params.search.chars().count() > 200 {
-        return Err(AppError::bad_request("search_too_long", "Search for at most 200 characters."));
-    }
+    super::admin::checked_search(&params.search)?;
     let query = AppQuery { search: params.search, cursor: params.cursor, limit: params.limit };
     Ok(Json(state.store.search_apps(&admin.org_id, &query).await?))
 }
@@ -695,19 +680,6 @@ pub async fn remove_assignment(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AccessParams {
-    /// Part of what to find (any case); at most 200 characters.
-    #[serde(default)]
-    search: String,
-    /// The `next_cursor` of the page before.
-    cursor: Option<String>,
-    /// Rows per page: 1 to 200 (50 when left out).
-    #[serde(default)]
-    limit: u32,
-}
-
 /// Who can launch an app, and through what
 ///
 /// Everyone the app reaches, in UPN order, with each path: direct, a group
@@ -716,19 +688,17 @@ pub struct AccessParams {
     get,
     path = "/api/v1/admin/apps/{app_id}/access",
     tag = "Assignments",
-    params(("app_id" = String, Path, description = "The app's id"), AccessParams),
+    params(("app_id" = String, Path, description = "The app's id"), super::admin::SearchParams),
     responses((status = 200, description = "A page of people with their paths", body = AccessPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
 )]
 pub async fn list_access(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
     Path(app_id): Path<String>,
-    Query(params): Query<AccessParams>,
+    Query(params): Query<super::admin::SearchParams>,
 ) -> Result<Json<AccessPage>, AppError> {
     let admin = &require_admin(&auth)?;
-    if params.search.chars().count() > 200 {
-        return Err(AppError::bad_request("search_too_long", "Search for at most 200 characters."));
-    }
+    super::admin::checked_search(&params.search)?;
     detail(&state, admin, &app_id).await?;
     let query = UserQuery { search: params.search, cursor: params.cursor, limit: params.limit };
     Ok(Json(state.store.app_access(&admin.org_id, &app_id, &query).await?))

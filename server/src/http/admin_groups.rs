@@ -3,7 +3,9 @@
 //! members that are users or groups. Privileged admins only (DOMAIN.md,
 //! "Actors"); each handler checks that first.
 
-use super::admin::{admin_page, audit, back_to_form, back_with_notice, principal_json, require_privileged_admin, AdminCaller, BackForm};
+use super::admin::{
+    admin_page, audit, back_to_form, back_with_notice, checked_search, principal_json, require_privileged_admin, AdminCaller, BackForm,
+};
 use super::error::AppError;
 use super::AppState;
 use app::auth::RequestAuth;
@@ -61,26 +63,6 @@ fn name_conflict(e: StoreError) -> AppError {
     }
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// Part of what to find (any case); at most 200 characters.
-    #[serde(default)]
-    search: String,
-    /// The `next_cursor` of the page before.
-    cursor: Option<String>,
-    /// Rows per page: 1 to 200 (50 when left out).
-    #[serde(default)]
-    limit: u32,
-}
-
-fn checked_search(search: &str) -> Result<(), AppError> {
-    if search.chars().count() > 200 {
-        return Err(AppError::bad_request("search_too_long", "Search for at most 200 characters."));
-    }
-    Ok(())
-}
-
 /// Groups, searched and paged
 ///
 /// In name order, with direct and effective member counts.
@@ -88,13 +70,13 @@ fn checked_search(search: &str) -> Result<(), AppError> {
     get,
     path = "/api/v1/admin/groups",
     tag = "Groups",
-    params(ListParams),
+    params(super::admin::SearchParams),
     responses((status = 200, description = "A page of groups", body = GroupPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
 )]
 pub async fn list_groups(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
-    Query(params): Query<ListParams>,
+    Query(params): Query<super::admin::SearchParams>,
 ) -> Result<Json<GroupPage>, AppError> {
     let admin = &require_privileged_admin(&auth)?;
     checked_search(&params.search)?;
@@ -128,14 +110,14 @@ pub async fn get_group(
     get,
     path = "/api/v1/admin/groups/{group_id}/members",
     tag = "Groups",
-    params(("group_id" = String, Path, description = "The group's id"), ListParams),
+    params(("group_id" = String, Path, description = "The group's id"), super::admin::SearchParams),
     responses((status = 200, description = "A page of users", body = UserPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
 )]
 pub async fn list_member_users(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
     Path(group_id): Path<String>,
-    Query(params): Query<ListParams>,
+    Query(params): Query<super::admin::SearchParams>,
 ) -> Result<Json<UserPage>, AppError> {
     let admin = &require_privileged_admin(&auth)?;
     checked_search(&params.search)?;

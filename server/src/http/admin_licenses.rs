@@ -269,16 +269,6 @@ pub async fn remove_assignment(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// The `next_cursor` of the page before.
-    cursor: Option<String>,
-    /// Rows per page: 1 to 200 (50 when left out).
-    #[serde(default)]
-    limit: u32,
-}
-
 /// Who is left without a seat
 ///
 /// The people the license reaches who hold no seat ("not enough seats"),
@@ -287,14 +277,14 @@ pub struct PageParams {
     get,
     path = "/api/v1/admin/licenses/{license_id}/without-seat",
     tag = "Licenses",
-    params(("license_id" = String, Path, description = "The license's id"), PageParams),
+    params(("license_id" = String, Path, description = "The license's id"), super::admin::PageParams),
     responses((status = 200, description = "A page of users", body = UserPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
 )]
 pub async fn without_seat(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
     Path(license_id): Path<String>,
-    Query(params): Query<PageParams>,
+    Query(params): Query<super::admin::PageParams>,
 ) -> Result<Json<UserPage>, AppError> {
     let admin = &require_privileged_admin(&auth)?;
     detail(&state, admin, &license_id).await?;

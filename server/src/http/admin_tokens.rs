@@ -34,16 +34,6 @@ async fn find(state: &AppState, admin: &AdminCaller, token_id: &str) -> Result<A
     state.store.find_api_token(&admin.org_id, token_id, now_ms()).await?.ok_or_else(token_not_found)
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// The `next_cursor` of the page before.
-    cursor: Option<String>,
-    /// Rows per page: 1 to 200 (50 when left out).
-    #[serde(default)]
-    limit: u32,
-}
-
 /// API tokens
 ///
 /// The organisation's tokens, newest first, revoked and expired ones too;
@@ -52,13 +42,13 @@ pub struct PageParams {
     get,
     path = "/api/v1/admin/api-tokens",
     tag = "API tokens",
-    params(PageParams),
+    params(super::admin::PageParams),
     responses((status = 200, description = "A page of tokens", body = ApiTokenPage), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
 )]
 pub async fn list_tokens(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
-    Query(params): Query<PageParams>,
+    Query(params): Query<super::admin::PageParams>,
 ) -> Result<Json<ApiTokenPage>, AppError> {
     let admin = &require_privileged_admin(&auth)?;
     Ok(Json(state.store.list_api_tokens(&admin.org_id, params.cursor.as_deref(), params.limit, now_ms()).await?))

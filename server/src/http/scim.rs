@@ -372,19 +372,49 @@ fn audit_fields(f: &UserFields) -> Value {
         "display_name": f.display_name, "email": f.email, "job_title": f.title, "department": f.department, "active": f.active })
 }
 
-/// A user answered with its version, shaped by the selection.
-async fn user_answer(state: &AppState, admin: &AdminCaller, id: &str, status: StatusCode, selection: &Selection) -> ScimResult<Response> {
-    let user = find_user(state, admin, id).await?;
-    let (mut resource, etag) = versioned(user_resource(state, admin, &user).await?);
+/// A resource answered with its version and, when created, its address;
+/// shaped by the selection.
+fn resource_answer(mut resource: Value, etag: &str, status: StatusCode, selection: &Selection) -> ScimResult<Response> {
     let location = resource["meta"]["location"].as_str().unwrap_or_default().to_string();
     selection.apply(&mut resource)?;
-    let mut res = with_etag(scim_json(status, &resource), &etag);
+    let mut res = with_etag(scim_json(status, &resource), etag);
     if status == StatusCode::CREATED {
         if let Ok(v) = HeaderValue::from_str(&location) {
             res.headers_mut().insert(header::LOCATION, v);
         }
     }
     Ok(res)
+}
+
+/// A read's answer, or 304 when `If-None-Match` names its version.
+fn unless_unchanged(headers: &HeaderMap, res: Response) -> Response {
+    let etag = res.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|w| w.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag.trim_start_matches("W/")));
+    if unchanged {
+        with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag)
+    } else {
+        res
+    }
+}
+
+/// A list's `filter` as the conditions one resource type can be filtered by.
+fn conditions_of<C>(
+    filter: Option<&str>,
+    convert: impl Fn(&app::domain::scim::filter::Filter) -> Result<C, String>,
+) -> ScimResult<Option<C>> {
+    let Some(text) = filter.map(str::trim).filter(|f| !f.is_empty()) else { return Ok(None) };
+    let invalid = |detail: String| scim_error(StatusCode::BAD_REQUEST, Some("invalidFilter"), format!("{detail}."));
+    let filter = parse_filter(text).map_err(|e| invalid(e.0))?;
+    convert(&filter).map(Some).map_err(invalid)
+}
+
+async fn user_answer(state: &AppState, admin: &AdminCaller, id: &str, status: StatusCode, selection: &Selection) -> ScimResult<Response> {
+    let user = find_user(state, admin, id).await?;
+    let (resource, etag) = versioned(user_resource(state, admin, &user).await?);
+    resource_answer(resource, &etag, status, selection)
 }
 
 /// POST /scim/v2/Users.
@@ -414,16 +444,7 @@ pub async fn get_user(
     Query(selection): Query<Selection>,
 ) -> ScimResult<Response> {
     let admin = &caller(&auth)?;
-    let res = user_answer(&state, admin, &id, StatusCode::OK, &selection).await?;
-    let etag = res.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let unchanged = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|w| w.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag.trim_start_matches("W/")));
-    if unchanged {
-        return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag));
-    }
-    Ok(res)
+    Ok(unless_unchanged(&headers, user_answer(&state, admin, &id, StatusCode::OK, &selection).await?))
 }
 
 /// Writes new fields over a user (PUT, or PATCH applied), audited with
@@ -544,21 +565,39 @@ fn paging(start: Option<&str>, count: Option<&str>) -> ScimResult<(u64, u32)> {
 
 async fn list_users_with(state: &AppState, admin: &AdminCaller, params: ListParams) -> ScimResult<Response> {
     let (start, count) = paging(params.start_index.as_deref(), params.count.as_deref())?;
-    let conditions = match params.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-        None => None,
-        Some(text) => {
-            let filter = parse_filter(text).map_err(|e| scim_error(StatusCode::BAD_REQUEST, Some("invalidFilter"), format!("{}.", e.0)))?;
-            Some(user_conditions(&filter).map_err(|e| scim_error(StatusCode::BAD_REQUEST, Some("invalidFilter"), format!("{e}.")))?)
-        }
-    };
+    let conditions = conditions_of(params.filter.as_deref(), user_conditions)?;
     let page = state.store.scim_users(&admin.org_id, conditions.as_ref(), start - 1, count).await?;
-    let mut resources = Vec::with_capacity(page.items.len());
-    for user in &page.items {
+    let resources = user_resources(state, admin, &page.items, &params.selection).await?;
+    Ok(scim_json(StatusCode::OK, &list_response(resources, page.total, start)))
+}
+
+/// A page of users as a list shows them.
+async fn user_resources(state: &AppState, admin: &AdminCaller, users: &[ScimUserRecord], selection: &Selection) -> ScimResult<Vec<Value>> {
+    let mut resources = Vec::with_capacity(users.len());
+    for user in users {
         let (mut resource, _) = versioned(user_resource(state, admin, user).await?);
-        params.selection.apply(&mut resource)?;
+        selection.apply(&mut resource)?;
         resources.push(resource);
     }
-    Ok(scim_json(StatusCode::OK, &list_response(resources, page.total, start)))
+    Ok(resources)
+}
+
+/// A page of groups as a list shows them: with their members (and so the
+/// version, made from them) only when asked for — a group can hold 100,000.
+async fn group_resources(
+    state: &AppState,
+    admin: &AdminCaller,
+    groups: &[ScimGroupRecord],
+    selection: &Selection,
+) -> ScimResult<Vec<Value>> {
+    let without_members = selection.without_members();
+    let mut resources = Vec::with_capacity(groups.len());
+    for group in groups {
+        let mut resource = if without_members { group_resource(state, group, None) } else { full_group(state, admin, group).await?.0 };
+        selection.apply(&mut resource)?;
+        resources.push(resource);
+    }
+    Ok(resources)
 }
 
 /// GET /scim/v2/Users?filter=&startIndex=&count=&attributes=&excludedAttributes=
@@ -646,16 +685,8 @@ async fn full_group(state: &AppState, admin: &AdminCaller, group: &ScimGroupReco
 
 async fn group_answer(state: &AppState, admin: &AdminCaller, id: &str, status: StatusCode, selection: &Selection) -> ScimResult<Response> {
     let group = find_group(state, admin, id).await?;
-    let (mut resource, etag, _) = full_group(state, admin, &group).await?;
-    let location = resource["meta"]["location"].as_str().unwrap_or_default().to_string();
-    selection.apply(&mut resource)?;
-    let mut res = with_etag(scim_json(status, &resource), &etag);
-    if status == StatusCode::CREATED {
-        if let Ok(v) = HeaderValue::from_str(&location) {
-            res.headers_mut().insert(header::LOCATION, v);
-        }
-    }
-    Ok(res)
+    let (resource, etag, _) = full_group(state, admin, &group).await?;
+    resource_answer(resource, &etag, status, selection)
 }
 
 /// A group's name checked as the admin console checks it.
@@ -793,16 +824,7 @@ pub async fn get_group(
     Query(selection): Query<Selection>,
 ) -> ScimResult<Response> {
     let admin = &caller(&auth)?;
-    let res = group_answer(&state, admin, &id, StatusCode::OK, &selection).await?;
-    let etag = res.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let unchanged = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|w| w.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag.trim_start_matches("W/")));
-    if unchanged {
-        return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag));
-    }
-    Ok(res)
+    Ok(unless_unchanged(&headers, group_answer(&state, admin, &id, StatusCode::OK, &selection).await?))
 }
 
 /// PUT /scim/v2/Groups/{id}: the name, external id and members as sent
@@ -872,23 +894,9 @@ pub async fn delete_group(
 
 async fn list_groups_with(state: &AppState, admin: &AdminCaller, params: ListParams) -> ScimResult<Response> {
     let (start, count) = paging(params.start_index.as_deref(), params.count.as_deref())?;
-    let conditions = match params.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-        None => None,
-        Some(text) => {
-            let filter = parse_filter(text).map_err(|e| scim_error(StatusCode::BAD_REQUEST, Some("invalidFilter"), format!("{}.", e.0)))?;
-            Some(group_conditions(&filter).map_err(|e| scim_error(StatusCode::BAD_REQUEST, Some("invalidFilter"), format!("{e}.")))?)
-        }
-    };
+    let conditions = conditions_of(params.filter.as_deref(), group_conditions)?;
     let page = state.store.scim_groups(&admin.org_id, conditions.as_ref(), start - 1, count).await?;
-    let without_members = params.selection.without_members();
-    let mut resources = Vec::with_capacity(page.items.len());
-    for group in &page.items {
-        // Members (and so the version, made from them) only when asked for:
-        // a group can hold 100,000 of them.
-        let mut resource = if without_members { group_resource(state, group, None) } else { full_group(state, admin, group).await?.0 };
-        params.selection.apply(&mut resource)?;
-        resources.push(resource);
-    }
+    let resources = group_resources(state, admin, &page.items, &params.selection).await?;
     Ok(scim_json(StatusCode::OK, &list_response(resources, page.total, start)))
 }
 
@@ -942,11 +950,7 @@ pub async fn search_all(
     let mut total = 0;
     if let Some(cond) = &users {
         let page = state.store.scim_users(&admin.org_id, cond.as_ref(), offset, count).await?;
-        for user in &page.items {
-            let (mut resource, _) = versioned(user_resource(&state, admin, user).await?);
-            params.selection.apply(&mut resource)?;
-            resources.push(resource);
-        }
+        resources.extend(user_resources(&state, admin, &page.items, &params.selection).await?);
         total += page.total;
     }
     if let Some(cond) = &groups {

@@ -471,6 +471,13 @@ pub struct ApiTokenView {
     pub revoked_by: Option<String>,
 }
 
+/// The API tokens page: a page of tokens, and the SCIM address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokensView {
+    pub page: ApiTokenPage,
+    pub scim_url: String,
+}
+
 /// A page of the organisation's API tokens, newest first.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

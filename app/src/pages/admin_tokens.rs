@@ -4,6 +4,7 @@
 //! handler, never here.
 
 use super::admin::{notice_text, when, AdminFrame, SelectField, TextField};
+use crate::components::copy::CopyButton;
 use crate::components::layout::{token_of, Alert, CsrfField, Loading};
 use crate::domain::api_tokens::ApiTokenState;
 use crate::models::admin::{ApiTokenPage, ApiTokenView};
@@ -62,11 +63,19 @@ pub fn AdminApiTokensPage() -> impl IntoView {
                         codes.split(',').filter_map(|p| p.split_once(':')).find(|(f, _)| *f == field)
                             .and_then(|(f, c)| crate::domain::fields::field_message(f, c))
                     };
-                    let list = match tokens.await {
-                        Ok(page) => view! { <TokenTable page token=token.clone() revoke/> }.into_any(),
-                        Err(e) => view! { <Alert message=e.to_string() error=true/> }.into_any(),
+                    let (list, scim_url) = match tokens.await {
+                        Ok(v) => (view! { <TokenTable page=v.page token=token.clone() revoke/> }.into_any(), Some(v.scim_url)),
+                        Err(e) => (view! { <Alert message=e.to_string() error=true/> }.into_any(), None),
                     };
                     view! {
+                        {scim_url.map(|url| view! {
+                            <section class="card" aria-labelledby="scim-heading">
+                                <h2 id="scim-heading">"Provisioning (SCIM 2.0)"</h2>
+                                <p>"Give your HR system or identity provider this address and a token that acts as Privileged admin:"</p>
+                                <p><code class="wrap">{url.clone()}</code></p>
+                                <CopyButton text=url label="Copy the SCIM address".to_string()/>
+                            </section>
+                        })}
                         {list}
                         <section class="card form-card" aria-labelledby="new-token-heading">
                             <h2 id="new-token-heading">"New API token"</h2>

@@ -286,11 +286,14 @@ fn sentences(problems: Vec<crate::domain::fields::FieldProblem>) -> Vec<(String,
         .collect()
 }
 
-/// A page of the organisation's API tokens, newest first. Privileged admins.
+/// A page of the organisation's API tokens, newest first, and the address
+/// provisioning systems are given with one. Privileged admins.
 #[server(prefix = "/api/fn", endpoint = "admin_api_tokens", input = GetUrl)]
-pub async fn load_admin_api_tokens(cursor: Option<String>) -> Result<crate::models::admin::ApiTokenPage, ServerFnError> {
+pub async fn load_admin_api_tokens(cursor: Option<String>) -> Result<crate::models::admin::ApiTokensView, ServerFnError> {
     let admin = guard::require_privileged_admin()?;
-    guard::store()?.list_api_tokens(&admin.org_id, cursor.as_deref(), 0, guard::now()).await.map_err(guard::internal)
+    let page = guard::store()?.list_api_tokens(&admin.org_id, cursor.as_deref(), 0, guard::now()).await.map_err(guard::internal)?;
+    let public_url = use_context::<super::apps::PublicUrl>().map(|p| p.0).unwrap_or_default();
+    Ok(crate::models::admin::ApiTokensView { page, scim_url: format!("{}/scim/v2", public_url.trim_end_matches('/')) })
 }
 
 /// The admin API's reference, as drawn from its OpenAPI document. Admins

@@ -272,6 +272,7 @@ async fn the_tokens_page_creates_shows_the_secret_once_and_revokes() {
     let (status, list) = app.page(&morgan, "/admin/api-tokens").await;
     assert_eq!(status, 200);
     assert!(list.contains("Nightly export") && list.contains(&secret[43..]) && !list.contains(&secret[4..]));
+    assert!(list.contains(&format!("{}/scim/v2", app.address)), "the SCIM address to give a provisioning system");
     // A bad form comes back with the field marked and what was typed.
     let res =
         app.post_form(&morgan, "/admin/api-tokens", "/admin/api-tokens/new", &[("name", "nightly EXPORT"), ("role", "app_admin")]).await;

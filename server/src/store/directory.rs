@@ -53,6 +53,19 @@ macro_rules! recompute_seats_reaching_group {
     }};
 }
 
+/// A group's members changed: when (SCIM's `meta.lastModified`).
+macro_rules! touch_group {
+    ($conn:expr, $org_id:expr, $group_id:expr, $at:expr) => {
+        sqlx::query("UPDATE user_groups SET updated_at = $3 WHERE org_id = $1 AND id = $2")
+            .bind($org_id)
+            .bind($group_id)
+            .bind($at)
+            .execute(&mut *$conn)
+            .await
+            .map_err(db_err)?
+    };
+}
+
 #[async_trait]
 impl DirectoryStore for SqlStore {
     #[tracing::instrument(skip(self, audit))]
@@ -158,6 +171,7 @@ impl DirectoryStore for SqlStore {
                 return Ok(MemberAdded::AlreadyMember);
             }
             recompute_seats_reaching_group!(&mut *tx, org_id, group_id);
+            touch_group!(&mut *tx, org_id, group_id, audit.at);
             super::insert_audit_event!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)?;
             Ok(MemberAdded::Added)
@@ -181,6 +195,7 @@ impl DirectoryStore for SqlStore {
                 return Ok(false);
             }
             recompute_seats_reaching_group!(&mut *tx, org_id, group_id);
+            touch_group!(&mut *tx, org_id, group_id, audit.at);
             super::insert_audit_event!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)?;
             Ok(true)

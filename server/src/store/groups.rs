@@ -190,7 +190,8 @@ impl GroupsStore for SqlStore {
     async fn create_group(&self, org_id: &str, group_id: &str, fields: &GroupFields, audit: AuditEvent) -> StoreResult<()> {
         crate::on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
-            sqlx::query("INSERT INTO user_groups (id, org_id, name, name_normalized, description, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            sqlx::query("INSERT INTO user_groups (id, org_id, name, name_normalized, description, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $6)")
                 .bind(group_id).bind(org_id).bind(&fields.name).bind(fields.name_normalized()).bind(&fields.description).bind(audit.at)
                 .execute(&mut *tx).await.map_err(db_err)?;
             insert_audit_event!(&mut *tx, audit)?;
@@ -202,8 +203,9 @@ impl GroupsStore for SqlStore {
     async fn update_group(&self, org_id: &str, group_id: &str, fields: &GroupFields, audit: AuditEvent) -> StoreResult<bool> {
         crate::on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
-            let updated = sqlx::query("UPDATE user_groups SET name = $3, name_normalized = $4, description = $5 WHERE org_id = $1 AND id = $2")
-                .bind(org_id).bind(group_id).bind(&fields.name).bind(fields.name_normalized()).bind(&fields.description)
+            let updated = sqlx::query("UPDATE user_groups SET name = $3, name_normalized = $4, description = $5, updated_at = $6 \
+                                       WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(group_id).bind(&fields.name).bind(fields.name_normalized()).bind(&fields.description).bind(audit.at)
                 .execute(&mut *tx).await.map_err(db_err)?.rows_affected();
             if updated != 1 {
                 return Ok(false);

@@ -609,3 +609,29 @@ async fn a_member_added_over_scim_takes_a_seat_of_the_groups_license_at_once() {
     );
     assert_eq!(scim.get(&format!("/Groups?filter={}", urlencode(r#"displayName eq "theirs""#))).await.body["totalResults"], 0);
 }
+
+#[tokio::test]
+async fn a_group_changed_in_the_admin_console_shows_when_in_its_scim_meta() {
+    let app = spawn_app().await;
+    let scim = Scim::new(&app).await;
+    let group = scim.send("POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Console edited"})), &[]).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.exec("UPDATE user_groups SET created_at = 0, updated_at = 0 WHERE id = $1", &[&group]).await;
+    assert_eq!(scim.get(&format!("/Groups/{group}")).await.body["meta"]["lastModified"], "1970-01-01T00:00:00.000Z");
+    let alex = app.user_id(EMPLOYEE).await;
+    let morgan = app.signed_in(PRIVILEGED_ADMIN).await;
+    let (_, html) = app.page(&morgan, "/").await;
+    let res = morgan
+        .post(app.url(&format!("/api/v1/admin/groups/{group}/members")))
+        .header("x-csrf-token", csrf_in(&html))
+        .json(&json!({"user_id": alex}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let after = scim.get(&format!("/Groups/{group}")).await.body;
+    assert!(after["meta"]["lastModified"].as_str().unwrap().starts_with("20"), "{}", after["meta"]);
+    assert_eq!(after["members"][0]["value"], alex.as_str());
+}

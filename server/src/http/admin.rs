@@ -99,6 +99,18 @@ pub fn require_signed_in_privileged_admin(auth: &RequestAuth) -> Result<AdminCal
     require_privileged_admin(auth)
 }
 
+/// A change a named database constraint refused, as the field it is about
+/// (a sign-in name, group name, product code, token name already taken).
+pub(super) fn field_conflict(e: StoreError) -> AppError {
+    match e {
+        StoreError::Conflict { constraint } => match field_of_constraint(&constraint) {
+            Some(problem) => AppError::Validation(vec![problem]),
+            None => AppError::Internal(format!("conflict on {constraint}")),
+        },
+        e => e.into(),
+    }
+}
+
 fn user_not_found() -> AppError {
     AppError::Client {
         status: StatusCode::NOT_FOUND,
@@ -502,16 +514,7 @@ async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, inpu
             "job_title": user.job_title, "department": user.department, "role": user.role.as_str() }),
     );
     let record = NewUserRecord { id: id.clone(), org_id: admin.org_id.clone(), user, password_hash: hash, created_at: event.at };
-    match state.store.create_user(record, event).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict { constraint }) => {
-            return Err(match field_of_constraint(&constraint) {
-                Some(problem) => AppError::Validation(vec![problem]),
-                None => AppError::Internal(format!("conflict on {constraint}")),
-            })
-        }
-        Err(e) => return Err(e.into()),
-    }
+    state.store.create_user(record, event).await.map_err(field_conflict)?;
     Ok(TemporaryPassword { temporary_password: password, user: detail(state, admin, &id).await? })
 }
 
@@ -689,14 +692,9 @@ async fn edit(
         return detail(state, admin, user_id).await;
     }
     let event = audit(admin, headers, "user.updated", "user", user_id, serde_json::json!(before), serde_json::json!(after));
-    match state.store.update_user(&admin.org_id, user_id, &after, event).await {
-        Ok(true) => detail(state, admin, user_id).await,
-        Ok(false) => Err(user_not_found()),
-        Err(StoreError::Conflict { constraint }) => Err(match field_of_constraint(&constraint) {
-            Some(problem) => AppError::Validation(vec![problem]),
-            None => AppError::Internal(format!("conflict on {constraint}")),
-        }),
-        Err(e) => Err(e.into()),
+    match state.store.update_user(&admin.org_id, user_id, &after, event).await.map_err(field_conflict)? {
+        true => detail(state, admin, user_id).await,
+        false => Err(user_not_found()),
     }
 }
 

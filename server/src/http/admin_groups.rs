@@ -9,7 +9,6 @@ use super::admin::{
 use super::error::AppError;
 use super::AppState;
 use app::auth::RequestAuth;
-use app::domain::fields::field_of_constraint;
 use app::domain::groups::{cycle_message, validate_group, GroupFields, GroupInput};
 use app::models::admin::{GroupDetail, GroupPage, GroupQuery, UserPage, UserQuery};
 use app::ports::{MemberAdded, Principal, StoreError};
@@ -49,18 +48,6 @@ async fn detail(state: &AppState, admin: &AdminCaller, group_id: &str) -> Result
 
 fn fields_of(detail: &GroupDetail) -> GroupFields {
     GroupFields { name: detail.summary.name.clone(), description: detail.summary.description.clone() }
-}
-
-/// A name already taken comes back from the store as a constraint: the
-/// field's problem.
-fn name_conflict(e: StoreError) -> AppError {
-    match e {
-        StoreError::Conflict { constraint } => match field_of_constraint(&constraint) {
-            Some(problem) => AppError::Validation(vec![problem]),
-            None => AppError::Internal(format!("conflict on {constraint}")),
-        },
-        e => e.into(),
-    }
 }
 
 /// Groups, searched and paged
@@ -132,7 +119,7 @@ async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, inpu
     let fields = validate_group(None, input).map_err(AppError::Validation)?;
     let id = crate::store::new_id();
     let event = audit(admin, headers, "group.created", "group", &id, serde_json::Value::Null, serde_json::json!(fields));
-    state.store.create_group(&admin.org_id, &id, &fields, event).await.map_err(name_conflict)?;
+    state.store.create_group(&admin.org_id, &id, &fields, event).await.map_err(super::admin::field_conflict)?;
     detail(state, admin, &id).await
 }
 
@@ -203,7 +190,7 @@ async fn edit(
         return detail(state, admin, group_id).await;
     }
     let event = audit(admin, headers, "group.updated", "group", group_id, serde_json::json!(before), serde_json::json!(after));
-    if !state.store.update_group(&admin.org_id, group_id, &after, event).await.map_err(name_conflict)? {
+    if !state.store.update_group(&admin.org_id, group_id, &after, event).await.map_err(super::admin::field_conflict)? {
         return Err(group_not_found());
     }
     detail(state, admin, group_id).await

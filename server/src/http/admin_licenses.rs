@@ -10,7 +10,6 @@ use super::admin::{
 use super::error::AppError;
 use super::AppState;
 use app::auth::RequestAuth;
-use app::domain::fields::field_of_constraint;
 use app::domain::licenses::{validate_license, LicenseFields, LicenseInput};
 use app::models::admin::{LicenseDetail, LicenseSummary, UserPage, UserQuery};
 use app::ports::{Principal, StoreError};
@@ -37,16 +36,6 @@ async fn detail(state: &AppState, admin: &AdminCaller, license_id: &str) -> Resu
 
 fn fields_of(d: &LicenseDetail) -> LicenseFields {
     LicenseFields { name: d.summary.name.clone(), sku: d.summary.sku.clone(), seats: d.summary.seats }
-}
-
-fn sku_conflict(e: StoreError) -> AppError {
-    match e {
-        StoreError::Conflict { constraint } => match field_of_constraint(&constraint) {
-            Some(problem) => AppError::Validation(vec![problem]),
-            None => AppError::Internal(format!("conflict on {constraint}")),
-        },
-        e => e.into(),
-    }
 }
 
 /// Licenses with their seats
@@ -155,7 +144,7 @@ async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, inpu
     let fields = validate_license(None, input).map_err(AppError::Validation)?;
     let id = crate::store::new_id();
     let event = audit(admin, headers, "license.created", "license", &id, serde_json::Value::Null, serde_json::json!(fields));
-    state.store.create_license(&admin.org_id, &id, &fields, event).await.map_err(sku_conflict)?;
+    state.store.create_license(&admin.org_id, &id, &fields, event).await.map_err(super::admin::field_conflict)?;
     detail(state, admin, &id).await
 }
 
@@ -170,7 +159,7 @@ async fn edit(
     let after = validate_license(Some(&before), input).map_err(AppError::Validation)?;
     if after != before {
         let event = audit(admin, headers, "license.updated", "license", license_id, serde_json::json!(before), serde_json::json!(after));
-        if !state.store.update_license(&admin.org_id, license_id, &after, event).await.map_err(sku_conflict)? {
+        if !state.store.update_license(&admin.org_id, license_id, &after, event).await.map_err(super::admin::field_conflict)? {
             return Err(license_not_found());
         }
     }

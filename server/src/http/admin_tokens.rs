@@ -8,9 +8,8 @@ use super::error::{escape, AppError};
 use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::api_tokens::{validate_api_token, ApiTokenInput, SECRET_PREFIX};
-use app::domain::fields::field_of_constraint;
 use app::models::admin::{ApiTokenPage, ApiTokenView};
-use app::ports::{NewApiTokenRecord, StoreError};
+use app::ports::NewApiTokenRecord;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -95,16 +94,7 @@ async fn create(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, inpu
         created_at: now,
         token,
     };
-    match state.store.create_api_token(record, event).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict { constraint }) => {
-            return Err(match field_of_constraint(&constraint) {
-                Some(problem) => AppError::Validation(vec![problem]),
-                None => AppError::Internal(format!("conflict on {constraint}")),
-            })
-        }
-        Err(e) => return Err(e.into()),
-    }
+    state.store.create_api_token(record, event).await.map_err(super::admin::field_conflict)?;
     Ok(CreatedToken { token: find(state, admin, &id).await?, secret })
 }
 

@@ -149,11 +149,16 @@ fn versioned(mut resource: Value) -> (Value, String) {
     (resource, etag)
 }
 
+/// Does an `If-Match` / `If-None-Match` value name this version (or `*`)?
+/// Weak comparison (RFC 9110 §8.8.3.2): our ETags are weak.
+fn names_version(header_value: &str, current: &str) -> bool {
+    header_value.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == current.trim_start_matches("W/"))
+}
+
 /// `If-Match`: the change applies only to the version named (or `*`).
 fn check_if_match(headers: &HeaderMap, current: &str) -> ScimResult<()> {
     let Some(wanted) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else { return Ok(()) };
-    let matches = wanted.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == current.trim_start_matches("W/"));
-    if matches {
+    if names_version(wanted, current) {
         Ok(())
     } else {
         Err(scim_error(StatusCode::PRECONDITION_FAILED, None, "The resource changed since that version (If-Match). Read it again."))
@@ -389,10 +394,7 @@ fn resource_answer(mut resource: Value, etag: &str, status: StatusCode, selectio
 /// A read's answer, or 304 when `If-None-Match` names its version.
 fn unless_unchanged(headers: &HeaderMap, res: Response) -> Response {
     let etag = res.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let unchanged = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|w| w.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag.trim_start_matches("W/")));
+    let unchanged = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|w| names_version(w, &etag));
     if unchanged {
         with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag)
     } else {

@@ -65,7 +65,7 @@ fn sql_op(op: CompareOp) -> &'static str {
 
 /// A text comparison on `column` (already lower-cased when the attribute
 /// is compared without case).
-pub(super) fn text_condition(w: &mut Where, column: &str, nullable: bool, op: CompareOp, text: &str) -> String {
+fn text_condition(w: &mut Where, column: &str, nullable: bool, op: CompareOp, text: &str) -> String {
     match op {
         CompareOp::Co | CompareOp::Sw | CompareOp::Ew => {
             let p = w.bind(Bind::Text(like_pattern(op, text)));
@@ -245,7 +245,6 @@ impl ScimStore for SqlStore {
         let mut w = Where::new(1);
         let cond = filter.map(|f| condition(&mut w, f, &user_column, &user_special)).unwrap_or_else(|| "(1 = 1)".into());
         w.binds.insert(0, Bind::Text(org_id.to_string()));
-        w.first = 0;
         let select = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 AND {cond}");
         let count_sql = format!("SELECT COUNT(*) FROM users u WHERE u.org_id = $1 AND {cond}");
         let (total, rows) = page::<UserRow>(&self.pool, &select, &count_sql, "u.upn_normalized", &w, offset, count).await?;

@@ -101,7 +101,7 @@ async fn main() {
         store.add_license_assignment(&org, &license, &group_principal, audit(&org, at())).await.unwrap();
     })
     .await;
-    println!("{:<62} {:>10.2?}", "license assigned to the group (every seat row written)", first);
+    println!("{:<62} {:>10.2?}", "license assigned to the group", first);
     let seats = store.scalar_seats(&license).await;
     assert_eq!(seats, (MEMBERS - 1) as i64, "seats went out");
 
@@ -155,7 +155,8 @@ trait BenchStore {
 
 impl BenchStore for SqlStore {
     async fn scalar_seats(&self, license: &str) -> i64 {
-        server::on_pool!(&self.pool, p => sqlx::query_scalar("SELECT COUNT(*) FROM license_seats WHERE license_id = $1 AND has_seat")
+        server::on_pool!(&self.pool, p => sqlx::query_scalar(
+            "SELECT CASE WHEN claimants < seats THEN claimants ELSE seats END FROM licenses WHERE id = $1")
             .bind(license).fetch_one(p).await.unwrap())
     }
 

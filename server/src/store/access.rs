@@ -156,8 +156,7 @@ impl AccessStore for SqlStore {
                 .bind(org_id).bind(user_id).bind(app_id).fetch_all(p).await.map_err(db_err)?;
             let assignments: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(&assignments_sql)
                 .bind(org_id).bind(user_id).bind(app_id).fetch_all(p).await.map_err(db_err)?;
-            let seats: Vec<(String, bool)> = sqlx::query_as(
-                "SELECT license_id, has_seat FROM license_seats WHERE org_id = $1 AND user_id = $2")
+            let seats: Vec<(String, String, String, bool)> = sqlx::query_as(&USER_SEATS)
                 .bind(org_id).bind(user_id).fetch_all(p).await.map_err(db_err)?;
             let permissions: Vec<PermissionRow> = sqlx::query_as(&permissions_sql)
                 .bind(org_id).bind(user_id).bind(app_id).fetch_all(p).await.map_err(db_err)?;
@@ -188,7 +187,7 @@ impl AccessStore for SqlStore {
                     consent_blocked: a.consent_blocked,
                 }).collect(),
                 assignments: assignments.into_iter().map(|(app_id, user_id, group_id)| AssignmentRecord { app_id, user_id, group_id }).collect(),
-                seats,
+                seats: seats.into_iter().map(|(license_id, _, _, has_seat)| (license_id, has_seat)).collect(),
                 permissions: permissions.into_iter().map(|r| RequestedPermission {
                     app_id: r.app_id, permission_id: r.permission_id, value: r.value, display_name: r.display_name,
                     description: r.description, api_name: r.api_name, admin_consent_required: r.admin_consent_required,
@@ -257,11 +256,9 @@ impl AccessStore for SqlStore {
 /// effective_at)` (one row per claim: users assigned directly, and every
 /// transitive member of an assigned group, effective from the later of the
 /// group's assignment and the membership that brings them in), then
-/// `ranked(user_id, effective_at, n)`: each claimant once, at their earliest,
-/// numbered in seat order (earliest first, ties by user id — ids are
-/// canonical lower-case UUIDs, which every collation orders as bytes).
+/// `earliest(user_id, effective_at)`: each claimant once, at their earliest.
 /// Binds: $1 org, $2 license.
-pub(crate) const RANKED_CLAIMANTS: &str = "WITH RECURSIVE sub(group_id, since) AS ( \
+pub(crate) const CLAIMANTS: &str = "WITH RECURSIVE sub(group_id, since) AS ( \
          SELECT group_id, assigned_at FROM license_assignments \
          WHERE org_id = $1 AND license_id = $2 AND group_id IS NOT NULL \
          UNION \
@@ -274,45 +271,124 @@ pub(crate) const RANKED_CLAIMANTS: &str = "WITH RECURSIVE sub(group_id, since) A
          SELECT user_id, assigned_at FROM license_assignments WHERE org_id = $1 AND license_id = $2 AND user_id IS NOT NULL \
      ), earliest(user_id, effective_at) AS ( \
          SELECT user_id, MIN(effective_at) FROM claims GROUP BY user_id \
-     ), ranked(user_id, effective_at, n) AS ( \
-         SELECT user_id, effective_at, ROW_NUMBER() OVER (ORDER BY effective_at, user_id) FROM earliest \
      ) ";
 
-/// Recomputes who holds a seat of a license, inside the caller's
-/// transaction (`$conn`: `&mut *tx`), in two set-based statements that
-/// write only what changed: the seat rows of users who no longer claim the
-/// license go, and every claimant's row is inserted or, where its seat or
-/// effective time moved, updated. A change on a group of 100,000 rewrites
-/// none of the rows it does not move (BENCHMARKS.md, "License seats"). The
-/// seat rule is `domain::licensing::allocate_seats`; a test checks the SQL
-/// against it.
+/// The same claims seen from one user: `mine(license_id, effective_at)`,
+/// each license the user claims at their earliest claim of it, walking up
+/// from their own groups (a handful of rows, whatever the size of the
+/// groups). Each path's time is the latest step on it, as in [`CLAIMANTS`]
+/// walking down. Binds: $1 org, $2 user.
+pub(crate) const USER_CLAIMS: &str = "WITH RECURSIVE up(group_id, since) AS ( \
+         SELECT group_id, added_at FROM group_user_members WHERE org_id = $1 AND user_id = $2 \
+         UNION \
+         SELECT e.group_id, CASE WHEN e.added_at > u.since THEN e.added_at ELSE u.since END \
+         FROM group_group_members e JOIN up u ON e.member_group_id = u.group_id \
+     ), claims(license_id, effective_at) AS ( \
+         SELECT a.license_id, CASE WHEN a.assigned_at > u.since THEN a.assigned_at ELSE u.since END \
+         FROM up u JOIN license_assignments a ON a.group_id = u.group_id \
+         UNION ALL \
+         SELECT license_id, assigned_at FROM license_assignments WHERE org_id = $1 AND user_id = $2 \
+     ), mine(license_id, effective_at) AS ( \
+         SELECT license_id, MIN(effective_at) FROM claims GROUP BY license_id \
+     ) ";
+
+/// SQL for "the claimant `user` (an id), whose claim took effect at `at`,
+/// holds a seat of the license row `l`": they come no later in seat order
+/// than its last holder (see migrations/0011_license_seat_cutoff.sql). Never
+/// NULL. Ids compare with the same collation as the recompute's ORDER BY.
+pub(crate) fn holds_seat(at: &str, user: &str) -> String {
+    format!(
+        "(l.last_holder_at IS NOT NULL AND ({at} < l.last_holder_at \
+          OR ({at} = l.last_holder_at AND {user} <= l.last_holder_user_id)))"
+    )
+}
+
+/// The licenses one user claims, with whether they hold a seat:
+/// `(license_id, name, sku, has_seat)` by name. Binds: $1 org, $2 user.
+pub(crate) static USER_SEATS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{USER_CLAIMS} SELECT l.id, l.name, l.sku, {} AS has_seat \
+         FROM mine m JOIN licenses l ON l.org_id = $1 AND l.id = m.license_id ORDER BY l.name, l.id",
+        holds_seat("m.effective_at", "$2")
+    )
+});
+
+/// Where the seats of a license end, recomputed inside the caller's
+/// transaction (`$conn`: `&mut *tx`) after a change that can move one. Seats
+/// go in seat order (earliest first, ties by user id — ids are canonical
+/// lower-case UUIDs, which every collation orders as bytes), so who holds
+/// one is said by the place of the last who does, kept on the license with
+/// the number of claimants: one row written, however many claimants move
+/// (BENCHMARKS.md, "License seats"). The rule is
+/// `domain::licensing::allocate_seats`; a test checks the SQL against it.
+///
+/// The first statement locks the license row, so two changes reaching the
+/// same license recompute one after the other, each counting the other's
+/// claimants (each statement after it reads what committed before it).
 macro_rules! recompute_license_seats {
     ($conn:expr, $org_id:expr, $license_id:expr) => {{
         let org_id: &str = $org_id;
         let license_id: &str = $license_id;
-        static DELETE_STALE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        // The claimant count, and the last claimant in seat order.
+        static LAST_CLAIMANT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             format!(
-                // NOT IN (a hashed set on PostgreSQL, an ephemeral index on
-                // SQLite), not a correlated NOT EXISTS: with the table's
-                // statistics out of date, PostgreSQL chose a nested loop over
-                // the claimants per row (100,000² comparisons).
-                "{} DELETE FROM license_seats WHERE org_id = $1 AND license_id = $2 \
-                 AND user_id NOT IN (SELECT user_id FROM earliest)",
-                $crate::store::access::RANKED_CLAIMANTS
+                "{} SELECT COUNT(*) OVER (), effective_at, user_id FROM earliest \
+                 ORDER BY effective_at DESC, user_id DESC LIMIT 1",
+                $crate::store::access::CLAIMANTS
             )
         });
-        static UPSERT_CLAIMANTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        // The claimant at a place in seat order ($3, from 0).
+        static NTH_CLAIMANT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             format!(
-                "{} INSERT INTO license_seats (org_id, license_id, user_id, effective_at, has_seat) \
-                 SELECT $1, $2, user_id, effective_at, n <= (SELECT seats FROM licenses WHERE org_id = $1 AND id = $2) \
-                 FROM ranked WHERE true \
-                 ON CONFLICT (license_id, user_id) DO UPDATE SET effective_at = excluded.effective_at, has_seat = excluded.has_seat \
-                 WHERE license_seats.effective_at <> excluded.effective_at OR license_seats.has_seat <> excluded.has_seat",
-                $crate::store::access::RANKED_CLAIMANTS
+                "{} SELECT effective_at, user_id FROM earliest ORDER BY effective_at, user_id LIMIT 1 OFFSET $3",
+                $crate::store::access::CLAIMANTS
             )
         });
-        sqlx::query(&DELETE_STALE).bind(org_id).bind(license_id).execute(&mut *$conn).await.map_err($crate::store::db_err)?;
-        sqlx::query(&UPSERT_CLAIMANTS).bind(org_id).bind(license_id).execute(&mut *$conn).await.map_err($crate::store::db_err)?;
+        let current: Option<(i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+            "UPDATE licenses SET seats = seats WHERE org_id = $1 AND id = $2 \
+             RETURNING seats, claimants, last_holder_at, last_holder_user_id",
+        )
+        .bind(org_id)
+        .bind(license_id)
+        .fetch_optional(&mut *$conn)
+        .await
+        .map_err($crate::store::db_err)?;
+        if let Some((seats, claimants, holder_at, holder_user)) = current {
+            let last: Option<(i64, i64, String)> = sqlx::query_as(&LAST_CLAIMANT)
+                .bind(org_id)
+                .bind(license_id)
+                .fetch_optional(&mut *$conn)
+                .await
+                .map_err($crate::store::db_err)?;
+            let count = last.as_ref().map_or(0, |l| l.0);
+            let holder: Option<(i64, String)> = match last {
+                None => None,
+                Some(_) if seats <= 0 => None,
+                Some((_, at, user)) if count <= seats => Some((at, user)),
+                Some(_) => sqlx::query_as(&NTH_CLAIMANT)
+                    .bind(org_id)
+                    .bind(license_id)
+                    .bind(seats - 1)
+                    .fetch_optional(&mut *$conn)
+                    .await
+                    .map_err($crate::store::db_err)?,
+            };
+            let (at, user) = holder.unzip();
+            if (count, &at, &user) != (claimants, &holder_at, &holder_user) {
+                sqlx::query(
+                    "UPDATE licenses SET claimants = $3, last_holder_at = $4, last_holder_user_id = $5 \
+                     WHERE org_id = $1 AND id = $2",
+                )
+                .bind(org_id)
+                .bind(license_id)
+                .bind(count)
+                .bind(at)
+                .bind(user)
+                .execute(&mut *$conn)
+                .await
+                .map_err($crate::store::db_err)?;
+            }
+        }
     }};
 }
 pub(crate) use recompute_license_seats;

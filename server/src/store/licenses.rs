@@ -2,7 +2,7 @@
 //! scoped by the organisation; a change is one transaction with its audit
 //! event, and one that can move a seat recomputes the license's seats in it.
 
-use super::access::recompute_license_seats;
+use super::access::{holds_seat, recompute_license_seats, CLAIMANTS};
 use super::users::{decode_cursor, encode_cursor, SummaryRow as UserRow, SUMMARY_COLUMNS as USER_COLUMNS};
 use super::{db_err, insert_audit_event, SqlStore};
 use app::domain::licenses::LicenseFields;
@@ -10,9 +10,11 @@ use app::models::admin::{page_size, AssignmentView, LicenseDetail, LicenseSummar
 use app::ports::*;
 use async_trait::async_trait;
 
+/// Seats used: every claimant up to the seat count (`recompute_license_seats!`
+/// keeps `claimants` true in the transaction of each change).
 const SUMMARY: &str = "SELECT l.id, l.name, l.sku, l.seats, \
-       (SELECT COUNT(*) FROM license_seats s WHERE s.license_id = l.id AND s.has_seat) AS seats_used, \
-       (SELECT COUNT(*) FROM license_seats s WHERE s.license_id = l.id AND NOT s.has_seat) AS without_seat \
+       CASE WHEN l.claimants < l.seats THEN l.claimants ELSE l.seats END AS seats_used, \
+       CASE WHEN l.claimants > l.seats THEN l.claimants - l.seats ELSE 0 END AS without_seat \
      FROM licenses l WHERE l.org_id = $1";
 
 #[derive(sqlx::FromRow)]
@@ -89,10 +91,12 @@ impl LicensesStore for SqlStore {
             Some(c) if !c.is_empty() => decode_cursor(c)?,
             _ => String::new(),
         };
+        // The claimants after the last holder in seat order.
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 \
-               AND u.id IN (SELECT s.user_id FROM license_seats s WHERE s.org_id = $1 AND s.license_id = $2 AND NOT s.has_seat) \
-               AND u.upn_normalized > $3 ORDER BY u.upn_normalized LIMIT $4"
+            "{CLAIMANTS} SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 \
+               AND u.id IN (SELECT e.user_id FROM earliest e JOIN licenses l ON l.org_id = $1 AND l.id = $2 WHERE NOT {}) \
+               AND u.upn_normalized > $3 ORDER BY u.upn_normalized LIMIT $4",
+            holds_seat("e.effective_at", "e.user_id")
         );
         let mut rows: Vec<UserRow> = crate::on_pool!(&self.pool, p => sqlx::query_as(&sql)
             .bind(org_id).bind(license_id).bind(&after).bind(i64::from(limit) + 1).fetch_all(p).await.map_err(db_err))?;

@@ -333,8 +333,10 @@ impl ScimStore for SqlStore {
     async fn delete_user(&self, org_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<bool> {
         crate::on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
-            let licenses: Vec<String> = sqlx::query_scalar("SELECT license_id FROM license_seats WHERE org_id = $1 AND user_id = $2")
+            // The licenses they claim, whose seats their going moves.
+            let seats: Vec<(String, String, String, bool)> = sqlx::query_as(&super::access::USER_SEATS)
                 .bind(org_id).bind(user_id).fetch_all(&mut *tx).await.map_err(db_err)?;
+            let licenses: Vec<String> = seats.into_iter().map(|(license_id, ..)| license_id).collect();
             let done = sqlx::query("DELETE FROM users WHERE org_id = $1 AND id = $2")
                 .bind(org_id).bind(user_id).execute(&mut *tx).await.map_err(db_err)?.rows_affected() == 1;
             if !done {

@@ -173,12 +173,7 @@ impl UsersStore for SqlStore {
     }
 
     async fn user_licenses(&self, org_id: &str, user_id: &str) -> StoreResult<Vec<UserLicenseView>> {
-        // Seats are materialised per claimant (see `recompute_license_seats!`):
-        // a user has a row for every license that reaches them.
-        let rows: Vec<(String, String, String, bool)> = crate::on_pool!(&self.pool, p => sqlx::query_as(
-            "SELECT l.id, l.name, l.sku, s.has_seat FROM license_seats s \
-             JOIN licenses l ON l.org_id = s.org_id AND l.id = s.license_id \
-             WHERE s.org_id = $1 AND s.user_id = $2 ORDER BY l.name")
+        let rows: Vec<(String, String, String, bool)> = crate::on_pool!(&self.pool, p => sqlx::query_as(&super::access::USER_SEATS)
             .bind(org_id)
             .bind(user_id)
             .fetch_all(p)

@@ -189,6 +189,27 @@ impl TestApp {
         })
     }
 
+    /// Whether a user claims a license, and with a seat: `Some(has_seat)`,
+    /// or `None` when it does not reach them. Asked the way the server asks
+    /// (its own read of the user's licenses).
+    pub async fn seat_of(&self, user_id: &str, license_id: &str) -> Option<bool> {
+        use app::ports::UsersStore;
+        let licenses = self.server_store.user_licenses(&self.org_id, user_id).await.unwrap();
+        licenses.iter().find(|l| l.id == license_id).map(|l| l.has_seat)
+    }
+
+    /// Who holds a seat of a license, user by user of the org, sorted.
+    pub async fn seat_holders(&self, license_id: &str) -> Vec<String> {
+        let mut holders = Vec::new();
+        for user in self.strings("SELECT id FROM users WHERE org_id = $1", &[&self.org_id]).await {
+            if self.seat_of(&user, license_id).await == Some(true) {
+                holders.push(user);
+            }
+        }
+        holders.sort();
+        holders
+    }
+
     pub async fn strings(&self, sql: &str, binds: &[&str]) -> Vec<String> {
         server::on_pool!(&self.store.pool, p => {
             let mut q = sqlx::query_scalar::<_, String>(sql);

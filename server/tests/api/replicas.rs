@@ -86,7 +86,7 @@ async fn every_input_of_the_decision_moves_the_access_version() {
         "UPDATE user_groups SET description = 'x' WHERE name = 'Sales'",
         "DELETE FROM group_group_members WHERE member_group_id = (SELECT id FROM user_groups WHERE name = 'Sales EMEA')",
         "UPDATE licenses SET seats = 1 WHERE sku = 'DESIGN_PRO'",
-        "UPDATE license_seats SET has_seat = FALSE WHERE license_id = (SELECT id FROM licenses WHERE sku = 'CRM_ENT')",
+        "UPDATE licenses SET last_holder_at = NULL, last_holder_user_id = NULL WHERE sku = 'CRM_ENT'",
         "DELETE FROM license_assignments WHERE user_id IS NOT NULL",
         "UPDATE apis SET description = 'x'",
         "UPDATE permissions SET classification = 'high' WHERE value = 'Files.Read'",

@@ -86,6 +86,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/groups/new") view=pages::admin_groups::AdminNewGroupPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/groups/:group_id/edit") view=pages::admin_groups::AdminEditGroupPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/groups/:group_id") view=pages::admin_groups::AdminGroupPage ssr=SsrMode::Async/>
+                <Route path=path!("/consent/:app_id") view=pages::consent::ConsentPage ssr=SsrMode::Async/>
+                <Route path=path!("/my-consents") view=pages::consent::MyConsentsPage ssr=SsrMode::Async/>
+                <Route path=path!("/my-consents/:app_id/remove") view=pages::consent::RemoveConsentPage ssr=SsrMode::Async/>
                 <Route path=path!("/launch-refused") view=pages::launch_refused::LaunchRefusedPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in/mfa") view=pages::sign_in::MfaVerifyPage ssr=SsrMode::Async/>

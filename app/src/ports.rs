@@ -215,6 +215,7 @@ pub trait Store:
     + ApiTokensStore
     + ScimStore
     + ScimGroupsStore
+    + ConsentStore
     + Send
     + Sync
     + 'static
@@ -734,6 +735,33 @@ pub trait ApiTokensStore: Send + Sync + 'static {
     /// Revokes a token that is not revoked yet, with its audit event.
     /// False when there is none such.
     async fn revoke_api_token(&self, org_id: &str, token_id: &str, revoked_by: &str, audit: AuditEvent) -> StoreResult<bool>;
+}
+
+/// Consent grants, as the user who gave them (and the launch that needs
+/// them) sees them. Scoped to one organisation like the rest.
+#[async_trait]
+pub trait ConsentStore: Send + Sync + 'static {
+    /// Records the user's own consent to these permissions of the app (a
+    /// grant for them, made if they have none, and its permissions), with
+    /// its audit event, in one transaction.
+    async fn grant_user_consent(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        user_id: &str,
+        permission_ids: &[String],
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    /// The user's own grants (for any app of the org), then the
+    /// organisation's grants for the apps the user has; and whether the org
+    /// lets users remove theirs.
+    async fn my_consents(&self, org_id: &str, user_id: &str) -> StoreResult<crate::models::consents::MyConsents>;
+
+    /// Removes the user's own grant for the app and, with it, every OAuth
+    /// token issued under it, with its audit event, in one transaction.
+    /// The number of refresh tokens revoked, or None when they had no grant.
+    async fn revoke_user_consent(&self, org_id: &str, app_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<Option<u64>>;
 }
 
 /// A user as SCIM sees them.

@@ -7,6 +7,7 @@ before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 const EMPLOYEE = 'alex.wu@northwind.example';
+const UNKNOWN_APP = '0190a0a0-0000-7000-8000-0000000000ff';
 
 async function signedInPage(colorScheme = 'light') {
   const context = await browser.newContext({ colorScheme });
@@ -40,6 +41,16 @@ for (const colorScheme of ['light', 'dark']) {
     await page.getByRole('heading', { name: 'Whiteboard' }).waitFor();
     await assertAccessible(page, 'app details');
     await page.goto(`${BASE}/launch/${ids['Source Control']}`);
+    await page.waitForURL(/\/consent\//);
+    await page.getByRole('heading', { name: 'Source Control wants permission' }).waitFor();
+    await assertAccessible(page, 'consent prompt');
+    await page.goto(`${BASE}/my-consents`);
+    await page.getByRole('heading', { name: 'My consents', level: 1 }).waitFor();
+    await assertAccessible(page, 'my consents');
+    await page.goto(`${BASE}/my-consents/${ids['Whiteboard']}/remove`);
+    await page.getByRole('heading', { name: 'Remove Whiteboard?' }).waitFor();
+    await assertAccessible(page, 'removing a consent');
+    await page.goto(`${BASE}/launch/${UNKNOWN_APP}`);
     await page.waitForURL(/\/launch-refused\?ref=/);
     await assertAccessible(page, 'launch refusal');
     await context.close();
@@ -139,21 +150,43 @@ test('pinning is kept on the server', async () => {
 
 test('a refused launch explains itself and shows the support block', async () => {
   const { context, page } = await signedInPage();
-  const ids = await appIds(page);
-  await page.goto(`${BASE}/launch/${ids['Source Control']}`);
+  await page.goto(`${BASE}/launch/${UNKNOWN_APP}`);
   await page.waitForURL(/\/launch-refused\?ref=/);
-  await page.getByRole('heading', { name: 'This app needs permission first' }).waitFor();
+  await page.getByRole('heading', { name: "We can't find that app" }).waitFor();
   const support = page.getByTestId('support-block');
   const text = await support.innerText();
   const correlation = new URL(page.url()).searchParams.get('ref');
-  for (const expected of ['consent_required', correlation, EMPLOYEE, 'Tenant ID', 'Browser', 'Time (UTC)']) {
+  for (const expected of ['app_not_found', correlation, EMPLOYEE, 'Tenant ID', 'Browser', 'Time (UTC)']) {
     assert.ok(text.includes(expected), `support block shows ${expected}`);
   }
   assert.ok(await support.getByRole('button', { name: 'Copy the troubleshooting details' }).isVisible());
+  await context.close();
+});
 
-  await page.goto(`${BASE}/launch/0190a0a0-0000-7000-8000-0000000000ff`);
-  await page.getByRole('heading', { name: "We can't find that app" }).waitFor();
-  assert.ok(await page.getByTestId('support-block').isVisible());
+test('an employee consents on the prompt, the app opens, and they remove the consent again', async () => {
+  const { context, page } = await signedInPage();
+  await context.route('https://git.northwind.example/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Git</title><h1>Repositories</h1>' }));
+  const ids = await appIds(page);
+  await page.goto(`${BASE}/launch/${ids['Source Control']}`);
+  await page.getByRole('heading', { name: 'Source Control wants permission' }).waitFor();
+  const asks = await page.locator('.permission-list').innerText();
+  for (const words of ['Sign you in', 'View your basic profile', 'Maintain access']) {
+    assert.ok(asks.includes(words), `the prompt lists ${words}`);
+  }
+  await page.getByRole('button', { name: 'Accept and open' }).click();
+  await page.waitForURL(/^https:\/\/git\.northwind\.example\/login\?iss=/);
+
+  await page.goto(`${BASE}/my-consents`);
+  await page.getByRole('heading', { name: 'Source Control', level: 2 }).waitFor();
+  await page.getByRole('link', { name: 'Remove Source Control' }).click();
+  await page.getByRole('heading', { name: 'Remove Source Control?' }).waitFor();
+  await page.getByRole('button', { name: 'Remove', exact: true }).click();
+  await page.getByText('Removed. The app can no longer use those permissions').waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'Source Control', level: 2 }).count(), 0);
+  // The next launch asks again.
+  await page.goto(`${BASE}/launch/${ids['Source Control']}`);
+  await page.getByRole('heading', { name: 'Source Control wants permission' }).waitFor();
   await context.close();
 });
 

@@ -43,6 +43,7 @@ pub fn AppHeader(viewer: Viewer) -> impl IntoView {
         <header class="app-header">
             <Brand/>
             <div class="header-account">
+                <a class="header-admin" href="/my-consents">"My consents"</a>
                 {viewer.role.is_admin().then(|| view! { <a class="header-admin" href="/admin">"Admin"</a> })}
                 <a class="header-profile" href="/account" aria-label=format!("Your account: {}, {}", viewer.display_name, viewer.org_name)>
                     <span class="avatar" aria-hidden="true">{initials}</span>

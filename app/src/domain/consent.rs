@@ -123,6 +123,28 @@ pub fn consent_next(settings: &OrgConsentSettings, app: &AppFacts, missing: &[Pe
     }
 }
 
+/// What the user accepted on the consent page no longer matches what is
+/// missing (the app asks for more, or someone granted some meanwhile).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PromptOutdated;
+
+/// The permissions to grant when a user accepts the prompt: exactly the
+/// ones missing now, and only if they are the ones the page showed them. A
+/// user never grants a permission they were not shown, and is asked again
+/// when the set moved.
+pub fn permissions_to_grant(missing_now: &[String], shown: &[String]) -> Result<Vec<String>, PromptOutdated> {
+    let mut now: Vec<&String> = missing_now.iter().collect();
+    let mut seen: Vec<&String> = shown.iter().collect();
+    now.sort();
+    now.dedup();
+    seen.sort();
+    seen.dedup();
+    if now.is_empty() || now != seen {
+        return Err(PromptOutdated);
+    }
+    Ok(now.into_iter().cloned().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +202,18 @@ mod tests {
         assert_eq!(consent_next(&on, &app(true, false, false), &high), ConsentNext::ApprovalRequired);
         assert_eq!(consent_next(&off, &app(true, false, false), &high), ConsentNext::AdminApprovalNeeded);
         assert_eq!(consent_next(&on, &app(true, false, true), &low), ConsentNext::Blocked);
+    }
+
+    #[test]
+    fn accepting_grants_exactly_what_was_shown_and_is_still_missing() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(permissions_to_grant(&ids(&["b", "a"]), &ids(&["a", "b", "a"])), Ok(ids(&["a", "b"])));
+        // The app asks for more since the page was shown: ask again.
+        assert_eq!(permissions_to_grant(&ids(&["a", "b", "c"]), &ids(&["a", "b"])), Err(PromptOutdated));
+        // Someone granted one meanwhile: the page was not what is missing now.
+        assert_eq!(permissions_to_grant(&ids(&["a"]), &ids(&["a", "b"])), Err(PromptOutdated));
+        // Nothing missing any more: nothing to grant.
+        assert_eq!(permissions_to_grant(&[], &[]), Err(PromptOutdated));
     }
 
     #[test]

@@ -122,8 +122,8 @@ pub fn refusal_text(code: &str) -> (&'static str, &'static str, &'static [&'stat
         ),
         "consent_required" => (
             "This app needs permission first",
-            "The app asks for permissions that nobody has granted yet. Granting them is not possible from here yet.",
-            &["Ask your admin to grant consent for the organisation, sharing the correlation ID below."],
+            "The app asks for permissions that nobody has granted yet, and your organisation doesn't let you grant them yourself.",
+            &["Ask your admin to approve the app for your organisation, sharing the correlation ID below."],
         ),
         "account_blocked" => ("Your account is blocked", "Your account has been blocked from signing in.", &["Contact your admin."]),
         "account_locked" => (

@@ -4,3 +4,4 @@
 pub mod admin;
 pub mod api_reference;
 pub mod apps;
+pub mod consents;

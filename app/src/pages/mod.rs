@@ -8,6 +8,7 @@ pub mod admin_licenses;
 pub mod admin_logs;
 pub mod admin_tokens;
 pub mod app_details;
+pub mod consent;
 pub mod home;
 pub mod launch_refused;
 pub mod my_apps;

@@ -59,3 +59,26 @@ pub async fn load_launch_refusal(reference: String) -> Result<Option<LaunchRefus
             .unwrap_or_default(),
     }))
 }
+
+/// The consent prompt for an app: its missing permissions and what the
+/// caller can do about them; None when a launch would not stop at consent.
+/// Requires a signed-in session.
+#[server(prefix = "/api/fn", endpoint = "consent_prompt", input = GetUrl)]
+pub async fn load_consent_prompt(app_id: String) -> Result<Option<crate::models::consents::ConsentPrompt>, ServerFnError> {
+    use crate::services::access::UserAccess;
+    let user = ssr::require_user()?;
+    if uuid::Uuid::parse_str(&app_id).is_err() {
+        return Ok(None);
+    }
+    let now = ssr::now();
+    let snapshot = ssr::store()?.access_snapshot(&user.org_id, &user.user_id, Some(&app_id), now).await.map_err(ssr::internal)?;
+    Ok(UserAccess::new(&snapshot, now, true).consent_prompt(&app_id))
+}
+
+/// The apps the caller let in, and those their organisation let in for the
+/// apps they have. Requires a signed-in session.
+#[server(prefix = "/api/fn", endpoint = "my_consents", input = GetUrl)]
+pub async fn load_my_consents() -> Result<crate::models::consents::MyConsents, ServerFnError> {
+    let user = ssr::require_user()?;
+    ssr::store()?.my_consents(&user.org_id, &user.user_id).await.map_err(ssr::internal)
+}

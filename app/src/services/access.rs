@@ -2,11 +2,12 @@
 //! No I/O here: callers fetch the snapshot and pass the clock.
 
 use crate::domain::consent::{Classification, OrgConsentSettings, PermissionFacts, UserConsentPolicy};
-use crate::domain::decision::{decide, shows_tile, AccessFacts, AccessPath, AccountFacts, AppFacts, Decision, LicenseFacts};
+use crate::domain::decision::{decide, shows_tile, AccessFacts, AccessPath, AccountFacts, AppFacts, Decision, LicenseFacts, Refusal};
 use crate::domain::groups::membership_chains;
 use crate::domain::model::Millis;
 use crate::models::admin::{UserAppView, UserGroupView};
 use crate::models::apps::{hue, monogram, AppDetails, AppTile, GrantedBy, MyApps, PermissionView};
+use crate::models::consents::{ConsentPrompt, PromptPermission};
 use crate::ports::{AccessSnapshot, AccountStatus, AppRecord};
 use std::collections::HashMap;
 
@@ -258,6 +259,45 @@ impl<'a> UserAccess<'a> {
             permissions,
             pending_permissions,
             launch_blocked_by: decision.first_refusal().map(|r| r.code().to_string()),
+        })
+    }
+}
+
+impl UserAccess<'_> {
+    /// The consent page for an app: its missing permissions and what the
+    /// user can do about them. None when a launch would stop before consent
+    /// (no such app for them, not assigned, no license, account state) or
+    /// when nothing is missing.
+    pub fn consent_prompt(&self, app_id: &str) -> Option<ConsentPrompt> {
+        let app = self.app(app_id)?;
+        let (_, decision) = self.decide(Some(app));
+        let Some(Refusal::ConsentRequired { next, .. }) = decision.first_refusal() else { return None };
+        let requested: Vec<_> = self.snapshot.permissions.iter().filter(|p| p.app_id == app.id).collect();
+        let granted = |p: &crate::ports::RequestedPermission| p.tenant_granted_at.is_some() || p.user_granted_at.is_some();
+        let missing = requested
+            .iter()
+            .filter(|p| !granted(p))
+            .map(|p| PromptPermission {
+                id: p.permission_id.clone(),
+                value: p.value.clone(),
+                display_name: p.display_name.clone(),
+                description: p.description.clone(),
+                api_name: p.api_name.clone(),
+                impact: p.classification.as_deref().and_then(Classification::parse).map_or("Not classified", |c| c.label()).to_string(),
+            })
+            .collect();
+        Some(ConsentPrompt {
+            app_id: app.id.clone(),
+            app_name: app.name.clone(),
+            publisher: app.publisher_name.clone(),
+            publisher_verified: app.publisher_verified,
+            registered_in_org: app.registered_in_org,
+            logo_url: app.logo_url.clone(),
+            monogram: monogram(&app.name),
+            hue: hue(&app.name),
+            missing,
+            already_granted: requested.iter().filter(|p| granted(p)).count(),
+            next: *next,
         })
     }
 }

@@ -20,7 +20,7 @@ use crate::time::now_ms;
 
 /// The caller's session, when fully signed in (the first line of every
 /// handler here).
-fn require_session(auth: &RequestAuth) -> Result<&SessionRecord, AppError> {
+pub(super) fn require_session(auth: &RequestAuth) -> Result<&SessionRecord, AppError> {
     match auth {
         RequestAuth::Session(s) if s.stage == SessionStage::Active => Ok(s),
         RequestAuth::Session(_) => Err(AppError::forbidden("sign_in_incomplete", "Finish signing in first.")),
@@ -28,7 +28,7 @@ fn require_session(auth: &RequestAuth) -> Result<&SessionRecord, AppError> {
     }
 }
 
-fn app_not_found() -> AppError {
+pub(super) fn app_not_found() -> AppError {
     AppError::Client { status: StatusCode::NOT_FOUND, code: "app_not_found", message: "You have no app with that id.".into() }
 }
 

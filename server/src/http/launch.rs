@@ -8,6 +8,8 @@ use super::error::{correlation_id, AppError};
 use super::session::{Auth, SessionChanged, Unconfirmed};
 use super::AppState;
 use app::auth::RequestAuth;
+use app::domain::consent::ConsentNext;
+use app::domain::decision::Refusal;
 use app::domain::model::SessionStage;
 use app::ports::{LaunchRecorded, SignInEvent, SignInKind, SignInOutcome};
 use app::services::access::{launch_target, UserAccess};
@@ -79,6 +81,10 @@ pub async fn launch(
     state.metrics.record_launch(if target.is_some() { "success" } else { "failure" }, reason);
     Ok(match target {
         Some(url) => Redirect::to(&url).into_response(),
+        // Missing consent the user may give: the prompt, which comes back here.
+        None if matches!(decision.first_refusal(), Some(Refusal::ConsentRequired { next: ConsentNext::UserCanConsent, .. })) => {
+            Redirect::to(&format!("/consent/{app_id}")).into_response()
+        }
         None => {
             tracing::info!(reason, "launch refused");
             Redirect::to(&format!("/launch-refused?ref={correlation}")).into_response()

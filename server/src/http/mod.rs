@@ -12,6 +12,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod client;
+pub mod consent;
 pub mod error;
 pub mod headers;
 pub mod health;
@@ -29,7 +30,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
 use axum::http::{HeaderName, Method, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -114,6 +115,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/change-password", post(auth::change_password))
         .route("/launch/{app_id}", get(launch::launch))
         .route("/me/apps/{app_id}/pin", post(api::pin_form))
+        .route("/consent/{app_id}", post(consent::accept_consent_form))
+        .route("/my-consents/{app_id}/remove", post(consent::remove_consent_form))
+        .route("/api/v1/me/consents", get(consent::my_consents))
+        .route("/api/v1/me/consents/{app_id}", delete(consent::revoke_consent))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/me/apps", get(api::my_apps))
         .route("/api/v1/me/recent", get(api::recent))

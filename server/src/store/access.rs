@@ -10,7 +10,7 @@ use std::sync::Arc;
 /// The user's transitive groups: their direct groups, then every group
 /// those are (nested) members of. UNION stops at groups already reached.
 /// Binds: $1 org, $2 user.
-const REACH: &str = "WITH RECURSIVE reach(group_id) AS ( \
+pub(super) const REACH: &str = "WITH RECURSIVE reach(group_id) AS ( \
         SELECT group_id FROM group_user_members WHERE org_id = $1 AND user_id = $2 \
         UNION \
         SELECT e.group_id FROM group_group_members e JOIN reach r ON e.member_group_id = r.group_id \
@@ -22,7 +22,7 @@ const REACH: &str = "WITH RECURSIVE reach(group_id) AS ( \
 /// the apps assigned to the user or to one of their groups, and the apps
 /// open to everyone. Driven by the user's own assignments (indexes on
 /// user_id and group_id), never by a scan of the org's apps.
-const CANDIDATES: &str = "cand(app_id) AS ( \
+pub(super) const CANDIDATES: &str = "cand(app_id) AS ( \
         SELECT $3 WHERE $3 IS NOT NULL \
         UNION SELECT x.app_id FROM app_assignments x WHERE $3 IS NULL AND x.org_id = $1 AND x.user_id = $2 \
         UNION SELECT x.app_id FROM app_assignments x WHERE $3 IS NULL AND x.org_id = $1 \

@@ -9,6 +9,7 @@
 mod access;
 mod api_tokens;
 mod apps;
+mod consents;
 mod directory;
 mod groups;
 pub(crate) mod kept;

@@ -148,7 +148,7 @@ async fn an_oidc_app_gets_a_client_id_and_a_secret_shown_once_and_stored_as_a_di
     // Alex has not consented to what it requests; without permissions, a
     // launch starts the app's own sign-in (third-party initiated login).
     let alex = app.signed_in(EMPLOYEE).await;
-    assert!(app.launch(&alex, &id).await.starts_with("/launch-refused"));
+    assert_eq!(app.launch(&alex, &id).await, format!("/consent/{id}"), "the prompt: openid is low impact");
     assert_eq!(app.last_launch_reason().await, "failure:consent_required");
     let (status, _) = sam.patch(&format!("/api/v1/admin/apps/{id}"), json!({"permission_ids": []})).await;
     assert_eq!(status, 200);

@@ -136,6 +136,12 @@ pub fn set_cookies(headers: &HeaderMap) -> Vec<String> {
     headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect()
 }
 
+/// The session's CSRF token, as a script gets it (`GET /api/v1/me`).
+pub async fn csrf_of(app: &TestApp, client: &Client) -> String {
+    let me: serde_json::Value = client.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    me["csrf_token"].as_str().unwrap().to_string()
+}
+
 /// The value of the hidden CSRF field in a page.
 pub fn csrf_in(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";

@@ -9,6 +9,7 @@ mod admin_users;
 mod api_tokens;
 mod assets;
 mod bad_input;
+mod consent;
 mod headers;
 mod health;
 mod helpers;

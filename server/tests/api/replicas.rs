@@ -115,11 +115,6 @@ async fn every_input_of_the_decision_moves_the_access_version() {
     assert_eq!(version().await, before);
 }
 
-async fn csrf_of(app: &TestApp, client: &reqwest::Client) -> String {
-    let me: serde_json::Value = client.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
-    me["csrf_token"].as_str().unwrap().to_string()
-}
-
 /// A replica decides launches from its memory of the session (no read of
 /// their own) and has each confirmed when the launch is written: a session
 /// ended, or an account changed, through another replica stops the very

@@ -1,0 +1,77 @@
+//! Consent, as an employee sees it: the prompt for an app's missing
+//! permissions, and the apps they (or their organisation) let in.
+
+use super::apps::GrantedBy;
+use crate::domain::consent::ConsentNext;
+use serde::{Deserialize, Serialize};
+
+/// A permission in plain words, with the org's impact classification.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptPermission {
+    pub id: String,
+    pub value: String,
+    pub display_name: String,
+    pub description: String,
+    pub api_name: String,
+    /// "Low impact", "Medium impact", "High impact" or "Not classified".
+    pub impact: String,
+}
+
+/// What the consent page shows for one app: who publishes it, and only the
+/// permissions nobody has granted yet.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentPrompt {
+    pub app_id: String,
+    pub app_name: String,
+    pub publisher: String,
+    pub publisher_verified: bool,
+    pub registered_in_org: bool,
+    pub logo_url: Option<String>,
+    pub monogram: String,
+    pub hue: u16,
+    /// Requested permissions that no grant covers yet.
+    pub missing: Vec<PromptPermission>,
+    /// Permissions already granted (by the organisation or the user), for context.
+    pub already_granted: usize,
+    /// What the user can do about the missing ones.
+    pub next: ConsentNext,
+}
+
+/// One permission of a grant.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantedPermission {
+    pub value: String,
+    pub display_name: String,
+    pub description: String,
+    pub api_name: String,
+    pub granted_at: i64,
+}
+
+/// An app the user let in, or that their organisation let in for everyone.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentedApp {
+    pub app_id: String,
+    pub app_name: String,
+    pub publisher: String,
+    pub publisher_verified: bool,
+    pub granted_by: GrantedBy,
+    /// When the grant was first made.
+    pub granted_at: i64,
+    pub permissions: Vec<GrantedPermission>,
+    /// Whether the user may remove it now (their own grant, and the
+    /// organisation lets users remove apps).
+    pub removable: bool,
+}
+
+/// The user's consents: their own grants first, then the organisation's.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyConsents {
+    /// Whether the organisation lets users remove apps they consented to.
+    pub users_can_remove: bool,
+    pub apps: Vec<ConsentedApp>,
+}

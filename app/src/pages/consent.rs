@@ -1,0 +1,219 @@
+//! Consent, for the employee: the prompt a launch stops at when an app asks
+//! for permissions nobody has granted yet (`/consent/:app_id`), the apps
+//! they let in (`/my-consents`), and the confirmation before removing one
+//! (`/my-consents/:app_id/remove`). The pages show; the server decides again
+//! on every post (`server/src/http/consent.rs`).
+
+use super::admin::when;
+use crate::components::layout::{token_of, Alert, CsrfField, Loading, SignedInHeader};
+use crate::domain::consent::ConsentNext;
+use crate::models::apps::GrantedBy;
+use crate::models::consents::{ConsentPrompt, ConsentedApp, MyConsents};
+use crate::server_fns::apps::{load_consent_prompt, load_my_consents};
+use crate::server_fns::session::auth_state;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn publisher_line(publisher: &str, verified: bool, in_org: bool) -> String {
+    let mut line = publisher.to_string();
+    line.push_str(if verified { " · Verified publisher" } else { " · Publisher not verified" });
+    if in_org {
+        line.push_str(" · Registered by your organisation");
+    }
+    line
+}
+
+#[component]
+pub fn ConsentPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let app_id = move || params.read().get("app_id").unwrap_or_default();
+    let prompt = Resource::new(app_id, load_consent_prompt);
+    let auth = Resource::new(|| (), |_| auth_state());
+    let changed = move || query.read().get("changed").is_some();
+    view! {
+        <SignedInHeader/>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                let token = token_of(&auth.await);
+                let body = match prompt.await {
+                    Ok(Some(p)) => view! { <Prompt prompt=p token changed=changed()/> }.into_any(),
+                    Ok(None) => view! {
+                        <Title text="Nothing to approve"/>
+                        <h1>"Nothing to approve here"</h1>
+                        <p>"This app doesn't need your permission right now: it may already have it, or it isn't available to you."</p>
+                        <p><a class="button button-primary" href=format!("/launch/{}", app_id())>"Open the app"</a>" "<a class="button" href="/">"Back to My Apps"</a></p>
+                    }.into_any(),
+                    Err(e) => view! { <h1>"Permissions requested"</h1><Alert message=e.to_string() error=true/> }.into_any(),
+                };
+                view! { <main id="main" class="page page-narrow">{body}</main> }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Prompt(prompt: ConsentPrompt, token: String, changed: bool) -> impl IntoView {
+    let ids: Vec<String> = prompt.missing.iter().map(|p| p.id.clone()).collect();
+    let heading = format!("{} wants permission", prompt.app_name);
+    let logo_style = format!("--hue: {}", prompt.hue);
+    let can_accept = prompt.next == ConsentNext::UserCanConsent;
+    view! {
+        <Title text=heading.clone()/>
+        <div class="details-heading">
+            {match prompt.logo_url.clone() {
+                Some(url) => view! { <img class="app-logo app-logo-large" src=url alt="" width="48" height="48"/> }.into_any(),
+                None => view! { <span class="app-logo app-logo-large monogram" style=logo_style aria-hidden="true">{prompt.monogram.clone()}</span> }.into_any(),
+            }}
+            <div>
+                <h1>{heading}</h1>
+                <p class="muted" data-testid="publisher">{publisher_line(&prompt.publisher, prompt.publisher_verified, prompt.registered_in_org)}</p>
+            </div>
+        </div>
+        {changed.then(|| view! { <Alert message="What this app asks for changed since you saw it. Check the list again." error=true/> })}
+        <section class="card" aria-labelledby="asks-heading">
+            <h2 id="asks-heading">"It will be able to"</h2>
+            <ul class="permission-list">
+                {prompt.missing.iter().map(|p| view! {
+                    <li>
+                        <span class="permission-name">{p.display_name.clone()}</span>
+                        <span class="permission-description">{p.description.clone()}</span>
+                        <span class="permission-meta">{format!("{} · {} · {}", p.api_name, p.value, p.impact)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+            {(prompt.already_granted > 0).then(|| view! {
+                <p class="muted">{format!("It already has {} other permission{} you or your organisation granted.", prompt.already_granted, if prompt.already_granted == 1 { "" } else { "s" })}</p>
+            })}
+            <p class="muted">"You can remove this later on My consents. Only accept if you trust the publisher."</p>
+        </section>
+        {if can_accept {
+            view! {
+                <form method="post" action=format!("/consent/{}", prompt.app_id) class="actions">
+                    <CsrfField token=token/>
+                    <input type="hidden" name="permissions" value=ids.join(",")/>
+                    <button type="submit" class="button button-primary">"Accept and open"</button>
+                    <a class="button" href="/">"Cancel"</a>
+                </form>
+            }.into_any()
+        } else {
+            view! {
+                <Alert message="Your organisation doesn't let you grant these permissions yourself. An admin has to approve this app."/>
+                <p><a class="button" href="/">"Back to My Apps"</a></p>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+pub fn MyConsentsPage() -> impl IntoView {
+    let query = use_query_map();
+    let consents = Resource::new(|| (), |_| load_my_consents());
+    let removed = move || query.read().get("notice").as_deref() == Some("removed");
+    view! {
+        <SignedInHeader/>
+        <Title text="My consents"/>
+        <main id="main" class="page page-narrow">
+            <p><a href="/">"← My Apps"</a></p>
+            <h1>"My consents"</h1>
+            <p class="muted">"Apps that can use your data, and what they can do with it."</p>
+            {move || removed().then(|| view! { <Alert message="Removed. The app can no longer use those permissions; it will ask again next time you open it."/> })}
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match consents.await {
+                        Ok(mine) => view! { <ConsentList mine/> }.into_any(),
+                        Err(e) => view! { <Alert message=e.to_string() error=true/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn ConsentList(mine: MyConsents) -> impl IntoView {
+    if mine.apps.is_empty() {
+        return view! { <p>"You haven't let any app use your data, and your organisation hasn't for any app you have."</p> }.into_any();
+    }
+    let note = (!mine.users_can_remove).then(|| {
+        view! { <p class="muted">"Your organisation doesn't let people remove apps they consented to. Ask your admin if you want one removed."</p> }
+    });
+    view! {
+        {note}
+        <ul class="consent-list">
+            {mine.apps.into_iter().map(|app| view! { <li><ConsentCard app/></li> }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn ConsentCard(app: ConsentedApp) -> impl IntoView {
+    let heading_id = format!("consent-{}-{}", app.app_id, if app.granted_by == GrantedBy::You { "you" } else { "org" });
+    let by = match app.granted_by {
+        GrantedBy::You => format!("You consented on {}", when(app.granted_at)),
+        GrantedBy::Organisation => format!("Granted by your organisation on {}", when(app.granted_at)),
+    };
+    let labelled_by = heading_id.clone();
+    view! {
+        <section class="card" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{app.app_name.clone()}</h2>
+            <p class="muted">{publisher_line(&app.publisher, app.publisher_verified, false)}" · "{by}</p>
+            <ul class="permission-list">
+                {app.permissions.iter().map(|p| view! {
+                    <li>
+                        <span class="permission-name">{p.display_name.clone()}</span>
+                        <span class="permission-description">{p.description.clone()}</span>
+                        <span class="permission-meta">{format!("{} · {} · since {}", p.api_name, p.value, when(p.granted_at))}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+            {app.removable.then(|| view! {
+                <p><a class="button" href=format!("/my-consents/{}/remove", app.app_id)>{format!("Remove {}", app.app_name)}</a></p>
+            })}
+        </section>
+    }
+}
+
+#[component]
+pub fn RemoveConsentPage() -> impl IntoView {
+    let params = use_params_map();
+    let app_id = move || params.read().get("app_id").unwrap_or_default();
+    let consents = Resource::new(|| (), |_| load_my_consents());
+    let auth = Resource::new(|| (), |_| auth_state());
+    view! {
+        <SignedInHeader/>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                let token = token_of(&auth.await);
+                let mine = consents.await;
+                let own = mine.as_ref().ok().and_then(|m| m.apps.iter().find(|a| a.app_id == app_id() && a.removable).cloned());
+                let body = match own {
+                    Some(app) => view! {
+                        <Title text=format!("Remove {}?", app.app_name)/>
+                        <h1>{format!("Remove {}?", app.app_name)}</h1>
+                        <p>"If you remove it:"</p>
+                        <ul>
+                            <li>{format!("{} loses these permissions: {}.", app.app_name, app.permissions.iter().map(|p| p.display_name.as_str()).collect::<Vec<_>>().join(", "))}</li>
+                            <li>"It can't sign you in or use your data with what you granted: its sessions and refresh tokens under this consent stop now."</li>
+                            <li>"The next time you open it, it asks for your permission again."</li>
+                        </ul>
+                        <form method="post" action=format!("/my-consents/{}/remove", app.app_id) class="actions">
+                            <CsrfField token=token/>
+                            <button type="submit" class="button button-danger">"Remove"</button>
+                            <a class="button" href="/my-consents">"Cancel"</a>
+                        </form>
+                    }.into_any(),
+                    None => view! {
+                        <Title text="Nothing to remove"/>
+                        <h1>"Nothing to remove"</h1>
+                        <p>"You haven't given this app consent that you can remove."</p>
+                        <p><a class="button" href="/my-consents">"Back to My consents"</a></p>
+                    }.into_any(),
+                };
+                view! { <main id="main" class="page page-narrow">{body}</main> }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,135 @@
+//! Consent grants as the user who gave them sees them: recording a
+//! user's consent from the prompt, listing their consents (and the
+//! organisation's for their apps), and revoking their own with every token
+//! issued under it. Each change is one transaction with its audit event.
+
+use super::access::{CANDIDATES, REACH};
+use super::{db_err, insert_audit_event, new_id, SqlStore};
+use app::models::apps::GrantedBy;
+use app::models::consents::{ConsentedApp, GrantedPermission, MyConsents};
+use app::ports::*;
+use async_trait::async_trait;
+
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    app_id: String,
+    app_name: String,
+    publisher_name: String,
+    publisher_verified: bool,
+    tenant_wide: bool,
+    grant_granted_at: i64,
+    value: String,
+    display_name: String,
+    description: String,
+    api_name: String,
+    granted_at: i64,
+}
+
+#[async_trait]
+impl ConsentStore for SqlStore {
+    async fn grant_user_consent(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        user_id: &str,
+        permission_ids: &[String],
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            // One grant per (app, user): made on the first consent, added to later.
+            sqlx::query(
+                "INSERT INTO consent_grants (id, org_id, app_id, principal_user_id, granted_by, granted_at) \
+                 VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT DO NOTHING")
+                .bind(new_id()).bind(org_id).bind(app_id).bind(user_id).bind(audit.at)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            let grant_id: String = sqlx::query_scalar(
+                "SELECT id FROM consent_grants WHERE org_id = $1 AND app_id = $2 AND principal_user_id = $3")
+                .bind(org_id).bind(app_id).bind(user_id)
+                .fetch_one(&mut *tx).await.map_err(db_err)?;
+            for permission_id in permission_ids {
+                // Only the org's permissions that this app requests.
+                sqlx::query(
+                    "INSERT INTO consent_grant_permissions (org_id, grant_id, permission_id, granted_at) \
+                     SELECT $1, $2, ap.permission_id, $5 FROM application_permissions ap \
+                     WHERE ap.org_id = $1 AND ap.app_id = $3 AND ap.permission_id = $4 \
+                     ON CONFLICT DO NOTHING")
+                    .bind(org_id).bind(&grant_id).bind(app_id).bind(permission_id).bind(audit.at)
+                    .execute(&mut *tx).await.map_err(db_err)?;
+            }
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(())
+        })
+    }
+
+    async fn my_consents(&self, org_id: &str, user_id: &str) -> StoreResult<MyConsents> {
+        // The user's own grants for any app; the organisation's only for
+        // the apps the user has (assigned, through a group, or open).
+        static GRANTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "{REACH}, {CANDIDATES} SELECT g.app_id, a.name AS app_name, a.publisher_name, a.publisher_verified, \
+                    (g.principal_user_id IS NULL) AS tenant_wide, g.granted_at AS grant_granted_at, \
+                    p.value, p.display_name, p.description, api.name AS api_name, gp.granted_at \
+                 FROM consent_grants g \
+                 JOIN applications a ON a.org_id = g.org_id AND a.id = g.app_id \
+                 JOIN consent_grant_permissions gp ON gp.grant_id = g.id \
+                 JOIN permissions p ON p.org_id = g.org_id AND p.id = gp.permission_id \
+                 JOIN apis api ON api.org_id = p.org_id AND api.id = p.api_id \
+                 WHERE g.org_id = $1 \
+                   AND (g.principal_user_id = $2 OR (g.principal_user_id IS NULL AND g.app_id IN (SELECT app_id FROM cand))) \
+                 ORDER BY (g.principal_user_id IS NULL), lower(a.name), a.id, api.name, p.value"
+            )
+        });
+        crate::on_pool!(&self.pool, p => {
+            let users_can_remove: bool = sqlx::query_scalar("SELECT users_can_remove_consent FROM organisations WHERE id = $1")
+                .bind(org_id).fetch_one(p).await.map_err(db_err)?;
+            let rows: Vec<GrantRow> = sqlx::query_as(&GRANTS)
+                .bind(org_id).bind(user_id).bind(None::<&str>)
+                .fetch_all(p).await.map_err(db_err)?;
+            let mut apps: Vec<ConsentedApp> = Vec::new();
+            for r in rows {
+                let granted_by = if r.tenant_wide { GrantedBy::Organisation } else { GrantedBy::You };
+                let permission = GrantedPermission {
+                    value: r.value, display_name: r.display_name, description: r.description, api_name: r.api_name, granted_at: r.granted_at,
+                };
+                match apps.last_mut() {
+                    Some(last) if last.app_id == r.app_id && last.granted_by == granted_by => last.permissions.push(permission),
+                    _ => apps.push(ConsentedApp {
+                        app_id: r.app_id,
+                        app_name: r.app_name,
+                        publisher: r.publisher_name,
+                        publisher_verified: r.publisher_verified,
+                        granted_by,
+                        granted_at: r.grant_granted_at,
+                        permissions: vec![permission],
+                        removable: users_can_remove && granted_by == GrantedBy::You,
+                    }),
+                }
+            }
+            Ok(MyConsents { users_can_remove, apps })
+        })
+    }
+
+    async fn revoke_user_consent(&self, org_id: &str, app_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<Option<u64>> {
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let grant_id: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM consent_grants WHERE org_id = $1 AND app_id = $2 AND principal_user_id = $3")
+                .bind(org_id).bind(app_id).bind(user_id)
+                .fetch_optional(&mut *tx).await.map_err(db_err)?;
+            let Some(grant_id) = grant_id else { return Ok(None) };
+            // The tokens issued under the grant die with it, in this
+            // transaction: an app cannot refresh its way past a revocation.
+            let refresh = sqlx::query("DELETE FROM oauth_refresh_tokens WHERE org_id = $1 AND grant_id = $2")
+                .bind(org_id).bind(&grant_id).execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+            sqlx::query("DELETE FROM oauth_access_tokens WHERE org_id = $1 AND grant_id = $2")
+                .bind(org_id).bind(&grant_id).execute(&mut *tx).await.map_err(db_err)?;
+            sqlx::query("DELETE FROM consent_grants WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(&grant_id).execute(&mut *tx).await.map_err(db_err)?;
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(Some(refresh))
+        })
+    }
+}

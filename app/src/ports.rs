@@ -216,6 +216,7 @@ pub trait Store:
     + ScimStore
     + ScimGroupsStore
     + ConsentStore
+    + ConsentSettingsStore
     + Send
     + Sync
     + 'static
@@ -762,6 +763,32 @@ pub trait ConsentStore: Send + Sync + 'static {
     /// token issued under it, with its audit event, in one transaction.
     /// The number of refresh tokens revoked, or None when they had no grant.
     async fn revoke_user_consent(&self, org_id: &str, app_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<Option<u64>>;
+}
+
+/// The org's consent settings and the admin-consent workflow's reviewers,
+/// as privileged admins manage them.
+#[async_trait]
+pub trait ConsentSettingsStore: Send + Sync + 'static {
+    /// The org's consent settings and the workflow's reviewers (users by
+    /// name, then groups by name).
+    async fn consent_settings(&self, org_id: &str) -> StoreResult<crate::models::consents::ConsentSettingsView>;
+
+    /// Saves the settings with their audit event.
+    async fn update_consent_settings(
+        &self,
+        org_id: &str,
+        settings: &crate::domain::consent_settings::ConsentSettings,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    /// Adds a reviewer of the org (false when they already are one);
+    /// `NotFound` when no such user or group is in the org.
+    async fn add_consent_reviewer(&self, org_id: &str, reviewer: &Principal, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Removes a reviewer (false when they were not one). Refused with
+    /// `Conflict { constraint: "last_reviewer" }` when the workflow is on and
+    /// they are the last.
+    async fn remove_consent_reviewer(&self, org_id: &str, reviewer: &Principal, audit: AuditEvent) -> StoreResult<bool>;
 }
 
 /// A user as SCIM sees them.

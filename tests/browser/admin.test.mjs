@@ -33,6 +33,12 @@ for (const colorScheme of ['light', 'dark']) {
     await page.getByRole('link', { name: 'Edit', exact: true }).click();
     await page.getByRole('heading', { name: 'Edit Alex Wu', level: 1 }).waitFor();
     await assertAccessible(page, 'editing a user');
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Consent' }).click();
+    await page.getByRole('heading', { name: 'Consent settings', level: 1 }).waitFor();
+    await page.getByLabel('Find a user or group to add').fill('Finance');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('button', { name: 'Add Finance (group) as a reviewer' }).waitFor();
+    await assertAccessible(page, 'consent settings');
     await context.close();
   });
 }

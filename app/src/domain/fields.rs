@@ -40,6 +40,10 @@ pub fn field_of_constraint(constraint: &str) -> Option<FieldProblem> {
 pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
     Some(match (field, code) {
         ("upn", "missing") => "Enter a sign-in name, for example alex@contoso.example.",
+        ("user_consent_policy", "unknown_value") => "Choose one of the three user-consent settings.",
+        ("request_expiry_days", "out_of_range") => "Requests can expire after 1 to 365 days.",
+        ("workflow_enabled", "needs_reviewer") => "Add at least one reviewer before switching the approval workflow on.",
+        ("settings", "nothing_to_change") => "Send at least one setting to change.",
         ("upn", "malformed") => "A sign-in name looks like name@domain, for example alex@contoso.example.",
         ("upn", "too_long") => "A sign-in name can be at most 254 characters long.",
         ("upn", "taken") => "Someone in your organisation already has this sign-in name.",

@@ -5,6 +5,7 @@
 pub mod api_tokens;
 pub mod apps;
 pub mod consent;
+pub mod consent_settings;
 pub mod decision;
 pub mod fields;
 pub mod groups;

@@ -75,3 +75,23 @@ pub struct MyConsents {
     pub users_can_remove: bool,
     pub apps: Vec<ConsentedApp>,
 }
+
+/// A reviewer of admin-consent (and access) requests: a user or a group.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewerView {
+    /// `user` or `group`.
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+    /// A user's sign-in name, or a group's member count in words.
+    pub detail: String,
+}
+
+/// The organisation's consent settings with the workflow's reviewers.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentSettingsView {
+    pub settings: crate::domain::consent_settings::ConsentSettings,
+    pub reviewers: Vec<ReviewerView>,
+}

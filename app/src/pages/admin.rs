@@ -48,6 +48,7 @@ fn AdminNav(role: Role, current: &'static str) -> impl IntoView {
         links.push(("/admin/users", "Users"));
         links.push(("/admin/groups", "Groups"));
         links.push(("/admin/licenses", "Licenses"));
+        links.push(("/admin/consent", "Consent"));
     }
     links.push(("/admin/check-access", "Check access"));
     links.push(("/admin/sign-ins", "Sign-ins"));
@@ -134,6 +135,10 @@ pub fn AdminHomePage() -> impl IntoView {
                                 <section class="card">
                                     <h2><a href="/admin/licenses">"Licenses"</a></h2>
                                     <p>"Products with seats: who holds one, who is waiting, and who they are assigned to."</p>
+                                </section>
+                                <section class="card">
+                                    <h2><a href="/admin/consent">"Consent settings"</a></h2>
+                                    <p>"Whether people may let apps use their data themselves, and who approves what they may not."</p>
                                 </section>
                                 <section class="card">
                                     <h2><a href="/admin/groups">"Groups"</a></h2>
@@ -645,6 +650,10 @@ pub(super) fn notice_text(code: &str) -> Option<&'static str> {
         "group_deleted" => "Deleted. Its members lost what they had through it.",
         "member_added" => "Added. They have what the group gives at once.",
         "member_removed" => "Removed. They lost what they had only through this group.",
+        "reviewer_added" => "Added. They review requests from now on.",
+        "already_reviewer" => "They already review requests.",
+        "reviewer_removed" => "Removed. They no longer review requests.",
+        "last_reviewer" => "That is the approval workflow's last reviewer: add another, or switch the workflow off, first.",
         _ => return None,
     })
 }

@@ -306,3 +306,10 @@ pub async fn load_api_reference() -> Result<crate::models::api_reference::ApiRef
         .map(|r| r.as_ref().clone())
         .ok_or_else(|| ServerFnError::new("The API reference is not available."))
 }
+
+/// The org's consent settings with the workflow's reviewers. Privileged admins.
+#[server(prefix = "/api/fn", endpoint = "admin_consent_settings", input = GetUrl)]
+pub async fn load_consent_settings() -> Result<crate::models::consents::ConsentSettingsView, ServerFnError> {
+    let admin = guard::require_privileged_admin()?;
+    guard::store()?.consent_settings(&admin.org_id).await.map_err(guard::internal)
+}

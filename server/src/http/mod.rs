@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod admin_apps;
+pub mod admin_consent;
 pub mod admin_groups;
 pub mod admin_licenses;
 pub mod admin_logs;
@@ -144,6 +145,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/licenses/{license_id}/delete", post(admin_licenses::delete_license_form))
         .route("/admin/licenses/{license_id}/assignments", post(admin_licenses::add_assignment_form))
         .route("/admin/licenses/{license_id}/assignments/remove", post(admin_licenses::remove_assignment_form))
+        .route("/admin/consent", post(admin_consent::update_settings_form))
+        .route("/admin/consent/reviewers", post(admin_consent::add_reviewer_form))
+        .route("/admin/consent/reviewers/remove", post(admin_consent::remove_reviewer_form))
         .route("/admin/api-tokens/new", post(admin_tokens::create_token_form))
         .route("/admin/api-tokens/{token_id}/revoke", post(admin_tokens::revoke_token_form))
         .route("/admin/apps/{app_id}/assignments", post(admin_apps::add_assignment_form))

@@ -5,8 +5,10 @@
 
 use super::access::{CANDIDATES, REACH};
 use super::{db_err, insert_audit_event, new_id, SqlStore};
+use app::domain::consent::UserConsentPolicy;
+use app::domain::consent_settings::ConsentSettings;
 use app::models::apps::GrantedBy;
-use app::models::consents::{ConsentedApp, GrantedPermission, MyConsents};
+use app::models::consents::{ConsentSettingsView, ConsentedApp, GrantedPermission, MyConsents, ReviewerView};
 use app::ports::*;
 use async_trait::async_trait;
 
@@ -130,6 +132,127 @@ impl ConsentStore for SqlStore {
             insert_audit_event!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)?;
             Ok(Some(refresh))
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SettingsRow {
+    user_consent_policy: String,
+    users_can_remove_consent: bool,
+    admin_consent_workflow_enabled: bool,
+    admin_consent_request_expiry_days: i64,
+    admin_consent_notify_reviewers: bool,
+    admin_consent_reminders: bool,
+}
+
+/// The (user_id, group_id) columns of a reviewer.
+fn reviewer_columns(p: &Principal) -> (Option<&str>, Option<&str>) {
+    match p {
+        Principal::User(id) => (Some(id.as_str()), None),
+        Principal::Group(id) => (None, Some(id.as_str())),
+    }
+}
+
+#[async_trait]
+impl ConsentSettingsStore for SqlStore {
+    async fn consent_settings(&self, org_id: &str) -> StoreResult<ConsentSettingsView> {
+        crate::on_pool!(&self.pool, p => {
+            let row: SettingsRow = sqlx::query_as(
+                "SELECT user_consent_policy, users_can_remove_consent, admin_consent_workflow_enabled, \
+                        admin_consent_request_expiry_days, admin_consent_notify_reviewers, admin_consent_reminders \
+                 FROM organisations WHERE id = $1")
+                .bind(org_id).fetch_optional(p).await.map_err(db_err)?.ok_or(StoreError::NotFound)?;
+            let reviewers: Vec<(String, String, String, String)> = sqlx::query_as(
+                "SELECT 'user', u.id, u.display_name, u.upn FROM consent_reviewers r \
+                   JOIN users u ON u.org_id = r.org_id AND u.id = r.user_id WHERE r.org_id = $1 \
+                 UNION ALL \
+                 SELECT 'group', g.id, g.name, '' FROM consent_reviewers r \
+                   JOIN user_groups g ON g.org_id = r.org_id AND g.id = r.group_id WHERE r.org_id = $1 \
+                 ORDER BY 1 DESC, 3, 2")
+                .bind(org_id).fetch_all(p).await.map_err(db_err)?;
+            Ok(ConsentSettingsView {
+                settings: ConsentSettings {
+                    user_consent_policy: UserConsentPolicy::parse(&row.user_consent_policy).unwrap_or(UserConsentPolicy::VerifiedPublishersLowImpact),
+                    users_can_remove_consent: row.users_can_remove_consent,
+                    workflow_enabled: row.admin_consent_workflow_enabled,
+                    request_expiry_days: row.admin_consent_request_expiry_days,
+                    notify_reviewers: row.admin_consent_notify_reviewers,
+                    reminders: row.admin_consent_reminders,
+                },
+                reviewers: reviewers.into_iter().map(|(kind, id, name, detail)| ReviewerView { kind, id, name, detail }).collect(),
+            })
+        })
+    }
+
+    async fn update_consent_settings(&self, org_id: &str, s: &ConsentSettings, audit: AuditEvent) -> StoreResult<()> {
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query(
+                "UPDATE organisations SET user_consent_policy = $2, users_can_remove_consent = $3, admin_consent_workflow_enabled = $4, \
+                    admin_consent_request_expiry_days = $5, admin_consent_notify_reviewers = $6, admin_consent_reminders = $7 \
+                 WHERE id = $1")
+                .bind(org_id).bind(s.user_consent_policy.as_str()).bind(s.users_can_remove_consent).bind(s.workflow_enabled)
+                .bind(s.request_expiry_days).bind(s.notify_reviewers).bind(s.reminders)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(())
+        })
+    }
+
+    async fn add_consent_reviewer(&self, org_id: &str, reviewer: &Principal, audit: AuditEvent) -> StoreResult<bool> {
+        let (user_id, group_id) = reviewer_columns(reviewer);
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let (sql, id) = match reviewer {
+                Principal::User(id) => ("SELECT id FROM users WHERE org_id = $1 AND id = $2", id),
+                Principal::Group(id) => ("SELECT id FROM user_groups WHERE org_id = $1 AND id = $2", id),
+            };
+            let exists: Option<String> = sqlx::query_scalar(sql)
+            .bind(org_id).bind(id)
+            .fetch_optional(&mut *tx).await.map_err(db_err)?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            let added = sqlx::query(
+                "INSERT INTO consent_reviewers (id, org_id, user_id, group_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                .bind(new_id()).bind(org_id).bind(user_id).bind(group_id)
+                .execute(&mut *tx).await.map_err(db_err)?.rows_affected() == 1;
+            if added {
+                insert_audit_event!(&mut *tx, audit)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(added)
+        })
+    }
+
+    async fn remove_consent_reviewer(&self, org_id: &str, reviewer: &Principal, audit: AuditEvent) -> StoreResult<bool> {
+        let (user_id, group_id) = reviewer_columns(reviewer);
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let removed = sqlx::query("DELETE FROM consent_reviewers WHERE org_id = $1 AND (user_id = $2 OR group_id = $3)")
+                .bind(org_id).bind(user_id).bind(group_id)
+                .execute(&mut *tx).await.map_err(db_err)?.rows_affected() > 0;
+            if !removed {
+                return Ok(false);
+            }
+            // Lock the organisation's row, then count (a statement after the
+            // lock sees every removal committed before it): of two removals
+            // at once, the second to get the lock sees the first's, so they
+            // cannot both leave the workflow without a reviewer.
+            sqlx::query("UPDATE organisations SET admin_consent_workflow_enabled = admin_consent_workflow_enabled WHERE id = $1")
+                .bind(org_id).execute(&mut *tx).await.map_err(db_err)?;
+            let (on, left): (bool, i64) = sqlx::query_as(
+                "SELECT o.admin_consent_workflow_enabled, (SELECT COUNT(*) FROM consent_reviewers r WHERE r.org_id = o.id) \
+                 FROM organisations o WHERE o.id = $1")
+                .bind(org_id).fetch_one(&mut *tx).await.map_err(db_err)?;
+            if on && left == 0 {
+                return Err(StoreError::Conflict { constraint: "last_reviewer".into() });
+            }
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
         })
     }
 }

@@ -3,6 +3,7 @@
 //! postgres:// URL) and talks to it over HTTP, as a browser would.
 
 mod admin_apps;
+mod admin_consent;
 mod admin_groups;
 mod admin_logs;
 mod admin_users;

@@ -47,6 +47,10 @@ const PRIV_READ: Expected = [401, 403, 403, 200, 404, 403, 200];
 const PRIV_LIST: Expected = [401, 403, 403, 200, 200, 403, 200];
 const PRIV_CHANGE: Expected = [401, 403, 403, 422, 404, 403, 422];
 const PRIV_CREATE: Expected = [401, 403, 403, 422, 422, 403, 422];
+/// Consent reviewers: the table's body names nobody (400); Alex is no
+/// reviewer (404), in any organisation.
+const PRIV_SETTINGS_ADD: Expected = [401, 403, 403, 400, 400, 403, 400];
+const PRIV_SETTINGS_REMOVE: Expected = [401, 403, 403, 404, 404, 403, 404];
 /// Tokens are made by privileged admins in person, never by a token.
 const TOKEN_CREATE: Expected = [401, 403, 403, 422, 422, 403, 403];
 /// Pages are for people: a token is not a credential there (anonymous).
@@ -99,6 +103,11 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("GET", "/admin/users".into(), PRIV_PAGE),
         ("GET", "/admin/groups".into(), PRIV_PAGE),
         ("GET", "/admin/licenses".into(), PRIV_PAGE),
+        ("GET", "/admin/consent".into(), PRIV_PAGE),
+        ("GET", "/api/v1/admin/consent-settings".into(), PRIV_LIST),
+        ("PATCH", "/api/v1/admin/consent-settings".into(), PRIV_CREATE),
+        ("POST", "/api/v1/admin/consent-settings/reviewers".into(), PRIV_SETTINGS_ADD),
+        ("DELETE", format!("/api/v1/admin/consent-settings/reviewers/users/{alex}"), PRIV_SETTINGS_REMOVE),
         ("GET", "/admin/check-access".into(), PAGE),
         ("GET", "/api/v1/admin/sign-ins".into(), APP_LIST),
         ("GET", "/api/v1/admin/sign-ins/export.csv".into(), APP_LIST),
@@ -128,6 +137,7 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("GET", "/api/fn/admin_sign_in_log?query[limit]=0".into(), APP_FN),
         ("GET", "/api/fn/admin_audit_log?query[limit]=0".into(), APP_FN),
         ("GET", "/api/fn/admin_api_tokens".into(), PRIV_FN),
+        ("GET", "/api/fn/admin_consent_settings".into(), PRIV_FN),
         ("GET", "/scim/v2/ServiceProviderConfig".into(), SCIM_READ),
         ("GET", "/scim/v2/Schemas".into(), SCIM_READ),
         ("GET", "/scim/v2/Users".into(), SCIM_READ),

@@ -1,0 +1,200 @@
+//! GET /admin/consent: the organisation's consent settings (privileged
+//! admins): the user-consent policy, whether people may remove apps they
+//! consented to, the admin-consent workflow, and its reviewers, found and
+//! added from a search. Plain forms posting to `http::admin_consent`.
+
+use super::admin::{notice_text, AdminFrame};
+use crate::components::layout::{token_of, Alert, CsrfField, Loading};
+use crate::domain::consent::UserConsentPolicy;
+use crate::models::consents::ConsentSettingsView;
+use crate::server_fns::admin::{load_admin_groups, load_admin_users, load_consent_settings};
+use crate::server_fns::session::auth_state;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+const POLICIES: [(UserConsentPolicy, &str, &str); 3] = [
+    (UserConsentPolicy::Disabled, "Don't allow user consent", "Only admins can let apps use people's data."),
+    (
+        UserConsentPolicy::VerifiedPublishersLowImpact,
+        "Allow user consent for apps from verified publishers or registered here, for low-impact permissions",
+        "Recommended. Anything else needs an admin's approval.",
+    ),
+    (UserConsentPolicy::AllApps, "Allow user consent for all apps", "Except permissions that always need an admin."),
+];
+
+#[component]
+pub fn AdminConsentPage() -> impl IntoView {
+    let query = use_query_map();
+    let settings = Resource::new(|| (), |_| load_consent_settings());
+    let auth = Resource::new(|| (), |_| auth_state());
+    let find = move || query.read().get("find").unwrap_or_default();
+    let found = Resource::new(find, |q| async move {
+        if q.trim().is_empty() {
+            return Ok((vec![], vec![]));
+        }
+        let users = load_admin_users(q.clone(), None).await?.users;
+        let groups = load_admin_groups(q, None).await?.groups;
+        Ok::<_, ServerFnError>((users, groups))
+    });
+    view! {
+        <Title text="Consent settings · Admin"/>
+        <AdminFrame current="/admin/consent">
+            <h1>"Consent settings"</h1>
+            {move || query.read().get("done").and_then(|c| notice_text(&c)).map(|m| view! { <Alert message=m/> })}
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    let token = token_of(&auth.await);
+                    let codes = query.read_untracked().get("errors").unwrap_or_default();
+                    let typed_days = query.read_untracked().get("request_expiry_days");
+                    match settings.await {
+                        Ok(view) => view! {
+                            <SettingsForm view=view.clone() token=token.clone() codes typed_days/>
+                            <Reviewers view token=token.clone() found=found find=find()/>
+                        }.into_any(),
+                        Err(e) => view! { <Alert message=e.to_string() error=true/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn SettingsForm(view: ConsentSettingsView, token: String, codes: String, typed_days: Option<String>) -> impl IntoView {
+    let s = view.settings;
+    let problem = move |field: &str| {
+        codes
+            .split(',')
+            .filter_map(|p| p.split_once(':'))
+            .find(|(f, _)| *f == field)
+            .and_then(|(f, c)| crate::domain::fields::field_message(f, c))
+    };
+    let days_problem = problem("request_expiry_days");
+    let workflow_problem = problem("workflow_enabled");
+    let policy_problem = problem("user_consent_policy");
+    let days = typed_days.unwrap_or_else(|| s.request_expiry_days.to_string());
+    view! {
+        <form method="post" action="/admin/consent" class="card settings-form">
+            <CsrfField token/>
+            <fieldset aria-describedby=policy_problem.map(|_| "policy-error")>
+                <legend>"User consent for apps"</legend>
+                {POLICIES.iter().map(|(policy, label, hint)| {
+                    let id = format!("policy-{}", policy.as_str());
+                    view! {
+                        <div class="choice">
+                            <input type="radio" id=id.clone() name="user_consent_policy" value=policy.as_str() checked=*policy == s.user_consent_policy/>
+                            <label for=id>{*label}<span class="hint">{*hint}</span></label>
+                        </div>
+                    }
+                }).collect_view()}
+                {policy_problem.map(|p| view! { <p class="field-error" id="policy-error">{p}</p> })}
+                <p class="hint">"Turning user consent off keeps the consents people already gave; remove those one by one if you need to."</p>
+            </fieldset>
+            <div class="choice">
+                <input type="checkbox" id="users-can-remove" name="users_can_remove_consent" value="on" checked=s.users_can_remove_consent/>
+                <label for="users-can-remove">"People may remove apps they consented to"</label>
+            </div>
+            <fieldset>
+                <legend>"Admin consent requests"</legend>
+                <div class="choice">
+                    <input type="checkbox" id="workflow" name="workflow_enabled" value="on" checked=s.workflow_enabled
+                        aria-invalid=workflow_problem.map(|_| "true") aria-describedby=workflow_problem.map(|_| "workflow-error")/>
+                    <label for="workflow">"People who may not consent can ask for approval"</label>
+                </div>
+                {workflow_problem.map(|p| view! { <p class="field-error" id="workflow-error">{p}</p> })}
+                <div class="field">
+                    <label for="field-request_expiry_days">"Requests expire after (days)"</label>
+                    <input id="field-request_expiry_days" name="request_expiry_days" type="number" min="1" max="365" value=days required=true
+                        aria-invalid=days_problem.map(|_| "true") aria-describedby=days_problem.map(|_| "days-error")/>
+                    {days_problem.map(|p| view! { <p class="field-error" id="days-error">{p}</p> })}
+                </div>
+                <div class="choice">
+                    <input type="checkbox" id="notify" name="notify_reviewers" value="on" checked=s.notify_reviewers/>
+                    <label for="notify">"Tell reviewers about new requests"</label>
+                </div>
+                <div class="choice">
+                    <input type="checkbox" id="reminders" name="reminders" value="on" checked=s.reminders/>
+                    <label for="reminders">"Remind reviewers of requests still waiting"</label>
+                </div>
+            </fieldset>
+            <div class="actions"><button type="submit" class="button button-primary">"Save settings"</button></div>
+        </form>
+    }
+}
+
+type Found = Resource<Result<(Vec<crate::models::admin::UserSummary>, Vec<crate::models::admin::GroupSummary>), ServerFnError>>;
+
+#[component]
+fn Reviewers(view: ConsentSettingsView, token: String, found: Found, find: String) -> impl IntoView {
+    let reviewer_ids: Vec<String> = view.reviewers.iter().map(|r| r.id.clone()).collect();
+    let remove_token = token.clone();
+    view! {
+        <section class="card" aria-labelledby="reviewers-heading">
+            <h2 id="reviewers-heading">"Reviewers"</h2>
+            <p class="muted">"They review requests for apps people may not consent to themselves. A group's members all review."</p>
+            {if view.reviewers.is_empty() {
+                view! { <p>"Nobody reviews requests yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list">
+                        {view.reviewers.iter().map(|r| {
+                            let label = format!("Remove {} from the reviewers", r.name);
+                            let detail = if r.kind == "group" { "Group".to_string() } else { r.detail.clone() };
+                            view! {
+                                <li>
+                                    <span>{r.name.clone()}" · "<span class="muted">{detail}</span></span>
+                                    <form method="post" action="/admin/consent/reviewers/remove" class="inline-form">
+                                        <CsrfField token=remove_token.clone()/>
+                                        <input type="hidden" name="kind" value=r.kind.clone()/>
+                                        <input type="hidden" name="id" value=r.id.clone()/>
+                                        <button type="submit" class="button button-small" aria-label=label>"Remove"</button>
+                                    </form>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <form method="get" action="/admin/consent" class="search-form" role="search">
+                <label for="find-reviewer">"Find a user or group to add"</label>
+                <input id="find-reviewer" name="find" type="search" value=find/>
+                <button type="submit" class="button">"Search"</button>
+            </form>
+            <Suspense fallback=Loading>
+                {move || {
+                    let (token, reviewer_ids) = (token.clone(), reviewer_ids.clone());
+                    Suspend::new(async move {
+                        let (users, groups) = found.await.unwrap_or_default();
+                        let add = move |kind: &'static str, id: String, name: String| {
+                            let taken = reviewer_ids.contains(&id);
+                            view! {
+                                <li>
+                                    <span>{name.clone()}</span>
+                                    {if taken {
+                                        view! { <span class="muted">"Reviews already"</span> }.into_any()
+                                    } else {
+                                        view! {
+                                            <form method="post" action="/admin/consent/reviewers" class="inline-form">
+                                                <CsrfField token=token.clone()/>
+                                                <input type="hidden" name="kind" value=kind/>
+                                                <input type="hidden" name="id" value=id/>
+                                                <button type="submit" class="button button-small button-primary" aria-label=format!("Add {name} as a reviewer")>"Add"</button>
+                                            </form>
+                                        }.into_any()
+                                    }}
+                                </li>
+                            }
+                        };
+                        (!users.is_empty() || !groups.is_empty()).then(|| view! {
+                            <ul class="plain-list" aria-label="Search results">
+                                {users.into_iter().take(10).map(|u| add("user", u.id, format!("{} ({})", u.display_name, u.upn))).collect_view()}
+                                {groups.into_iter().take(10).map(|g| add("group", g.id, format!("{} (group)", g.name))).collect_view()}
+                            </ul>
+                        })
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}

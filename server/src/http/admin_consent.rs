@@ -1,0 +1,257 @@
+//! The organisation's consent settings in the admin API
+//! (`/api/v1/admin/consent-settings`) and on `/admin/consent`: the
+//! user-consent policy, whether users may remove apps they consented to,
+//! the admin-consent workflow and its reviewers. Privileged admins
+//! (DOMAIN.md, "Actors"); each handler checks that first. Every change is
+//! audited with what it was before.
+
+use super::admin::{
+    audit, back_to_form, back_with_notice, principal_json, principal_not_found, require_privileged_admin, AdminCaller, PrincipalRef,
+};
+use super::error::AppError;
+use super::AppState;
+use app::auth::RequestAuth;
+use app::domain::consent_settings::{validate_consent_settings, ConsentSettingsInput};
+use app::models::consents::ConsentSettingsView;
+use app::ports::{Principal, StoreError};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::{Extension, Form, Json};
+use serde::{Deserialize, Serialize};
+
+const PAGE: &str = "/admin/consent";
+
+async fn change_settings(
+    state: &AppState,
+    admin: &AdminCaller,
+    headers: &HeaderMap,
+    input: &ConsentSettingsInput,
+) -> Result<ConsentSettingsView, AppError> {
+    let current = state.store.consent_settings(&admin.org_id).await?;
+    let next = validate_consent_settings(&current.settings, current.reviewers.len(), input).map_err(AppError::Validation)?;
+    let event = audit(
+        admin,
+        headers,
+        "consent_settings.changed",
+        "organisation",
+        &admin.org_id,
+        serde_json::to_value(&current.settings).unwrap_or_default(),
+        serde_json::to_value(&next).unwrap_or_default(),
+    );
+    state.store.update_consent_settings(&admin.org_id, &next, event).await?;
+    Ok(state.store.consent_settings(&admin.org_id).await?)
+}
+
+async fn add_reviewer(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, reviewer: &Principal) -> Result<bool, AppError> {
+    let event =
+        audit(admin, headers, "consent_reviewer.added", "organisation", &admin.org_id, serde_json::Value::Null, principal_json(reviewer));
+    match state.store.add_consent_reviewer(&admin.org_id, reviewer, event).await {
+        Err(StoreError::NotFound) => Err(principal_not_found()),
+        other => Ok(other?),
+    }
+}
+
+async fn remove_reviewer(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, reviewer: &Principal) -> Result<(), AppError> {
+    let event =
+        audit(admin, headers, "consent_reviewer.removed", "organisation", &admin.org_id, principal_json(reviewer), serde_json::Value::Null);
+    match state.store.remove_consent_reviewer(&admin.org_id, reviewer, event).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(AppError::Client {
+            status: StatusCode::NOT_FOUND,
+            code: "not_a_reviewer",
+            message: "That user or group is not a reviewer.".into(),
+        }),
+        Err(StoreError::Conflict { .. }) => Err(AppError::Client {
+            status: StatusCode::CONFLICT,
+            code: "last_reviewer",
+            message: "The approval workflow is on and this is its last reviewer. Add another reviewer, or switch the workflow off, first."
+                .into(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn reviewer_of(kind: &str, id: String) -> Result<Principal, AppError> {
+    match kind {
+        "users" | "user" => Ok(Principal::User(id)),
+        "groups" | "group" => Ok(Principal::Group(id)),
+        _ => Err(AppError::not_found()),
+    }
+}
+
+/// The consent settings
+///
+/// The user-consent policy, whether users may remove apps they consented
+/// to, the admin-consent workflow and its reviewers. Privileged admins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/consent-settings",
+    tag = "Consent",
+    responses((status = 200, description = "The settings and reviewers", body = ConsentSettingsView), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
+)]
+pub async fn get_settings(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+) -> Result<Json<ConsentSettingsView>, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    Ok(Json(state.store.consent_settings(&admin.org_id).await?))
+}
+
+/// Changes the consent settings
+///
+/// Only the fields sent (at least one). Turning user consent off keeps the
+/// grants users already gave. The workflow cannot be switched on without a
+/// reviewer.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/consent-settings",
+    tag = "Consent",
+    request_body = ConsentSettingsInput,
+    responses((status = 200, description = "The settings as saved", body = ConsentSettingsView), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
+pub async fn update_settings(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Json(input): Json<ConsentSettingsInput>,
+) -> Result<Json<ConsentSettingsView>, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    Ok(Json(change_settings(&state, admin, &headers, &input).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewerAnswer {
+    /// False when they already were a reviewer.
+    changed: bool,
+    settings: ConsentSettingsView,
+}
+
+/// Adds a reviewer
+///
+/// `{"user_id": ...}` or `{"group_id": ...}`: every member of a group reviews.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/consent-settings/reviewers",
+    tag = "Consent",
+    request_body = PrincipalRef,
+    responses((status = 200, description = "`changed` is false when they already were one", body = ReviewerAnswer), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
+pub async fn add_reviewer_api(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Json(to): Json<PrincipalRef>,
+) -> Result<Json<ReviewerAnswer>, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    let changed = add_reviewer(&state, admin, &headers, &to.principal()?).await?;
+    Ok(Json(ReviewerAnswer { changed, settings: state.store.consent_settings(&admin.org_id).await? }))
+}
+
+/// Removes a reviewer
+///
+/// 409 `last_reviewer` while the workflow is on and they are its last.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/consent-settings/reviewers/{kind}/{principal_id}",
+    tag = "Consent",
+    params(("kind" = super::admin::PrincipalKind, Path, description = "A user or a group"), ("principal_id" = String, Path, description = "The user's or group's id")),
+    responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 409, description = "The change conflicts with the state of the resource", body = super::error::ErrorResponse))
+)]
+pub async fn remove_reviewer_api(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path((kind, principal_id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    remove_reviewer(&state, admin, &headers, &reviewer_of(&kind, principal_id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The settings form: what was chosen. An unticked checkbox is not sent.
+#[derive(Debug, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    user_consent_policy: String,
+    #[serde(default)]
+    users_can_remove_consent: Option<String>,
+    #[serde(default)]
+    workflow_enabled: Option<String>,
+    #[serde(default)]
+    request_expiry_days: String,
+    #[serde(default)]
+    notify_reviewers: Option<String>,
+    #[serde(default)]
+    reminders: Option<String>,
+}
+
+impl SettingsForm {
+    fn input(&self) -> ConsentSettingsInput {
+        ConsentSettingsInput {
+            user_consent_policy: Some(self.user_consent_policy.clone()),
+            users_can_remove_consent: Some(self.users_can_remove_consent.is_some()),
+            workflow_enabled: Some(self.workflow_enabled.is_some()),
+            // Not a whole number: out of range, like 0.
+            request_expiry_days: Some(self.request_expiry_days.trim().parse::<i64>().unwrap_or(0)),
+            notify_reviewers: Some(self.notify_reviewers.is_some()),
+            reminders: Some(self.reminders.is_some()),
+        }
+    }
+}
+
+/// POST /admin/consent from the settings page.
+pub async fn update_settings_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    match change_settings(&state, admin, &headers, &form.input()).await {
+        Ok(_) => Ok(back_with_notice(None, PAGE, "saved")),
+        Err(AppError::Validation(problems)) => {
+            Ok(back_to_form(PAGE, &[("request_expiry_days", Some(&form.request_expiry_days))], &problems))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A reviewer named by a page's button: `kind` (user or group) and `id`.
+#[derive(Debug, Deserialize)]
+pub struct ReviewerForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    id: String,
+}
+
+/// POST /admin/consent/reviewers from the settings page's search results.
+pub async fn add_reviewer_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Form(form): Form<ReviewerForm>,
+) -> Result<Response, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    if uuid::Uuid::parse_str(&form.id).is_err() {
+        return Err(principal_not_found());
+    }
+    let changed = add_reviewer(&state, admin, &headers, &reviewer_of(&form.kind, form.id.clone())?).await?;
+    Ok(back_with_notice(None, PAGE, if changed { "reviewer_added" } else { "already_reviewer" }))
+}
+
+/// POST /admin/consent/reviewers/remove from the settings page.
+pub async fn remove_reviewer_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Form(form): Form<ReviewerForm>,
+) -> Result<Response, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    match remove_reviewer(&state, admin, &headers, &reviewer_of(&form.kind, form.id.clone())?).await {
+        Ok(()) => Ok(back_with_notice(None, PAGE, "reviewer_removed")),
+        Err(AppError::Client { code: "last_reviewer", .. }) => Ok(back_with_notice(None, PAGE, "last_reviewer")),
+        Err(e) => Err(e),
+    }
+}

@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/licenses/:license_id/edit") view=pages::admin_licenses::AdminEditLicensePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/licenses/:license_id") view=pages::admin_licenses::AdminLicensePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/consent") view=pages::admin_consent::AdminConsentPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/permissions") view=pages::admin_consent::AdminPermissionsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/groups") view=pages::admin_groups::AdminGroupsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/groups/new") view=pages::admin_groups::AdminNewGroupPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/groups/:group_id/edit") view=pages::admin_groups::AdminEditGroupPage ssr=SsrMode::Async/>

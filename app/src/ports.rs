@@ -217,6 +217,7 @@ pub trait Store:
     + ScimGroupsStore
     + ConsentStore
     + ConsentSettingsStore
+    + PermissionsStore
     + Send
     + Sync
     + 'static
@@ -789,6 +790,24 @@ pub trait ConsentSettingsStore: Send + Sync + 'static {
     /// `Conflict { constraint: "last_reviewer" }` when the workflow is on and
     /// they are the last.
     async fn remove_consent_reviewer(&self, org_id: &str, reviewer: &Principal, audit: AuditEvent) -> StoreResult<bool>;
+}
+
+/// The organisation's permission catalogue: APIs and their delegated
+/// permissions, classified by privileged admins.
+#[async_trait]
+pub trait PermissionsStore: Send + Sync + 'static {
+    /// Every API of the org by name, each with its permissions by value.
+    async fn permission_catalogue(&self, org_id: &str) -> StoreResult<Vec<crate::models::consents::CatalogueApi>>;
+
+    /// Sets (or clears) a permission's classification with its audit
+    /// event. False when the org has no such permission.
+    async fn classify_permission(
+        &self,
+        org_id: &str,
+        permission_id: &str,
+        classification: Option<crate::domain::consent::Classification>,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
 }
 
 /// A user as SCIM sees them.

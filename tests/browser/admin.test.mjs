@@ -39,6 +39,9 @@ for (const colorScheme of ['light', 'dark']) {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('button', { name: 'Add Finance (group) as a reviewer' }).waitFor();
     await assertAccessible(page, 'consent settings');
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Permissions' }).click();
+    await page.getByRole('heading', { name: 'Permissions', level: 1 }).waitFor();
+    await assertAccessible(page, 'permission catalogue');
     await context.close();
   });
 }

@@ -55,6 +55,13 @@ impl Classification {
             _ => None,
         }
     }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Classification::Low => "low",
+            Classification::Medium => "medium",
+            Classification::High => "high",
+        }
+    }
     pub fn label(self) -> &'static str {
         match self {
             Classification::Low => "Low impact",

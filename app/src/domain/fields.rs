@@ -44,6 +44,8 @@ pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
         ("request_expiry_days", "out_of_range") => "Requests can expire after 1 to 365 days.",
         ("workflow_enabled", "needs_reviewer") => "Add at least one reviewer before switching the approval workflow on.",
         ("settings", "nothing_to_change") => "Send at least one setting to change.",
+        ("classification", "missing") => "Choose low, medium or high impact, or not classified.",
+        ("classification", "unknown_value") => "Choose low, medium or high impact, or not classified.",
         ("upn", "malformed") => "A sign-in name looks like name@domain, for example alex@contoso.example.",
         ("upn", "too_long") => "A sign-in name can be at most 254 characters long.",
         ("upn", "taken") => "Someone in your organisation already has this sign-in name.",

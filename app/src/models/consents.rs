@@ -95,3 +95,33 @@ pub struct ConsentSettingsView {
     pub settings: crate::domain::consent_settings::ConsentSettings,
     pub reviewers: Vec<ReviewerView>,
 }
+
+/// A delegated permission of an API, as admins see the catalogue.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CataloguePermission {
+    pub id: String,
+    /// The scope value an app asks for, e.g. `Mail.Read`.
+    pub value: String,
+    pub display_name: String,
+    /// What it lets an app do, in plain words.
+    pub description: String,
+    /// Only an admin can consent to it.
+    pub admin_consent_required: bool,
+    /// The organisation's classification; None: not classified (counts as not low).
+    pub classification: Option<crate::domain::consent::Classification>,
+    /// How many of the organisation's apps ask for it.
+    pub requested_by_apps: i64,
+}
+
+/// An API (resource) and the permissions it exposes.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueApi {
+    pub id: String,
+    pub name: String,
+    /// Its identifier, e.g. `https://mail.northwind.example` (`openid` for OpenID Connect's scopes).
+    pub identifier: String,
+    pub description: String,
+    pub permissions: Vec<CataloguePermission>,
+}

@@ -50,6 +50,7 @@ fn AdminNav(role: Role, current: &'static str) -> impl IntoView {
         links.push(("/admin/licenses", "Licenses"));
         links.push(("/admin/consent", "Consent"));
     }
+    links.push(("/admin/permissions", "Permissions"));
     links.push(("/admin/check-access", "Check access"));
     links.push(("/admin/sign-ins", "Sign-ins"));
     links.push(("/admin/audit", "Audit log"));
@@ -650,6 +651,7 @@ pub(super) fn notice_text(code: &str) -> Option<&'static str> {
         "group_deleted" => "Deleted. Its members lost what they had through it.",
         "member_added" => "Added. They have what the group gives at once.",
         "member_removed" => "Removed. They lost what they had only through this group.",
+        "classified" => "Saved. It applies from the next launch.",
         "reviewer_added" => "Added. They review requests from now on.",
         "already_reviewer" => "They already review requests.",
         "reviewer_removed" => "Removed. They no longer review requests.",

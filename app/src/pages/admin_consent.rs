@@ -1,13 +1,15 @@
 //! GET /admin/consent: the organisation's consent settings (privileged
 //! admins): the user-consent policy, whether people may remove apps they
 //! consented to, the admin-consent workflow, and its reviewers, found and
-//! added from a search. Plain forms posting to `http::admin_consent`.
+//! added from a search. And GET /admin/permissions: the permission
+//! catalogue, classified by privileged admins. Plain forms posting to
+//! `http::admin_consent`.
 
 use super::admin::{notice_text, AdminFrame};
 use crate::components::layout::{token_of, Alert, CsrfField, Loading};
 use crate::domain::consent::UserConsentPolicy;
 use crate::models::consents::ConsentSettingsView;
-use crate::server_fns::admin::{load_admin_groups, load_admin_users, load_consent_settings};
+use crate::server_fns::admin::{load_admin_groups, load_admin_users, load_consent_settings, load_permission_catalogue};
 use crate::server_fns::session::auth_state;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -196,5 +198,78 @@ fn Reviewers(view: ConsentSettingsView, token: String, found: Found, find: Strin
                 }}
             </Suspense>
         </section>
+    }
+}
+
+const CLASSES: [(&str, &str); 4] = [("", "Not classified"), ("low", "Low impact"), ("medium", "Medium impact"), ("high", "High impact")];
+
+/// GET /admin/permissions: the permission catalogue. Every admin reads it;
+/// privileged admins classify each permission.
+#[component]
+pub fn AdminPermissionsPage() -> impl IntoView {
+    let query = use_query_map();
+    let catalogue = Resource::new(|| (), |_| load_permission_catalogue());
+    let auth = Resource::new(|| (), |_| auth_state());
+    view! {
+        <Title text="Permissions · Admin"/>
+        <AdminFrame current="/admin/permissions">
+            <h1>"Permissions"</h1>
+            <p class="muted">"What apps can ask to do with people's data, API by API. Under the recommended consent setting, people may consent only to low-impact permissions that don't need an admin; unclassified ones count as not low."</p>
+            {move || query.read().get("done").and_then(|c| notice_text(&c)).map(|m| view! { <Alert message=m/> })}
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    let auth = auth.await;
+                    let token = token_of(&auth);
+                    let privileged = matches!(&auth, Ok(crate::auth::AuthView::SignedIn(v)) if v.role.is_privileged_admin());
+                    match catalogue.await {
+                        Ok(apis) => apis.into_iter().map(|api| {
+                            let heading_id = format!("api-{}", api.id);
+                            let labelled_by = heading_id.clone();
+                            let token = token.clone();
+                            view! {
+                                <section class="card" aria-labelledby=labelled_by>
+                                    <h2 id=heading_id>{api.name.clone()}</h2>
+                                    <p class="muted"><code>{api.identifier.clone()}</code>{(!api.description.is_empty()).then(|| format!(" · {}", api.description))}</p>
+                                    <table class="data-table">
+                                        <caption class="visually-hidden">{format!("Permissions of {}", api.name)}</caption>
+                                        <thead><tr><th scope="col">"Permission"</th><th scope="col">"What it allows"</th><th scope="col">"Consent"</th><th scope="col">"Apps"</th><th scope="col">"Impact"</th></tr></thead>
+                                        <tbody>
+                                            {api.permissions.into_iter().map(|p| {
+                                                let current = p.classification.map_or("", |c| c.as_str());
+                                                let select_id = format!("class-{}", p.id);
+                                                let impact = if privileged {
+                                                    view! {
+                                                        <form method="post" action=format!("/admin/permissions/{}/classify", p.id) class="inline-form">
+                                                            <CsrfField token=token.clone()/>
+                                                            <label for=select_id.clone() class="visually-hidden">{format!("Impact of {}", p.value)}</label>
+                                                            <select id=select_id name="classification">
+                                                                {CLASSES.iter().map(|(v, t)| view! { <option value=*v selected=*v == current>{*t}</option> }).collect_view()}
+                                                            </select>
+                                                            <button type="submit" class="button button-small" aria-label=format!("Save the impact of {}", p.value)>"Save"</button>
+                                                        </form>
+                                                    }.into_any()
+                                                } else {
+                                                    view! { <span>{p.classification.map_or("Not classified", |c| c.label())}</span> }.into_any()
+                                                };
+                                                view! {
+                                                    <tr>
+                                                        <td><strong>{p.display_name.clone()}</strong><br/><code>{p.value.clone()}</code></td>
+                                                        <td>{p.description.clone()}</td>
+                                                        <td>{if p.admin_consent_required { "Admin only" } else { "People may consent" }}</td>
+                                                        <td>{p.requested_by_apps}</td>
+                                                        <td>{impact}</td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </section>
+                            }
+                        }).collect_view().into_any(),
+                        Err(e) => view! { <Alert message=e.to_string() error=true/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </AdminFrame>
     }
 }

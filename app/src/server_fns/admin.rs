@@ -313,3 +313,10 @@ pub async fn load_consent_settings() -> Result<crate::models::consents::ConsentS
     let admin = guard::require_privileged_admin()?;
     guard::store()?.consent_settings(&admin.org_id).await.map_err(guard::internal)
 }
+
+/// The permission catalogue. App admins and privileged admins.
+#[server(prefix = "/api/fn", endpoint = "admin_permissions", input = GetUrl)]
+pub async fn load_permission_catalogue() -> Result<Vec<crate::models::consents::CatalogueApi>, ServerFnError> {
+    let admin = guard::require_admin()?;
+    guard::store()?.permission_catalogue(&admin.org_id).await.map_err(guard::internal)
+}

@@ -3,16 +3,20 @@
 //! user-consent policy, whether users may remove apps they consented to,
 //! the admin-consent workflow and its reviewers. Privileged admins
 //! (DOMAIN.md, "Actors"); each handler checks that first. Every change is
-//! audited with what it was before.
+//! audited with what it was before. And the permission catalogue
+//! (`/api/v1/admin/permissions`, `/admin/permissions`): every admin reads it;
+//! privileged admins classify permissions by impact.
 
 use super::admin::{
-    audit, back_to_form, back_with_notice, principal_json, principal_not_found, require_privileged_admin, AdminCaller, PrincipalRef,
+    audit, back_to_form, back_with_notice, principal_json, principal_not_found, require_admin, require_privileged_admin, AdminCaller,
+    PrincipalRef,
 };
 use super::error::AppError;
 use super::AppState;
 use app::auth::RequestAuth;
+use app::domain::consent::Classification;
 use app::domain::consent_settings::{validate_consent_settings, ConsentSettingsInput};
-use app::models::consents::ConsentSettingsView;
+use app::models::consents::{CatalogueApi, CataloguePermission, ConsentSettingsView};
 use app::ports::{Principal, StoreError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -254,4 +258,106 @@ pub async fn remove_reviewer_form(
         Err(AppError::Client { code: "last_reviewer", .. }) => Ok(back_with_notice(None, PAGE, "last_reviewer")),
         Err(e) => Err(e),
     }
+}
+
+fn permission_not_found() -> AppError {
+    AppError::Client {
+        status: StatusCode::NOT_FOUND,
+        code: "permission_not_found",
+        message: "There is no permission with that id in your organisation.".into(),
+    }
+}
+
+/// A classification as sent: `low`, `medium`, `high`, or empty for "not classified".
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct ClassificationInput {
+    /// `low`, `medium` or `high`; `""` clears it (not classified counts as not low).
+    classification: Option<String>,
+}
+
+async fn classify(
+    state: &AppState,
+    admin: &AdminCaller,
+    headers: &HeaderMap,
+    permission_id: &str,
+    input: &ClassificationInput,
+) -> Result<CataloguePermission, AppError> {
+    let catalogue = state.store.permission_catalogue(&admin.org_id).await?;
+    let current =
+        catalogue.iter().flat_map(|a| a.permissions.iter()).find(|p| p.id == permission_id).cloned().ok_or_else(permission_not_found)?;
+    let wanted = match input.classification.as_deref().map(str::trim) {
+        None => return Err(AppError::Validation(vec![("classification", "missing")])),
+        Some("") => None,
+        Some(c) => Some(Classification::parse(c).ok_or(AppError::Validation(vec![("classification", "unknown_value")]))?),
+    };
+    let name = |c: Option<Classification>| c.map_or(serde_json::Value::Null, |c| c.as_str().into());
+    let event = audit(
+        admin,
+        headers,
+        "permission.classified",
+        "permission",
+        permission_id,
+        serde_json::json!({ "value": current.value, "classification": name(current.classification) }),
+        serde_json::json!({ "value": current.value, "classification": name(wanted) }),
+    );
+    if !state.store.classify_permission(&admin.org_id, permission_id, wanted, event).await? {
+        return Err(permission_not_found());
+    }
+    Ok(CataloguePermission { classification: wanted, ..current })
+}
+
+/// The permission catalogue
+///
+/// Every API of the organisation with its delegated permissions: plain
+/// words, whether only an admin can consent, the classification, and how
+/// many apps ask for each. App admins and privileged admins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/permissions",
+    tag = "Consent",
+    responses((status = 200, description = "The APIs and their permissions", body = Vec<CatalogueApi>), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
+)]
+pub async fn permission_catalogue(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+) -> Result<Json<Vec<CatalogueApi>>, AppError> {
+    let admin = &require_admin(&auth)?;
+    Ok(Json(state.store.permission_catalogue(&admin.org_id).await?))
+}
+
+/// Classifies a permission
+///
+/// Low, medium or high impact, or not classified (`""`). Under the default
+/// policy people may consent only to low-impact permissions; the change
+/// holds from the next launch. Privileged admins.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/permissions/{permission_id}",
+    tag = "Consent",
+    params(("permission_id" = String, Path, description = "The permission's id")),
+    request_body = ClassificationInput,
+    responses((status = 200, description = "The permission as saved", body = CataloguePermission), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
+pub async fn classify_permission(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(permission_id): Path<String>,
+    Json(input): Json<ClassificationInput>,
+) -> Result<Json<CataloguePermission>, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    Ok(Json(classify(&state, admin, &headers, &permission_id, &input).await?))
+}
+
+/// POST /admin/permissions/{id}/classify from the catalogue page.
+pub async fn classify_permission_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(permission_id): Path<String>,
+    Form(input): Form<ClassificationInput>,
+) -> Result<Response, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    classify(&state, admin, &headers, &permission_id, &input).await?;
+    Ok(back_with_notice(None, "/admin/permissions", "classified"))
 }

@@ -148,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/consent", post(admin_consent::update_settings_form))
         .route("/admin/consent/reviewers", post(admin_consent::add_reviewer_form))
         .route("/admin/consent/reviewers/remove", post(admin_consent::remove_reviewer_form))
+        .route("/admin/permissions/{permission_id}/classify", post(admin_consent::classify_permission_form))
         .route("/admin/api-tokens/new", post(admin_tokens::create_token_form))
         .route("/admin/api-tokens/{token_id}/revoke", post(admin_tokens::revoke_token_form))
         .route("/admin/apps/{app_id}/assignments", post(admin_apps::add_assignment_form))

@@ -37,7 +37,7 @@ use utoipa_axum::routes;
         (name = "Apps", description = "Registered apps with every field, logos and OpenID Connect credentials. App admins and privileged admins."),
         (name = "Assignments", description = "Who an app is assigned to, and who can launch it through what. App admins and privileged admins."),
         (name = "Licenses", description = "Products with seats, given to users and groups. Privileged admins."),
-        (name = "Consent", description = "The organisation's consent settings: the user-consent policy, removal by users, the admin-consent workflow and its reviewers. Privileged admins."),
+        (name = "Consent", description = "The organisation's consent settings: the user-consent policy, removal by users, the admin-consent workflow and its reviewers; the permission catalogue, which every admin reads and privileged admins classify."),
         (name = "Logs", description = "The sign-in log and the audit log, filtered, paged and exported. App admins and privileged admins."),
         (name = "API tokens", description = "Tokens for automation. Privileged admins; created and revoked only by one signed in."),
     ),
@@ -96,6 +96,8 @@ pub fn admin_api(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::
         .routes(routes!(admin_consent::get_settings, admin_consent::update_settings))
         .routes(routes!(admin_consent::add_reviewer_api))
         .routes(routes!(admin_consent::remove_reviewer_api))
+        .routes(routes!(admin_consent::permission_catalogue))
+        .routes(routes!(admin_consent::classify_permission))
         .routes(routes!(admin_logs::sign_ins))
         .routes(routes!(admin_logs::export_sign_ins))
         .routes(routes!(admin_logs::audit_events))

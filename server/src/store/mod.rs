@@ -16,6 +16,7 @@ pub(crate) mod kept;
 mod launches;
 mod licenses;
 mod logs;
+mod permissions;
 mod postgres;
 mod scim;
 mod scim_groups;

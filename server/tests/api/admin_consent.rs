@@ -171,3 +171,61 @@ async fn the_settings_page_saves_with_plain_forms() {
     let res = app.post_form(&sam, "/admin", "/admin/consent", &[("user_consent_policy", "disabled"), ("request_expiry_days", "7")]).await;
     assert_eq!(res.status().as_u16(), 403);
 }
+
+#[tokio::test]
+async fn the_permission_catalogue_is_read_by_admins_and_classified_by_privileged_ones() {
+    let app = spawn_app().await;
+    let api = script(&app).await;
+    let (_, app_admin_secret) = app.create_api_token("Catalogue reader", "app_admin").await;
+    let reader = Script { app: &app, secret: app_admin_secret };
+
+    let (status, catalogue) = reader.send("GET", "/api/v1/admin/permissions", None).await;
+    assert_eq!(status, 200);
+    let oidc = catalogue.as_array().unwrap().iter().find(|a| a["identifier"] == "openid").expect("OpenID Connect's scopes");
+    let values: Vec<&str> = oidc["permissions"].as_array().unwrap().iter().filter_map(|p| p["value"].as_str()).collect();
+    assert_eq!(values, ["email", "offline_access", "openid", "profile"]);
+    let offline = oidc["permissions"].as_array().unwrap().iter().find(|p| p["value"] == "offline_access").unwrap().clone();
+    assert_eq!((offline["classification"].as_str(), offline["admin_consent_required"].as_bool()), (Some("low"), Some(false)));
+    assert!(offline["requested_by_apps"].as_i64().unwrap() >= 1, "Source Control asks for it");
+    let id = offline["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/admin/permissions/{id}");
+    assert_eq!(reader.send("PATCH", &path, Some(json!({"classification": "high"}))).await.0, 403, "app admins only read");
+
+    // High impact: Alex may no longer consent to Source Control himself.
+    let alex = app.signed_in(EMPLOYEE).await;
+    let source = app.app_id("Source Control").await;
+    let (status, saved) = api.send("PATCH", &path, Some(json!({"classification": "high"}))).await;
+    assert_eq!((status, saved["classification"].as_str()), (200, Some("high")));
+    assert!(app.launch(&alex, &source).await.starts_with("/launch-refused"), "in force at the next launch");
+    let audited =
+        app.strings("SELECT before_json || ' -> ' || after_json FROM audit_events WHERE action = 'permission.classified'", &[]).await;
+    assert_eq!(audited, [r#"{"classification":"low","value":"offline_access"} -> {"classification":"high","value":"offline_access"}"#]);
+    // Not classified counts as not low, too.
+    assert_eq!(api.send("PATCH", &path, Some(json!({"classification": ""}))).await.1["classification"], Value::Null);
+    assert!(app.launch(&alex, &source).await.starts_with("/launch-refused"));
+    assert_eq!(api.send("PATCH", &path, Some(json!({"classification": "low"}))).await.0, 200);
+    assert_eq!(app.launch(&alex, &source).await, format!("/consent/{source}"));
+
+    for (body, status) in [(json!({"classification": "extreme"}), 422), (json!({}), 422)] {
+        assert_eq!(api.send("PATCH", &path, Some(body.clone())).await.0, status, "{body}");
+    }
+    assert_eq!(
+        api.send("PATCH", "/api/v1/admin/permissions/00000000-0000-4000-8000-000000000000", Some(json!({"classification": "low"}))).await.0,
+        404
+    );
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM audit_events WHERE action = 'permission.classified'", &[]).await, 3);
+
+    // The page: a select for privileged admins, plain text for app admins.
+    let morgan = app.signed_in(PRIVILEGED_ADMIN).await;
+    let (status, page) = app.page(&morgan, "/admin/permissions").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Maintain access") && page.contains(&format!("/admin/permissions/{id}/classify")));
+    let res =
+        app.post_form(&morgan, "/admin/permissions", &format!("/admin/permissions/{id}/classify"), &[("classification", "medium")]).await;
+    assert_eq!(location(&res), "/admin/permissions?done=classified");
+    assert_eq!(app.strings("SELECT classification FROM permissions WHERE id = $1", &[&id]).await, ["medium"]);
+    let sam = app.signed_in(APP_ADMIN).await;
+    let (status, page) = app.page(&sam, "/admin/permissions").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Medium impact") && !page.contains("/classify"));
+}

@@ -73,6 +73,7 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
     let (mail, alex) = (app.app_id("Mail").await, app.user_id(EMPLOYEE).await);
     let engineering = app.strings("SELECT id FROM user_groups WHERE name = 'Engineering'", &[]).await.remove(0);
     let office = app.strings("SELECT id FROM licenses WHERE sku = 'OFFICE_E3'", &[]).await.remove(0);
+    let files_read = app.strings("SELECT id FROM permissions WHERE value = 'Files.Read'", &[]).await.remove(0);
     app.add_other_org().await;
     let (token_id, privileged_secret) = app.create_api_token("Roles table", "privileged_admin").await;
     let (_, app_admin_secret) = app.create_api_token("Roles table (apps)", "app_admin").await;
@@ -104,6 +105,9 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("GET", "/admin/groups".into(), PRIV_PAGE),
         ("GET", "/admin/licenses".into(), PRIV_PAGE),
         ("GET", "/admin/consent".into(), PRIV_PAGE),
+        ("GET", "/admin/permissions".into(), PAGE),
+        ("GET", "/api/v1/admin/permissions".into(), APP_LIST),
+        ("PATCH", format!("/api/v1/admin/permissions/{files_read}"), PRIV_CHANGE),
         ("GET", "/api/v1/admin/consent-settings".into(), PRIV_LIST),
         ("PATCH", "/api/v1/admin/consent-settings".into(), PRIV_CREATE),
         ("POST", "/api/v1/admin/consent-settings/reviewers".into(), PRIV_SETTINGS_ADD),
@@ -138,6 +142,7 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("GET", "/api/fn/admin_audit_log?query[limit]=0".into(), APP_FN),
         ("GET", "/api/fn/admin_api_tokens".into(), PRIV_FN),
         ("GET", "/api/fn/admin_consent_settings".into(), PRIV_FN),
+        ("GET", "/api/fn/admin_permissions".into(), APP_FN),
         ("GET", "/scim/v2/ServiceProviderConfig".into(), SCIM_READ),
         ("GET", "/scim/v2/Schemas".into(), SCIM_READ),
         ("GET", "/scim/v2/Users".into(), SCIM_READ),

@@ -37,6 +37,12 @@ pub fn field_of_constraint(constraint: &str) -> Option<FieldProblem> {
 }
 
 /// The sentence for a field's problem code.
+/// The sentence for `field` among the `field:code` pairs a form was sent
+/// back with (comma-separated, as `http::admin::back_to_form` writes them).
+pub fn problem_in(codes: &str, field: &str) -> Option<&'static str> {
+    codes.split(',').filter_map(|p| p.split_once(':')).find(|(f, _)| *f == field).and_then(|(f, c)| field_message(f, c))
+}
+
 pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
     Some(match (field, code) {
         ("upn", "missing") => "Enter a sign-in name, for example alex@contoso.example.",
@@ -112,6 +118,15 @@ pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forms_problems_are_found_by_field() {
+        let codes = "name:missing,request_expiry_days:out_of_range";
+        assert_eq!(problem_in(codes, "request_expiry_days"), Some("Requests can expire after 1 to 365 days."));
+        assert_eq!(problem_in(codes, "name"), Some("Enter a name."));
+        assert_eq!(problem_in(codes, "sku"), None);
+        assert_eq!(problem_in("", "name"), None);
+    }
 
     #[test]
     fn unique_constraints_are_their_fields() {

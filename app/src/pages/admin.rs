@@ -400,10 +400,7 @@ pub fn AdminEditUserPage() -> impl IntoView {
                         }
                     };
                     let value = |name: &str| if retrying { q.get(name).unwrap_or_else(|| current(name)) } else { current(name) };
-                    let problem = |field: &str| {
-                        codes.split(',').filter_map(|p| p.split_once(':')).find(|(f, _)| *f == field)
-                            .and_then(|(f, c)| crate::domain::fields::field_message(f, c))
-                    };
+                    let problem = |field: &str| crate::domain::fields::problem_in(&codes, field);
                     let role = value("role");
                     let mfa = value("mfa_state");
                     view! {
@@ -448,10 +445,7 @@ pub fn AdminNewUserPage() -> impl IntoView {
                     let q = query.read_untracked();
                     let value = |name: &str| q.get(name).unwrap_or_default();
                     let codes = q.get("errors").unwrap_or_default();
-                    let problem = |field: &str| {
-                        codes.split(',').filter_map(|p| p.split_once(':')).find(|(f, _)| *f == field)
-                            .and_then(|(f, c)| crate::domain::fields::field_message(f, c))
-                    };
+                    let problem = |field: &str| crate::domain::fields::problem_in(&codes, field);
                     let any = !codes.is_empty();
                     let role = value("role");
                     view! {

@@ -182,13 +182,7 @@ fn CheckField(name: &'static str, label: &'static str, checked: bool, #[prop(opt
 /// The register / edit form's fields.
 #[component]
 fn AppFormFields(values: FormValues, codes: String, choices: AppFormChoices) -> impl IntoView {
-    let problem = move |field: &str| {
-        codes
-            .split(',')
-            .filter_map(|p| p.split_once(':'))
-            .find(|(f, _)| *f == field)
-            .and_then(|(f, c)| crate::domain::fields::field_message(f, c))
-    };
+    let problem = move |field: &str| crate::domain::fields::problem_in(&codes, field);
     let mode = values.get("sign_on_mode");
     let license = values.get("required_license_id");
     let text_area = |name: &'static str, label: &'static str, hint: &'static str, rows: &'static str| {

@@ -65,13 +65,7 @@ pub fn AdminConsentPage() -> impl IntoView {
 #[component]
 fn SettingsForm(view: ConsentSettingsView, token: String, codes: String, typed_days: Option<String>) -> impl IntoView {
     let s = view.settings;
-    let problem = move |field: &str| {
-        codes
-            .split(',')
-            .filter_map(|p| p.split_once(':'))
-            .find(|(f, _)| *f == field)
-            .and_then(|(f, c)| crate::domain::fields::field_message(f, c))
-    };
+    let problem = move |field: &str| crate::domain::fields::problem_in(&codes, field);
     let days_problem = problem("request_expiry_days");
     let workflow_problem = problem("workflow_enabled");
     let policy_problem = problem("user_consent_policy");

@@ -97,13 +97,7 @@ fn GroupTable(page: GroupPage, search: String, first_page: bool) -> impl IntoVie
 /// problem) or as they are.
 #[component]
 fn GroupFormFields(name: String, description: String, codes: String) -> impl IntoView {
-    let problem = move |field: &str| {
-        codes
-            .split(',')
-            .filter_map(|p| p.split_once(':'))
-            .find(|(f, _)| *f == field)
-            .and_then(|(f, c)| crate::domain::fields::field_message(f, c))
-    };
+    let problem = move |field: &str| crate::domain::fields::problem_in(&codes, field);
     let description_problem = problem("description");
     view! {
         <TextField name="name" label="Name" value=name problem=problem("name") required=true

@@ -69,13 +69,7 @@ pub fn AdminLicensesPage() -> impl IntoView {
 /// The license form's fields, as typed last or as they are.
 #[component]
 fn LicenseFormFields(name: String, sku: String, seats: String, codes: String) -> impl IntoView {
-    let problem = move |field: &str| {
-        codes
-            .split(',')
-            .filter_map(|p| p.split_once(':'))
-            .find(|(f, _)| *f == field)
-            .and_then(|(f, c)| crate::domain::fields::field_message(f, c))
-    };
+    let problem = move |field: &str| crate::domain::fields::problem_in(&codes, field);
     view! {
         <TextField name="name" label="Name" value=name problem=problem("name") required=true/>
         <TextField name="sku" label="Product code" value=sku problem=problem("sku") required=true

@@ -59,10 +59,7 @@ pub fn AdminApiTokensPage() -> impl IntoView {
                             q.get("revoke").unwrap_or_default(),
                         )
                     };
-                    let problem = |field: &str| {
-                        codes.split(',').filter_map(|p| p.split_once(':')).find(|(f, _)| *f == field)
-                            .and_then(|(f, c)| crate::domain::fields::field_message(f, c))
-                    };
+                    let problem = |field: &str| crate::domain::fields::problem_in(&codes, field);
                     let (list, scim_url) = match tokens.await {
                         Ok(v) => (view! { <TokenTable page=v.page token=token.clone() revoke/> }.into_any(), Some(v.scim_url)),
                         Err(e) => (view! { <Alert message=e.to_string() error=true/> }.into_any(), None),

@@ -199,6 +199,63 @@ mod tests {
         }
     }
 
+    /// Every combination of policy × publisher (verified / registered here /
+    /// unverified third party) × classification × admin consent required ×
+    /// blocked, against DOMAIN.md's sentences, and what the user is offered
+    /// with the workflow on and off.
+    #[test]
+    fn every_combination_follows_the_policy_as_written() {
+        use Classification::*;
+        use UserConsentPolicy::*;
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        enum Publisher {
+            Verified,
+            RegisteredHere,
+            UnverifiedThirdParty,
+        }
+        let mut cases = 0;
+        for policy in [Disabled, VerifiedPublishersLowImpact, AllApps] {
+            for publisher in [Publisher::Verified, Publisher::RegisteredHere, Publisher::UnverifiedThirdParty] {
+                for class in [None, Some(Low), Some(Medium), Some(High)] {
+                    for admin_only in [false, true] {
+                        for blocked in [false, true] {
+                            let a = app(publisher == Publisher::Verified, publisher == Publisher::RegisteredHere, blocked);
+                            let perms = vec![p(Some(Low), false), p(class, admin_only)];
+                            // "A blocked app can never be consented to by users."
+                            // disabled: "users cannot consent". verified_low: "only when
+                            // the publisher is verified or the app is registered in this
+                            // org, and every permission is classified low and does not
+                            // require admin consent". all: "any permission that does not
+                            // require admin consent".
+                            let expected = !blocked
+                                && match policy {
+                                    Disabled => false,
+                                    VerifiedPublishersLowImpact => {
+                                        publisher != Publisher::UnverifiedThirdParty && class == Some(Low) && !admin_only
+                                    }
+                                    AllApps => !admin_only,
+                                };
+                            let label = format!("{policy:?} {publisher:?} {class:?} admin_only={admin_only} blocked={blocked}");
+                            assert_eq!(user_may_consent(policy, &a, &perms), expected, "{label}");
+                            for workflow_enabled in [true, false] {
+                                let next = consent_next(&OrgConsentSettings { policy, workflow_enabled }, &a, &perms);
+                                let wanted = match (blocked, expected, workflow_enabled) {
+                                    (true, _, _) => ConsentNext::Blocked,
+                                    (false, true, _) => ConsentNext::UserCanConsent,
+                                    (false, false, true) => ConsentNext::ApprovalRequired,
+                                    (false, false, false) => ConsentNext::AdminApprovalNeeded,
+                                };
+                                assert_eq!(next, wanted, "{label} workflow={workflow_enabled}");
+                            }
+                            cases += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(cases, 3 * 3 * 4 * 2 * 2);
+    }
+
     #[test]
     fn next_step() {
         let low = vec![p(Some(Classification::Low), false)];

@@ -102,6 +102,10 @@ pub async fn accept_consent_form(
     Ok(launch)
 }
 
+fn consent_not_found() -> AppError {
+    AppError::Client { status: StatusCode::NOT_FOUND, code: "consent_not_found", message: "You haven't given this app consent.".into() }
+}
+
 /// Removes the caller's own grant for the app, when the org lets users.
 async fn revoke_own(state: &AppState, user: &SessionUser, headers: &HeaderMap, app_id: &str) -> Result<(), AppError> {
     checked_app_id(app_id)?;
@@ -114,11 +118,7 @@ async fn revoke_own(state: &AppState, user: &SessionUser, headers: &HeaderMap, a
                 "Your organisation granted this app its permissions for everyone; only an admin can remove them.",
             ));
         }
-        return Err(AppError::Client {
-            status: StatusCode::NOT_FOUND,
-            code: "consent_not_found",
-            message: "You haven't given this app consent.".into(),
-        });
+        return Err(consent_not_found());
     };
     if !mine.users_can_remove {
         return Err(AppError::forbidden(
@@ -137,11 +137,8 @@ async fn revoke_own(state: &AppState, user: &SessionUser, headers: &HeaderMap, a
             tracing::info!(tokens, "consent revoked with its refresh tokens");
             Ok(())
         }
-        None => Err(AppError::Client {
-            status: StatusCode::NOT_FOUND,
-            code: "consent_not_found",
-            message: "You haven't given this app consent.".into(),
-        }),
+        // Removed by another request between the read above and this one.
+        None => Err(consent_not_found()),
     }
 }
 

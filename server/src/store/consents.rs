@@ -4,6 +4,7 @@
 //! issued under it. Each change is one transaction with its audit event.
 
 use super::access::{CANDIDATES, REACH};
+use super::directory::columns;
 use super::{db_err, insert_audit_event, new_id, SqlStore};
 use app::domain::consent::UserConsentPolicy;
 use app::domain::consent_settings::ConsentSettings;
@@ -146,14 +147,6 @@ struct SettingsRow {
     admin_consent_reminders: bool,
 }
 
-/// The (user_id, group_id) columns of a reviewer.
-fn reviewer_columns(p: &Principal) -> (Option<&str>, Option<&str>) {
-    match p {
-        Principal::User(id) => (Some(id.as_str()), None),
-        Principal::Group(id) => (None, Some(id.as_str())),
-    }
-}
-
 #[async_trait]
 impl ConsentSettingsStore for SqlStore {
     async fn consent_settings(&self, org_id: &str) -> StoreResult<ConsentSettingsView> {
@@ -202,7 +195,7 @@ impl ConsentSettingsStore for SqlStore {
     }
 
     async fn add_consent_reviewer(&self, org_id: &str, reviewer: &Principal, audit: AuditEvent) -> StoreResult<bool> {
-        let (user_id, group_id) = reviewer_columns(reviewer);
+        let (user_id, group_id) = columns(reviewer);
         crate::on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
             let (sql, id) = match reviewer {
@@ -228,7 +221,7 @@ impl ConsentSettingsStore for SqlStore {
     }
 
     async fn remove_consent_reviewer(&self, org_id: &str, reviewer: &Principal, audit: AuditEvent) -> StoreResult<bool> {
-        let (user_id, group_id) = reviewer_columns(reviewer);
+        let (user_id, group_id) = columns(reviewer);
         crate::on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
             let removed = sqlx::query("DELETE FROM consent_reviewers WHERE org_id = $1 AND (user_id = $2 OR group_id = $3)")

@@ -8,7 +8,7 @@ use app::ports::*;
 use async_trait::async_trait;
 
 /// The (user_id, group_id) columns of a principal.
-fn columns(p: &Principal) -> (Option<&str>, Option<&str>) {
+pub(super) fn columns(p: &Principal) -> (Option<&str>, Option<&str>) {
     match p {
         Principal::User(id) => (Some(id.as_str()), None),
         Principal::Group(id) => (None, Some(id.as_str())),

@@ -21,6 +21,9 @@ cargo clippy --locked --workspace --exclude frontend --all-targets -- -D warning
 echo "==> building the browser bundle"
 scripts/build.sh --site-only
 
+# The e-mail tests send to a real SMTP server, Python's aiosmtpd (PyPI).
+python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install -q aiosmtpd
+
 echo "==> unit and integration tests (SQLite)"
 # frontend is the wasm entry point: building it for the host would compile
 # app with both its ssr and hydrate features at once. This also builds

@@ -91,6 +91,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/consent/:app_id") view=pages::consent::ConsentPage ssr=SsrMode::Async/>
                 <Route path=path!("/my-consents") view=pages::consent::MyConsentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/my-consents/:app_id/remove") view=pages::consent::RemoveConsentPage ssr=SsrMode::Async/>
+                <Route path=path!("/my-requests") view=pages::requests::MyRequestsPage ssr=SsrMode::Async/>
+                <Route path=path!("/reviews") view=pages::requests::ReviewsPage ssr=SsrMode::Async/>
+                <Route path=path!("/notifications") view=pages::requests::NotificationsPage ssr=SsrMode::Async/>
                 <Route path=path!("/launch-refused") view=pages::launch_refused::LaunchRefusedPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in/mfa") view=pages::sign_in::MfaVerifyPage ssr=SsrMode::Async/>

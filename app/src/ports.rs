@@ -218,6 +218,8 @@ pub trait Store:
     + ConsentStore
     + ConsentSettingsStore
     + PermissionsStore
+    + RequestsStore
+    + NotificationsStore
     + Send
     + Sync
     + 'static
@@ -764,6 +766,28 @@ pub trait ConsentStore: Send + Sync + 'static {
     /// token issued under it, with its audit event, in one transaction.
     /// The number of refresh tokens revoked, or None when they had no grant.
     async fn revoke_user_consent(&self, org_id: &str, app_id: &str, user_id: &str, audit: AuditEvent) -> StoreResult<Option<u64>>;
+
+    /// Every grant of an app, for privileged admins; None when the org has
+    /// no such app.
+    async fn app_consents(&self, org_id: &str, app_id: &str) -> StoreResult<Option<crate::models::consents::AppConsents>>;
+
+    /// An admin's grant of these permissions of the app, for the whole
+    /// organisation (`user_id` None) or one user, with its audit event.
+    /// `NotFound` when the org has no such app or user.
+    async fn admin_grant_consent(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        user_id: Option<&str>,
+        permission_ids: &[String],
+        granted_by: &Decider,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    /// Revokes one grant of the app and every OAuth token issued under it,
+    /// with its audit event. The refresh tokens revoked, or None when the
+    /// app has no such grant.
+    async fn revoke_grant(&self, org_id: &str, app_id: &str, grant_id: &str, audit: AuditEvent) -> StoreResult<Option<u64>>;
 }
 
 /// The org's consent settings and the admin-consent workflow's reviewers,
@@ -939,4 +963,145 @@ pub trait ScimGroupsStore: Send + Sync + 'static {
         members: &MembersChange,
         audit: AuditEvent,
     ) -> StoreResult<GroupWrite>;
+}
+
+/// Who decided a request: a reviewer or admin signed in, or an admin API
+/// token (no user).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decider {
+    pub user_id: Option<String>,
+    /// The name the requester's history shows.
+    pub label: String,
+}
+
+/// What asking for approval did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AskOutcome {
+    /// A new request, sent to the reviewers.
+    Created { request_id: String },
+    /// Someone else's request for the app was pending: the caller joined it.
+    Joined { request_id: String },
+    /// The caller's own request for the app is still pending: nothing new.
+    AlreadyAsked { request_id: String, asked_at: Millis },
+}
+
+/// A request as a reviewer is about to decide it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestForReview {
+    pub id: String,
+    pub kind: crate::domain::requests::RequestKind,
+    pub app_id: String,
+    pub app_name: String,
+    pub status: crate::domain::requests::RequestStatus,
+    pub requester_ids: Vec<String>,
+}
+
+/// Requests made of reviewers (admin consent, and access to an app), their
+/// decisions, and the background work on them (expiry and reminders). Each
+/// change is one transaction with its audit event and the notifications it
+/// sends; `email` says whether notifications also go out by e-mail. (The
+/// changes take everything their transaction writes, by name.)
+#[allow(clippy::too_many_arguments)]
+#[async_trait]
+pub trait RequestsStore: Send + Sync + 'static {
+    /// The caller's pending request of this kind for this app, if any:
+    /// (request id, when they asked).
+    async fn pending_request_of(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        user_id: &str,
+        kind: crate::domain::requests::RequestKind,
+    ) -> StoreResult<Option<(String, Millis)>>;
+
+    /// Asks the org's reviewers to consent for everyone to these permissions
+    /// of the app: a new request, or the caller joins the pending one (its
+    /// permissions grow by what they lack). Reviewers other than the caller
+    /// are notified when the org says so. Refused with `Conflict {
+    /// constraint: "app_blocked" }` when the app is blocked.
+    async fn ask_consent(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        user_id: &str,
+        justification: &str,
+        permission_ids: &[String],
+        email: bool,
+        audit: AuditEvent,
+    ) -> StoreResult<AskOutcome>;
+
+    /// The caller's requests, newest first, each with its history.
+    async fn my_requests(&self, org_id: &str, user_id: &str) -> StoreResult<Vec<crate::models::requests::MyRequest>>;
+
+    /// Is this user a reviewer of the org's consent requests (named, or a
+    /// member of a named group, directly or through nested groups)?
+    async fn is_consent_reviewer(&self, org_id: &str, user_id: &str) -> StoreResult<bool>;
+
+    /// The org's consent requests in this state (pending by default),
+    /// grouped by app, and the apps blocked from consent.
+    async fn consent_review_queue(
+        &self,
+        org_id: &str,
+        status: crate::domain::requests::RequestStatus,
+    ) -> StoreResult<crate::models::requests::ReviewQueue>;
+
+    async fn request_for_review(&self, org_id: &str, request_id: &str) -> StoreResult<Option<RequestForReview>>;
+
+    /// Decides a pending request: approve (a consent request: the org's
+    /// grant for its permissions), deny, or block (the app too); requesters
+    /// are notified. False when it was no longer pending.
+    async fn decide_request(
+        &self,
+        org_id: &str,
+        request_id: &str,
+        decision: crate::domain::requests::Decision,
+        reason: Option<&str>,
+        decider: &Decider,
+        email: bool,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
+
+    /// Lets the app be requested and consented to again. False when it was
+    /// not blocked.
+    async fn unblock_app_consent(&self, org_id: &str, app_id: &str, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Expires pending requests past their deadline (at most `limit`, in any
+    /// organisation), telling their requesters. Safe to run on several
+    /// replicas at once: each request expires once. The number expired.
+    async fn expire_due_requests(&self, now: Millis, email: bool, limit: i64) -> StoreResult<u64>;
+
+    /// Reminds reviewers of pending requests whose reminder is due (once
+    /// per request, when the org has reminders on). Safe on several replicas.
+    async fn remind_due_requests(&self, now: Millis, email: bool, limit: i64) -> StoreResult<u64>;
+}
+
+/// An e-mail to send for a notification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxMail {
+    pub notification_id: String,
+    pub to: String,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+}
+
+/// The bell's notifications, and the e-mail outbox they make.
+#[async_trait]
+pub trait NotificationsStore: Send + Sync + 'static {
+    /// The user's latest notifications (at most `limit`) and their unread count.
+    async fn notifications(&self, org_id: &str, user_id: &str, limit: i64) -> StoreResult<crate::models::requests::Notifications>;
+
+    /// The header's counts: unread notifications, and pending consent
+    /// requests when the user reviews them.
+    async fn header_counts(&self, org_id: &str, user_id: &str, privileged: bool) -> StoreResult<crate::models::requests::HeaderCounts>;
+
+    /// Marks the user's notifications read: these, or all. The number changed.
+    async fn mark_notifications_read(&self, org_id: &str, user_id: &str, ids: Option<&[String]>, now: Millis) -> StoreResult<u64>;
+
+    /// Claims e-mails to send (at most `limit`): each is claimed by one
+    /// replica at a time and tried a few times at most.
+    async fn claim_outbox(&self, now: Millis, limit: i64) -> StoreResult<Vec<OutboxMail>>;
+
+    /// Records that a notification's e-mail went out.
+    async fn mark_emailed(&self, notification_id: &str, now: Millis) -> StoreResult<()>;
 }

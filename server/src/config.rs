@@ -109,6 +109,17 @@ pub struct Config {
     /// Sender address of notification email.
     #[arg(long, env = "MYAPPS_SMTP_FROM", default_value = "My Apps <no-reply@localhost>")]
     pub smtp_from: String,
+
+    /// How the SMTP connection is secured: starttls (upgrade a plain
+    /// connection, port 587 by default), tls (TLS from the start, port 465)
+    /// or none (plain text: only for a relay on this host or a test server).
+    #[arg(long, env = "MYAPPS_SMTP_TLS", default_value = "starttls", value_parser = ["starttls", "tls", "none"])]
+    pub smtp_tls: String,
+
+    /// How often this server looks for work in the background: requests to
+    /// expire, reviewers to remind, e-mail to send (milliseconds).
+    #[arg(long, env = "MYAPPS_BACKGROUND_INTERVAL_MS", default_value_t = 15_000)]
+    pub background_interval_ms: u64,
 }
 
 impl Config {
@@ -151,6 +162,8 @@ impl Config {
             smtp_username: None,
             smtp_password: None,
             smtp_from: "My Apps <no-reply@localhost>".into(),
+            smtp_tls: "starttls".into(),
+            background_interval_ms: 200,
         }
     }
 }

@@ -3,9 +3,11 @@
 //! `main.rs` is a thin wrapper; integration tests build the same
 //! [`startup::Application`] on port 0.
 
+pub mod background;
 pub mod config;
 pub mod http;
 pub mod logos;
+pub mod mailer;
 pub mod passwords;
 pub mod sealing;
 pub mod security;

@@ -24,6 +24,9 @@ pub struct Application {
     /// The bounded password hasher (also used to create the demo).
     pub passwords: Arc<Passwords>,
     metrics: Arc<crate::http::metrics::Metrics>,
+    /// Sends notification e-mail, when SMTP is configured.
+    mailer: Option<Arc<crate::mailer::Mailer>>,
+    background_interval: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +37,8 @@ pub enum StartupError {
     Database(String),
     #[error("{0}")]
     SecretKey(String),
+    #[error("e-mail: {0}")]
+    Mail(String),
     #[error("could not listen on {address}: {source}")]
     Listen { address: SocketAddr, source: std::io::Error },
 }
@@ -67,6 +72,7 @@ impl Application {
         let listener = TcpListener::bind(config.listen).await.map_err(|source| StartupError::Listen { address: config.listen, source })?;
         let address = listener.local_addr().map_err(|source| StartupError::Listen { address: config.listen, source })?;
         let public_url = config.public_url(address);
+        let mailer = crate::mailer::Mailer::from_config(&config, &public_url).map_err(StartupError::Mail)?.map(Arc::new);
         let passwords = Arc::new(Passwords::per_core(config.password_check_queue));
         tokio::spawn({
             let passwords = passwords.clone();
@@ -98,6 +104,7 @@ impl Application {
             metrics_token: config.metrics_token.as_ref().map(|t| Arc::from(t.0.as_str())),
             uploads: Arc::new(tokio::sync::Semaphore::new(crate::http::uploads::CONCURRENT_UPLOADS)),
             exports: Arc::new(tokio::sync::Semaphore::new(config.concurrent_exports)),
+            email: mailer.is_some(),
             pool_stats: {
                 let store = store.clone();
                 Arc::new(move || store.pool_stats())
@@ -106,12 +113,24 @@ impl Application {
         let throttle = state.sign_in_throttle.clone();
         let metrics = state.metrics.clone();
         let router = http::router(state);
-        Ok(Application { listener, router, store, address, public_url, throttle, passwords, metrics })
+        Ok(Application {
+            listener,
+            router,
+            store,
+            address,
+            public_url,
+            throttle,
+            passwords,
+            metrics,
+            mailer,
+            background_interval: std::time::Duration::from_millis(config.background_interval_ms.max(50)),
+        })
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep(self.store.clone(), self.throttle.clone()));
+        let background = tokio::spawn(crate::background::run(self.store.clone(), self.mailer.clone(), self.background_interval));
         let metrics = self.metrics.clone();
         let upkeep = tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
@@ -124,6 +143,7 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await;
         sweeper.abort();
+        background.abort();
         upkeep.abort();
         self.store.close().await;
         result

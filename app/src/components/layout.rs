@@ -2,6 +2,7 @@
 //! card that sign-in steps use.
 
 use crate::auth::{AuthView, Viewer};
+use crate::server_fns::requests::load_header_counts;
 use crate::server_fns::session::auth_state;
 use leptos::prelude::*;
 
@@ -44,6 +45,8 @@ pub fn AppHeader(viewer: Viewer) -> impl IntoView {
             <Brand/>
             <div class="header-account">
                 <a class="header-admin" href="/my-consents">"My consents"</a>
+                <a class="header-admin" href="/my-requests">"My requests"</a>
+                <HeaderCountsView/>
                 {viewer.role.is_admin().then(|| view! { <a class="header-admin" href="/admin">"Admin"</a> })}
                 <a class="header-profile" href="/account" aria-label=format!("Your account: {}, {}", viewer.display_name, viewer.org_name)>
                     <span class="avatar" aria-hidden="true">{initials}</span>
@@ -58,6 +61,40 @@ pub fn AppHeader(viewer: Viewer) -> impl IntoView {
                 </form>
             </div>
         </header>
+    }
+}
+
+/// The reviewers' link (with what waits) and the bell (with what is
+/// unread), loaded with the page.
+#[component]
+fn HeaderCountsView() -> impl IntoView {
+    let counts = Resource::new(|| (), |_| load_header_counts());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let counts = counts.await.unwrap_or_default();
+                let unread = counts.unread_notifications;
+                let bell_label = match unread {
+                    0 => "Notifications".to_string(),
+                    1 => "Notifications: 1 unread".to_string(),
+                    n => format!("Notifications: {n} unread"),
+                };
+                view! {
+                    {counts.pending_reviews.map(|pending| view! {
+                        <a class="header-admin" href="/reviews">
+                            "Reviews"
+                            {(pending > 0).then(|| view! { <span class="count-badge" aria-label=format!("{pending} waiting")>{pending.to_string()}</span> })}
+                        </a>
+                    })}
+                    <a class="header-bell" href="/notifications" aria-label=bell_label data-testid="bell">
+                        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                            <path d="M12 3a6 6 0 0 0-6 6v3.6L4.3 15.4A1 1 0 0 0 5.2 17h13.6a1 1 0 0 0 .9-1.6L18 12.6V9a6 6 0 0 0-6-6Zm0 19a3 3 0 0 0 3-3H9a3 3 0 0 0 3 3Z"></path>
+                        </svg>
+                        {(unread > 0).then(|| view! { <span class="count-badge" aria-hidden="true">{if unread > 99 { "99+".to_string() } else { unread.to_string() }}</span> })}
+                    </a>
+                }
+            })}
+        </Suspense>
     }
 }
 

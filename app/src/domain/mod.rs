@@ -13,6 +13,7 @@ pub mod licenses;
 pub mod licensing;
 pub mod logs;
 pub mod model;
+pub mod requests;
 pub mod scim;
 pub mod signin;
 pub mod throttle;

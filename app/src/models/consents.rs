@@ -37,6 +37,8 @@ pub struct ConsentPrompt {
     pub already_granted: usize,
     /// What the user can do about the missing ones.
     pub next: ConsentNext,
+    /// When the caller asked for approval, while that request is pending.
+    pub asked_at: Option<i64>,
 }
 
 /// One permission of a grant.
@@ -124,4 +126,42 @@ pub struct CatalogueApi {
     pub identifier: String,
     pub description: String,
     pub permissions: Vec<CataloguePermission>,
+}
+
+/// Who a grant is for: the whole organisation, or one user.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantSubject {
+    /// `organisation` or `user`.
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub display_name: Option<String>,
+    pub upn: Option<String>,
+}
+
+/// One grant of an app, as privileged admins see it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppGrant {
+    pub id: String,
+    pub subject: GrantSubject,
+    /// When the grant was first made.
+    pub granted_at: i64,
+    /// Who made it: the user themselves, an admin, a reviewer's approval, or an API token.
+    pub granted_by: String,
+    pub permissions: Vec<GrantedPermission>,
+}
+
+/// Every grant of an app (the organisation's first, then users' by name),
+/// and what the app asks for.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppConsents {
+    pub app_id: String,
+    pub app_name: String,
+    /// The permissions the app requests, with their ids (to grant).
+    pub requested: Vec<crate::models::requests::RequestedPermission>,
+    pub grants: Vec<AppGrant>,
+    /// Set when the app is blocked from consent requests and user consent.
+    pub blocked_reason: Option<String>,
 }

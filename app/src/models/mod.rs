@@ -5,3 +5,4 @@ pub mod admin;
 pub mod api_reference;
 pub mod apps;
 pub mod consents;
+pub mod requests;

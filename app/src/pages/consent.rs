@@ -7,6 +7,8 @@
 use super::admin::when;
 use crate::components::layout::{token_of, Alert, CsrfField, Loading, SignedInHeader};
 use crate::domain::consent::ConsentNext;
+use crate::domain::fields::problem_in;
+use crate::domain::requests::JUSTIFICATION_MAX_CHARS;
 use crate::models::apps::GrantedBy;
 use crate::models::consents::{ConsentPrompt, ConsentedApp, MyConsents};
 use crate::server_fns::apps::{load_consent_prompt, load_my_consents};
@@ -32,13 +34,18 @@ pub fn ConsentPage() -> impl IntoView {
     let prompt = Resource::new(app_id, load_consent_prompt);
     let auth = Resource::new(|| (), |_| auth_state());
     let changed = move || query.read().get("changed").is_some();
+    let asked = move || AskState {
+        sent: query.read().get("sent"),
+        justification: query.read().get("justification").unwrap_or_default(),
+        errors: query.read().get("errors").unwrap_or_default(),
+    };
     view! {
         <SignedInHeader/>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 let token = token_of(&auth.await);
                 let body = match prompt.await {
-                    Ok(Some(p)) => view! { <Prompt prompt=p token changed=changed()/> }.into_any(),
+                    Ok(Some(p)) => view! { <Prompt prompt=p token changed=changed() asked=asked()/> }.into_any(),
                     Ok(None) => view! {
                         <Title text="Nothing to approve"/>
                         <h1>"Nothing to approve here"</h1>
@@ -53,12 +60,20 @@ pub fn ConsentPage() -> impl IntoView {
     }
 }
 
+/// What came back with the page after "Request approval": whether it was
+/// sent, or what to fix in what they typed.
+#[derive(Clone, Debug, Default)]
+struct AskState {
+    sent: Option<String>,
+    justification: String,
+    errors: String,
+}
+
 #[component]
-fn Prompt(prompt: ConsentPrompt, token: String, changed: bool) -> impl IntoView {
+fn Prompt(prompt: ConsentPrompt, token: String, changed: bool, asked: AskState) -> impl IntoView {
     let ids: Vec<String> = prompt.missing.iter().map(|p| p.id.clone()).collect();
     let heading = format!("{} wants permission", prompt.app_name);
     let logo_style = format!("--hue: {}", prompt.hue);
-    let can_accept = prompt.next == ConsentNext::UserCanConsent;
     view! {
         <Title text=heading.clone()/>
         <div class="details-heading">
@@ -88,20 +103,24 @@ fn Prompt(prompt: ConsentPrompt, token: String, changed: bool) -> impl IntoView 
             })}
             <p class="muted">"You can remove this later on My consents. Only accept if you trust the publisher."</p>
         </section>
-        {if can_accept {
-            view! {
+        {match prompt.next {
+            ConsentNext::UserCanConsent => view! {
                 <form method="post" action=format!("/consent/{}", prompt.app_id) class="actions">
                     <CsrfField token=token/>
                     <input type="hidden" name="permissions" value=ids.join(",")/>
                     <button type="submit" class="button button-primary">"Accept and open"</button>
                     <a class="button" href="/">"Cancel"</a>
                 </form>
-            }.into_any()
-        } else {
-            view! {
+            }.into_any(),
+            ConsentNext::ApprovalRequired => view! { <ApprovalRequired prompt=prompt.clone() token asked/> }.into_any(),
+            ConsentNext::Blocked => view! {
+                <Alert message="Your organisation blocked this app: it can't be requested or consented to. Ask your admin if you think this is wrong." error=true/>
+                <p><a class="button" href="/">"Back to My Apps"</a></p>
+            }.into_any(),
+            ConsentNext::AdminApprovalNeeded => view! {
                 <Alert message="Your organisation doesn't let you grant these permissions yourself. An admin has to approve this app."/>
                 <p><a class="button" href="/">"Back to My Apps"</a></p>
-            }.into_any()
+            }.into_any(),
         }}
     }
 }
@@ -216,4 +235,59 @@ pub fn RemoveConsentPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// "Approval required": why they need it, then "Request approval"; while
+/// their request is pending, when they asked (asking again sends nothing).
+#[component]
+fn ApprovalRequired(prompt: ConsentPrompt, token: String, asked: AskState) -> impl IntoView {
+    if let Some(asked_at) = prompt.asked_at {
+        let (heading, text) = match asked.sent.as_deref() {
+            Some("created") | Some("joined") => (
+                "Request sent",
+                format!(
+                    "You asked on {}. A reviewer will approve or deny it; you'll see the answer under the bell and on My requests.",
+                    when(asked_at)
+                ),
+            ),
+            _ => (
+                "You already asked",
+                format!(
+                    "You asked for approval on {}. Your request is waiting for review; asking again wouldn't send anything new.",
+                    when(asked_at)
+                ),
+            ),
+        };
+        return view! {
+            <section class="card" aria-labelledby="request-heading" data-testid="request-status">
+                <h2 id="request-heading">{heading}</h2>
+                <p role="status">{text}</p>
+                <p><a class="button button-primary" href="/my-requests">"See my requests"</a>" "<a class="button" href="/">"Back to My Apps"</a></p>
+            </section>
+        }
+        .into_any();
+    }
+    let problem = problem_in(&asked.errors, "justification");
+    let described_by = if problem.is_some() { "justification-hint justification-error" } else { "justification-hint" };
+    view! {
+        <section class="card" aria-labelledby="approval-heading">
+            <h2 id="approval-heading">"Approval required"</h2>
+            <p>"Your organisation doesn't let you grant these permissions yourself. Ask for approval: a reviewer decides for everyone in your organisation."</p>
+            <form method="post" action=format!("/consent/{}/request", prompt.app_id)>
+                <CsrfField token=token/>
+                <div class="field">
+                    <label for="justification">"Why do you need this app?"</label>
+                    <p class="hint" id="justification-hint">{format!("Required. Reviewers see it. At most {JUSTIFICATION_MAX_CHARS} characters.")}</p>
+                    <textarea id="justification" name="justification" rows="4" required maxlength=JUSTIFICATION_MAX_CHARS.to_string()
+                        aria-describedby=described_by aria-invalid=problem.is_some().then_some("true")>{asked.justification.clone()}</textarea>
+                    {problem.map(|p| view! { <p class="field-error" id="justification-error">{p}</p> })}
+                </div>
+                <div class="actions">
+                    <button type="submit" class="button button-primary">"Request approval"</button>
+                    <a class="button" href="/">"Cancel"</a>
+                </div>
+            </form>
+        </section>
+    }
+    .into_any()
 }

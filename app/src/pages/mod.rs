@@ -14,4 +14,5 @@ pub mod home;
 pub mod launch_refused;
 pub mod my_apps;
 pub mod not_found;
+pub mod requests;
 pub mod sign_in;

@@ -71,8 +71,17 @@ pub async fn load_consent_prompt(app_id: String) -> Result<Option<crate::models:
         return Ok(None);
     }
     let now = ssr::now();
-    let snapshot = ssr::store()?.access_snapshot(&user.org_id, &user.user_id, Some(&app_id), now).await.map_err(ssr::internal)?;
-    Ok(UserAccess::new(&snapshot, now, true).consent_prompt(&app_id))
+    let store = ssr::store()?;
+    let snapshot = store.access_snapshot(&user.org_id, &user.user_id, Some(&app_id), now).await.map_err(ssr::internal)?;
+    let Some(mut prompt) = UserAccess::new(&snapshot, now, true).consent_prompt(&app_id) else { return Ok(None) };
+    if prompt.next == crate::domain::consent::ConsentNext::ApprovalRequired {
+        let pending = store
+            .pending_request_of(&user.org_id, &app_id, &user.user_id, crate::domain::requests::RequestKind::Consent)
+            .await
+            .map_err(ssr::internal)?;
+        prompt.asked_at = pending.map(|(_, at)| at);
+    }
+    Ok(Some(prompt))
 }
 
 /// The apps the caller let in, and those their organisation let in for the

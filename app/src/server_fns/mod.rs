@@ -4,4 +4,5 @@ pub mod admin;
 pub mod apps;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod requests;
 pub mod session;

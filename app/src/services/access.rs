@@ -298,6 +298,7 @@ impl UserAccess<'_> {
             missing,
             already_granted: requested.iter().filter(|p| granted(p)).count(),
             next: *next,
+            asked_at: None,
         })
     }
 }

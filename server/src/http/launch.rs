@@ -81,8 +81,13 @@ pub async fn launch(
     state.metrics.record_launch(if target.is_some() { "success" } else { "failure" }, reason);
     Ok(match target {
         Some(url) => Redirect::to(&url).into_response(),
-        // Missing consent the user may give: the prompt, which comes back here.
-        None if matches!(decision.first_refusal(), Some(Refusal::ConsentRequired { next: ConsentNext::UserCanConsent, .. })) => {
+        // Missing consent the user may give (the prompt, which comes back
+        // here) or ask reviewers for ("Approval required").
+        None if matches!(
+            decision.first_refusal(),
+            Some(Refusal::ConsentRequired { next: ConsentNext::UserCanConsent | ConsentNext::ApprovalRequired, .. })
+        ) =>
+        {
             Redirect::to(&format!("/consent/{app_id}")).into_response()
         }
         None => {

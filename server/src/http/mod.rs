@@ -21,6 +21,7 @@ pub mod launch;
 pub mod logos;
 pub mod metrics;
 pub mod openapi;
+pub mod requests;
 pub mod scim;
 pub mod session;
 pub mod uploads;
@@ -81,6 +82,8 @@ pub struct Shared {
     pub uploads: Arc<tokio::sync::Semaphore>,
     /// Log exports being written now (see `admin_logs`).
     pub exports: Arc<tokio::sync::Semaphore>,
+    /// Notifications also go out by e-mail (SMTP is configured).
+    pub email: bool,
     /// (connections, idle) of the database pool.
     pub pool_stats: Arc<dyn Fn() -> (u32, usize) + Send + Sync>,
 }
@@ -117,7 +120,14 @@ pub fn router(state: AppState) -> Router {
         .route("/launch/{app_id}", get(launch::launch))
         .route("/me/apps/{app_id}/pin", post(api::pin_form))
         .route("/consent/{app_id}", post(consent::accept_consent_form))
+        .route("/consent/{app_id}/request", post(requests::ask_form))
         .route("/my-consents/{app_id}/remove", post(consent::remove_consent_form))
+        .route("/reviews/{request_id}", post(requests::review_form))
+        .route("/reviews/blocked/{app_id}/unblock", post(requests::unblock_form))
+        .route("/notifications/read", post(requests::mark_notifications_read_form))
+        .route("/api/v1/me/requests", get(requests::my_requests).post(requests::create_request))
+        .route("/api/v1/me/notifications", get(requests::notifications))
+        .route("/api/v1/me/notifications/read", post(requests::mark_notifications_read))
         .route("/api/v1/me/consents", get(consent::my_consents))
         .route("/api/v1/me/consents/{app_id}", delete(consent::revoke_consent))
         .route("/api/v1/me", get(api::me))

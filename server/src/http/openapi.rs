@@ -6,7 +6,7 @@
 //! document (see [`reference`]).
 
 use super::error::ErrorResponse;
-use super::{admin, admin_apps, admin_consent, admin_groups, admin_licenses, admin_logs, admin_tokens, uploads, AppState};
+use super::{admin, admin_apps, admin_consent, admin_groups, admin_licenses, admin_logs, admin_tokens, requests, uploads, AppState};
 use app::models::api_reference::*;
 use axum::extract::DefaultBodyLimit;
 use serde_json::Value;
@@ -37,7 +37,7 @@ use utoipa_axum::routes;
         (name = "Apps", description = "Registered apps with every field, logos and OpenID Connect credentials. App admins and privileged admins."),
         (name = "Assignments", description = "Who an app is assigned to, and who can launch it through what. App admins and privileged admins."),
         (name = "Licenses", description = "Products with seats, given to users and groups. Privileged admins."),
-        (name = "Consent", description = "The organisation's consent settings: the user-consent policy, removal by users, the admin-consent workflow and its reviewers; the permission catalogue, which every admin reads and privileged admins classify."),
+        (name = "Consent", description = "The organisation's consent settings: the user-consent policy, removal by users, the admin-consent workflow and its reviewers; the permission catalogue, which every admin reads and privileged admins classify; admin-consent requests, decided here as in the reviewers' queue."),
         (name = "Logs", description = "The sign-in log and the audit log, filtered, paged and exported. App admins and privileged admins."),
         (name = "API tokens", description = "Tokens for automation. Privileged admins; created and revoked only by one signed in."),
     ),
@@ -98,6 +98,9 @@ pub fn admin_api(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::
         .routes(routes!(admin_consent::remove_reviewer_api))
         .routes(routes!(admin_consent::permission_catalogue))
         .routes(routes!(admin_consent::classify_permission))
+        .routes(routes!(requests::list_consent_requests))
+        .routes(routes!(requests::decide_consent_request))
+        .routes(routes!(requests::unblock_app))
         .routes(routes!(admin_logs::sign_ins))
         .routes(routes!(admin_logs::export_sign_ins))
         .routes(routes!(admin_logs::audit_events))

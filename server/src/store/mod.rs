@@ -18,6 +18,7 @@ mod licenses;
 mod logs;
 mod permissions;
 mod postgres;
+mod requests;
 mod scim;
 mod scim_groups;
 pub mod seed;

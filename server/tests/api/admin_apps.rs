@@ -4,38 +4,7 @@
 //! follows what was saved at once, and nothing crosses organisations.
 
 use crate::helpers::*;
-use serde_json::{json, Value};
-
-async fn json_of(res: reqwest::Response) -> (u16, Value) {
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-struct Api<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
-    token: String,
-}
-
-impl Api<'_> {
-    async fn as_user<'a>(app: &'a TestApp, upn: &str) -> Api<'a> {
-        let client = app.signed_in(upn).await;
-        let (_, html) = app.page(&client, "/").await;
-        Api { app, token: csrf_in(&html), client }
-    }
-    async fn get(&self, path: &str) -> (u16, Value) {
-        json_of(self.client.get(self.app.url(path)).send().await.unwrap()).await
-    }
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        json_of(self.client.post(self.app.url(path)).header("x-csrf-token", &self.token).json(&body).send().await.unwrap()).await
-    }
-    async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
-        json_of(self.client.patch(self.app.url(path)).header("x-csrf-token", &self.token).json(&body).send().await.unwrap()).await
-    }
-    async fn delete(&self, path: &str) -> (u16, Value) {
-        json_of(self.client.delete(self.app.url(path)).header("x-csrf-token", &self.token).send().await.unwrap()).await
-    }
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn app_admins_manage_apps_and_employees_cannot() {

@@ -32,6 +32,14 @@ async fn script(app: &TestApp) -> Script<'_> {
 
 const SETTINGS: &str = "/api/v1/admin/consent-settings";
 
+/// The launch stops at "Approval required" (the demo's workflow is on)
+/// instead of the consent prompt: the change is in force at once.
+async fn assert_approval_required(app: &TestApp, alex: &reqwest::Client, source: &str) {
+    assert_eq!(app.launch(alex, source).await, format!("/consent/{source}"));
+    let (_, page) = app.page(alex, &format!("/consent/{source}")).await;
+    assert!(page.contains("Approval required") && !page.contains("Accept and open"), "in force at the next launch: {page}");
+}
+
 #[tokio::test]
 async fn settings_are_read_changed_and_audited_and_the_policy_holds_at_the_next_launch() {
     let app = spawn_app().await;
@@ -56,7 +64,7 @@ async fn settings_are_read_changed_and_audited_and_the_policy_holds_at_the_next_
         (Some("disabled"), Some(14))
     );
     assert_eq!(view["settings"]["reminders"], true, "what was not sent is kept");
-    assert!(app.launch(&alex, &source).await.starts_with("/launch-refused"), "in force at the next launch");
+    assert_approval_required(&app, &alex, &source).await;
     let audited =
         app.strings("SELECT before_json || ' -> ' || after_json FROM audit_events WHERE action = 'consent_settings.changed'", &[]).await;
     assert_eq!(audited.len(), 1);
@@ -196,15 +204,17 @@ async fn the_permission_catalogue_is_read_by_admins_and_classified_by_privileged
     let source = app.app_id("Source Control").await;
     let (status, saved) = api.send("PATCH", &path, Some(json!({"classification": "high"}))).await;
     assert_eq!((status, saved["classification"].as_str()), (200, Some("high")));
-    assert!(app.launch(&alex, &source).await.starts_with("/launch-refused"), "in force at the next launch");
+    assert_approval_required(&app, &alex, &source).await;
     let audited =
         app.strings("SELECT before_json || ' -> ' || after_json FROM audit_events WHERE action = 'permission.classified'", &[]).await;
     assert_eq!(audited, [r#"{"classification":"low","value":"offline_access"} -> {"classification":"high","value":"offline_access"}"#]);
     // Not classified counts as not low, too.
     assert_eq!(api.send("PATCH", &path, Some(json!({"classification": ""}))).await.1["classification"], Value::Null);
-    assert!(app.launch(&alex, &source).await.starts_with("/launch-refused"));
+    assert_approval_required(&app, &alex, &source).await;
     assert_eq!(api.send("PATCH", &path, Some(json!({"classification": "low"}))).await.0, 200);
     assert_eq!(app.launch(&alex, &source).await, format!("/consent/{source}"));
+    let (_, page) = app.page(&alex, &format!("/consent/{source}")).await;
+    assert!(page.contains("Accept and open"), "Alex may consent again");
 
     for (body, status) in [(json!({"classification": "extreme"}), 422), (json!({}), 422)] {
         assert_eq!(api.send("PATCH", &path, Some(body.clone())).await.0, status, "{body}");

@@ -5,7 +5,7 @@
 
 use crate::helpers::*;
 use app::ports::{DirectoryStore, MemberAdded, Principal};
-use serde_json::{json, Value};
+use serde_json::json;
 
 async fn admin_client(app: &TestApp, upn: &str) -> (reqwest::Client, String) {
     let client = app.signed_in(upn).await;
@@ -13,35 +13,8 @@ async fn admin_client(app: &TestApp, upn: &str) -> (reqwest::Client, String) {
     (client, csrf_in(&html))
 }
 
-async fn json_of(res: reqwest::Response) -> (u16, Value) {
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn group_id(app: &TestApp, name: &str) -> String {
     app.strings("SELECT id FROM user_groups WHERE name = $1", &[name]).await.into_iter().next().expect("demo group exists")
-}
-
-/// The privileged admin's API, with the CSRF header its session needs.
-struct Api<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
-    token: String,
-}
-
-impl Api<'_> {
-    async fn get(&self, path: &str) -> (u16, Value) {
-        json_of(self.client.get(self.app.url(path)).send().await.unwrap()).await
-    }
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        json_of(self.client.post(self.app.url(path)).header("x-csrf-token", &self.token).json(&body).send().await.unwrap()).await
-    }
-    async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
-        json_of(self.client.patch(self.app.url(path)).header("x-csrf-token", &self.token).json(&body).send().await.unwrap()).await
-    }
-    async fn delete(&self, path: &str) -> (u16, Value) {
-        json_of(self.client.delete(self.app.url(path)).header("x-csrf-token", &self.token).send().await.unwrap()).await
-    }
 }
 
 async fn morgan(app: &TestApp) -> Api<'_> {

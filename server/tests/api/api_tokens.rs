@@ -6,11 +6,6 @@
 use crate::helpers::*;
 use serde_json::{json, Value};
 
-async fn json_of(res: reqwest::Response) -> (u16, Value) {
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 /// A script with a token: no cookie jar, no CSRF token.
 struct Script<'a> {
     app: &'a TestApp,

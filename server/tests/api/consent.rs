@@ -95,8 +95,8 @@ async fn where_the_user_may_not_consent_the_server_grants_nothing() {
     let source = app.app_id("Source Control").await;
     let (_, page) = app.page(&alex, &format!("/consent/{source}")).await;
     let shown = shown_permissions(&page);
-    // The policy changes after the page was shown.
-    app.exec("UPDATE organisations SET user_consent_policy = 'disabled'", &[]).await;
+    // The policy changes after the page was shown (and nobody takes approval requests).
+    app.exec("UPDATE organisations SET user_consent_policy = 'disabled', admin_consent_workflow_enabled = FALSE", &[]).await;
     let res = app.post_form(&alex, "/", &format!("/consent/{source}"), &[("permissions", &shown)]).await;
     assert_eq!(location(&res), format!("/launch/{source}"), "back to the launch, which says why");
     assert_eq!(grants_of(&app, EMPLOYEE, &source).await, 0);

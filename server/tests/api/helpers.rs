@@ -309,3 +309,37 @@ impl TestApp {
         (body["token"]["id"].as_str().unwrap().to_string(), body["secret"].as_str().unwrap().to_string())
     }
 }
+
+/// A response's status and JSON body (null when it has none).
+pub async fn json_of(res: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// A signed-in browser calling the JSON API, with the CSRF header its
+/// session needs on changes.
+pub struct Api<'a> {
+    pub app: &'a TestApp,
+    pub client: reqwest::Client,
+    pub token: String,
+}
+
+impl Api<'_> {
+    pub async fn as_user<'a>(app: &'a TestApp, upn: &str) -> Api<'a> {
+        let client = app.signed_in(upn).await;
+        let (_, html) = app.page(&client, "/").await;
+        Api { app, token: csrf_in(&html), client }
+    }
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        json_of(self.client.get(self.app.url(path)).send().await.unwrap()).await
+    }
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        json_of(self.client.post(self.app.url(path)).header("x-csrf-token", &self.token).json(&body).send().await.unwrap()).await
+    }
+    pub async fn patch(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        json_of(self.client.patch(self.app.url(path)).header("x-csrf-token", &self.token).json(&body).send().await.unwrap()).await
+    }
+    pub async fn delete(&self, path: &str) -> (u16, serde_json::Value) {
+        json_of(self.client.delete(self.app.url(path)).header("x-csrf-token", &self.token).send().await.unwrap()).await
+    }
+}

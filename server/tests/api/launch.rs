@@ -45,9 +45,11 @@ async fn every_refusal_branch_has_its_code_and_page() {
         &["x1", &app.org_id, &brand, &alex_id],
     )
     .await;
-    // Where users may not consent themselves, missing consent is a refusal
-    // (where they may, it is the consent prompt: tests/api/consent.rs).
-    app.exec("UPDATE organisations SET user_consent_policy = 'disabled'", &[]).await;
+    // Where users may not consent themselves and cannot ask reviewers,
+    // missing consent is a refusal (where they may, it is the consent
+    // prompt: tests/api/consent.rs; where they can ask, "Approval
+    // required": tests/api/requests.rs).
+    app.exec("UPDATE organisations SET user_consent_policy = 'disabled', admin_consent_workflow_enabled = FALSE", &[]).await;
     let cases = [
         ("Payroll", "not_assigned", "You don't have access to this app"),
         ("Legacy Reports", "app_disabled", "This app is switched off"),

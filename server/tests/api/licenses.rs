@@ -161,11 +161,6 @@ async fn seats_in_sql_follow_the_domain_rule_for_generated_organisations() {
     }
 }
 
-async fn json_of(res: reqwest::Response) -> (u16, serde_json::Value) {
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
-}
-
 #[tokio::test]
 async fn licenses_are_managed_with_seats_that_move_at_once() {
     use serde_json::json;

@@ -20,6 +20,7 @@ mod mfa_and_password;
 mod my_apps;
 mod openapi;
 mod replicas;
+mod requests;
 mod roles;
 mod scim;
 mod sign_in;

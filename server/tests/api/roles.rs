@@ -51,6 +51,8 @@ const PRIV_CREATE: Expected = [401, 403, 403, 422, 422, 403, 422];
 /// reviewer (404), in any organisation.
 const PRIV_SETTINGS_ADD: Expected = [401, 403, 403, 400, 400, 403, 400];
 const PRIV_SETTINGS_REMOVE: Expected = [401, 403, 403, 404, 404, 403, 404];
+/// Consent requests: no such request, and no such block (404), in any organisation.
+const PRIV_DECIDE: Expected = [401, 403, 403, 404, 404, 403, 404];
 /// Tokens are made by privileged admins in person, never by a token.
 const TOKEN_CREATE: Expected = [401, 403, 403, 422, 422, 403, 403];
 /// Pages are for people: a token is not a credential there (anonymous).
@@ -112,6 +114,9 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("PATCH", "/api/v1/admin/consent-settings".into(), PRIV_CREATE),
         ("POST", "/api/v1/admin/consent-settings/reviewers".into(), PRIV_SETTINGS_ADD),
         ("DELETE", format!("/api/v1/admin/consent-settings/reviewers/users/{alex}"), PRIV_SETTINGS_REMOVE),
+        ("GET", "/api/v1/admin/consent-requests".into(), PRIV_LIST),
+        ("POST", "/api/v1/admin/consent-requests/00000000-0000-4000-8000-000000000000/decision".into(), PRIV_DECIDE),
+        ("DELETE", format!("/api/v1/admin/consent-blocks/{mail}"), PRIV_DECIDE),
         ("GET", "/admin/check-access".into(), PAGE),
         ("GET", "/api/v1/admin/sign-ins".into(), APP_LIST),
         ("GET", "/api/v1/admin/sign-ins/export.csv".into(), APP_LIST),

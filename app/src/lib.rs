@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/apps") view=pages::admin_apps::AdminAppsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/apps/new") view=pages::admin_apps::AdminNewAppPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/apps/:app_id/edit") view=pages::admin_apps::AdminEditAppPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/apps/:app_id/consents") view=pages::admin_grants::AdminAppConsentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/apps/:app_id/assignments") view=pages::admin_apps::AdminAppAssignmentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/apps/:app_id") view=pages::admin_apps::AdminAppPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/sign-ins") view=pages::admin_logs::AdminSignInsPage ssr=SsrMode::Async/>

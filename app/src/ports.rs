@@ -994,6 +994,26 @@ pub struct RequestForReview {
     pub app_name: String,
     pub status: crate::domain::requests::RequestStatus,
     pub requester_ids: Vec<String>,
+    /// Access requests: why the launch was refused (`not_assigned`, `license_missing`).
+    pub reason_code: Option<String>,
+    /// May the viewer decide it (see [`RequestsStore::review_scope`])?
+    pub viewer_reviews: bool,
+}
+
+/// Who looks at (or decides in) the reviewers' queue: a signed-in user, or
+/// an API token (no user) with its role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueViewer {
+    pub user_id: Option<String>,
+    pub role: Role,
+}
+
+/// What a viewer reviews.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReviewScope {
+    pub consent: bool,
+    /// Access requests of at least one app.
+    pub access: bool,
 }
 
 /// Requests made of reviewers (admin consent, and access to an app), their
@@ -1033,19 +1053,50 @@ pub trait RequestsStore: Send + Sync + 'static {
     /// The caller's requests, newest first, each with its history.
     async fn my_requests(&self, org_id: &str, user_id: &str) -> StoreResult<Vec<crate::models::requests::MyRequest>>;
 
-    /// Is this user a reviewer of the org's consent requests (named, or a
-    /// member of a named group, directly or through nested groups)?
-    async fn is_consent_reviewer(&self, org_id: &str, user_id: &str) -> StoreResult<bool>;
+    /// What the viewer reviews: consent requests (a privileged admin, or a
+    /// user named as a consent reviewer or in a named group, through nested
+    /// groups), and access requests of which apps (privileged admins: all;
+    /// users and groups named on an app: its; app admins: the apps nobody
+    /// is named on).
+    async fn review_scope(&self, org_id: &str, viewer: &QueueViewer) -> StoreResult<ReviewScope>;
 
-    /// The org's consent requests in this state (pending by default),
-    /// grouped by app, and the apps blocked from consent.
-    async fn consent_review_queue(
+    /// The requests the viewer reviews in this state (of one kind, or
+    /// both), grouped by app, and the apps blocked from consent.
+    async fn review_queue(
         &self,
         org_id: &str,
+        viewer: &QueueViewer,
         status: crate::domain::requests::RequestStatus,
+        kind: Option<crate::domain::requests::RequestKind>,
     ) -> StoreResult<crate::models::requests::ReviewQueue>;
 
-    async fn request_for_review(&self, org_id: &str, request_id: &str) -> StoreResult<Option<RequestForReview>>;
+    /// One request as a reviewer decides it, and whether this viewer may.
+    async fn request_for_review(&self, org_id: &str, request_id: &str, viewer: &QueueViewer) -> StoreResult<Option<RequestForReview>>;
+
+    /// Asks the app's reviewers to assign it to the caller (and give them
+    /// its license): a new request, or `AlreadyAsked` while theirs is
+    /// pending. `reason_code` is why their launch is refused now.
+    async fn ask_access(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        user_id: &str,
+        justification: &str,
+        reason_code: &str,
+        email: bool,
+        audit: AuditEvent,
+    ) -> StoreResult<AskOutcome>;
+
+    /// The users and groups named on an app to review its access requests.
+    async fn app_reviewers(&self, org_id: &str, app_id: &str) -> StoreResult<Vec<crate::models::consents::ReviewerView>>;
+
+    /// Names a user or group to review the app's access requests (false
+    /// when they already are); `NotFound` for an app, user or group the org
+    /// does not have.
+    async fn add_app_reviewer(&self, org_id: &str, app_id: &str, reviewer: &Principal, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Removes one (false when they were not one).
+    async fn remove_app_reviewer(&self, org_id: &str, app_id: &str, reviewer: &Principal, audit: AuditEvent) -> StoreResult<bool>;
 
     /// Decides a pending request: approve (a consent request: the org's
     /// grant for its permissions), deny, or block (the app too); requesters
@@ -1091,9 +1142,9 @@ pub trait NotificationsStore: Send + Sync + 'static {
     /// The user's latest notifications (at most `limit`) and their unread count.
     async fn notifications(&self, org_id: &str, user_id: &str, limit: i64) -> StoreResult<crate::models::requests::Notifications>;
 
-    /// The header's counts: unread notifications, and pending consent
-    /// requests when the user reviews them.
-    async fn header_counts(&self, org_id: &str, user_id: &str, privileged: bool) -> StoreResult<crate::models::requests::HeaderCounts>;
+    /// The header's counts: unread notifications, and the pending requests
+    /// the user reviews (when they review any).
+    async fn header_counts(&self, org_id: &str, viewer: &QueueViewer) -> StoreResult<crate::models::requests::HeaderCounts>;
 
     /// Marks the user's notifications read: these, or all. The number changed.
     async fn mark_notifications_read(&self, org_id: &str, user_id: &str, ids: Option<&[String]>, now: Millis) -> StoreResult<u64>;

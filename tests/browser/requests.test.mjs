@@ -97,7 +97,7 @@ test('an employee asks for approval, a reviewer denies then approves, and the ap
   await morgan.page.goto(`${BASE}/reviews`);
   const second = morgan.page.getByTestId('review-app').filter({ hasText: 'Lead Enricher' });
   await second.getByRole('button', { name: 'Approve Lead Enricher for everyone' }).click();
-  await morgan.page.getByText('Approved. The organisation now grants these permissions').waitFor();
+  await morgan.page.getByText('Approved. The requesters are told').waitFor();
   const launched = await sam.page.request.get(`${BASE}/launch/${enricher}`, { maxRedirects: 0 });
   assert.equal(launched.status(), 303);
   assert.match(launched.headers()['location'], /^https:\/\/app\.leadly\.example\/login\?iss=/, 'the launch goes to the app');
@@ -114,5 +114,52 @@ test('the requests pages are accessible in dark mode too', async () => {
     await morgan.page.getByRole('heading', { name: heading, level: 1 }).waitFor();
     await assertAccessible(morgan.page, `${path} (dark)`);
   }
+  await morgan.context.close();
+});
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`a privileged admin sees an app's grants and may grant for everyone (${colorScheme})`, async () => {
+    const morgan = await signedIn(REVIEWER, colorScheme);
+    await morgan.page.goto(`${BASE}/admin/apps`);
+    await morgan.page.getByRole('link', { name: 'Team Chat', exact: true }).click();
+    await morgan.page.getByRole('link', { name: 'Consent grants', exact: true }).click();
+    await morgan.page.getByRole('heading', { name: 'Consent for Team Chat', level: 1 }).waitFor();
+    const grant = morgan.page.getByTestId('grant').first();
+    assert.ok((await grant.innerText()).includes('Everyone in the organisation'));
+    assert.ok(await morgan.page.getByRole('button', { name: 'Grant for everyone in the organisation', exact: true }).isVisible());
+    await assertAccessible(morgan.page, `an app's grants (${colorScheme})`);
+    await morgan.context.close();
+  });
+}
+
+test('an employee requests access from the refusal page and an admin gives it', async () => {
+  // The deep link an admin would share: Payroll is not on Alex's My Apps.
+  const admin = await signedIn(REVIEWER);
+  const found = await (await admin.page.request.get(`${BASE}/api/v1/admin/apps?search=Payroll`)).json();
+  const payroll = found.apps.find((a) => a.name === 'Payroll').id;
+  await admin.context.close();
+  const alex = await signedIn('alex.wu@northwind.example');
+  await alex.page.goto(`${BASE}/launch/${payroll}`);
+  await alex.page.getByRole('heading', { name: "You don't have access to this app" }).waitFor();
+  await alex.page.getByRole('heading', { name: 'Request access' }).waitFor();
+  await assertAccessible(alex.page, 'refusal page with Request access');
+  await alex.page.getByLabel('Why do you need this app?').fill('I cover payroll questions during the audit.');
+  await alex.page.getByRole('button', { name: 'Request access' }).click();
+  await alex.page.getByRole('heading', { name: 'Request sent' }).waitFor();
+  await assertAccessible(alex.page, 'access request sent');
+
+  const morgan = await signedIn(REVIEWER);
+  await morgan.page.goto(`${BASE}/reviews`);
+  const card = morgan.page.getByTestId('review-app').filter({ hasText: 'Payroll' });
+  assert.ok((await card.innerText()).includes('I cover payroll questions during the audit.'));
+  await card.getByRole('button', { name: 'Give Alex Wu access' }).click();
+  await morgan.page.getByText('Approved. The requesters are told').waitFor();
+
+  const launched = await alex.page.request.get(`${BASE}/launch/${payroll}`, { maxRedirects: 0 });
+  assert.equal(launched.status(), 303);
+  assert.equal(launched.headers()['location'], 'https://payroll.woodgrove.example/', 'the next launch opens the app');
+  await alex.page.goto(`${BASE}/my-requests`);
+  await alex.page.getByTestId('my-request').filter({ hasText: 'Payroll' }).getByText('Approved').first().waitFor();
+  await alex.context.close();
   await morgan.context.close();
 });

@@ -90,6 +90,8 @@ pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
         ("redirect_uris", "fragment") => "A redirect URI can't contain a # fragment.",
         ("redirect_uris", "too_many") => "An app can register at most 20 redirect URIs.",
         ("permission_ids", "too_many") => "An app can request at most 100 permissions.",
+        ("permission_ids", "not_requested") => "Grant only permissions this app asks for.",
+        ("permission_ids", "missing") => "Choose 1 to 100 of the permissions this app asks for, or leave them out to grant all.",
         ("permission_ids", "unknown") => "Choose permissions from your organisation's catalogue.",
         ("required_license_id", "unknown") => "Choose one of your organisation's licenses, or none.",
         ("correlation_id" | "app_id" | "reason_code" | "action" | "target_id", "malformed_filter") => {

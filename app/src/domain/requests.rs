@@ -207,6 +207,35 @@ pub fn reminder_at(created_at: Millis, expires_at: Millis) -> Millis {
     expires_at - (7 * DAY_MS).min(lifetime / 2)
 }
 
+/// What approving an access request did about the app's license.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeatOutcome {
+    /// The app needs no license, or they already hold a seat.
+    NotNeeded,
+    /// A seat was free and is theirs now.
+    Given,
+    /// They already claim the license and wait in line for a seat.
+    InLine,
+    /// No seat is free: they get none for now.
+    NoneFree,
+}
+
+/// The sentence requester and reviewer read about the license, if any.
+pub fn seat_outcome_text(license: &str, outcome: SeatOutcome) -> Option<String> {
+    match outcome {
+        SeatOutcome::NotNeeded => None,
+        SeatOutcome::Given => Some(format!("A seat of {license} is theirs too.")),
+        SeatOutcome::InLine => Some(format!("It needs {license}: they are in line for its next free seat.")),
+        SeatOutcome::NoneFree => Some(format!("It needs {license} and no seat is free: they can open it once an admin frees or adds one.")),
+    }
+}
+
+/// Which refused launches an access request can fix: the app not assigned
+/// to them, or its license not given to them.
+pub fn access_requestable(reason_code: &str) -> bool {
+    matches!(reason_code, "not_assigned" | "license_missing")
+}
+
 /// A message for one person, in the portal and, when SMTP is configured,
 /// by e-mail. `link` is a path on the portal.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -329,6 +358,17 @@ mod tests {
         assert_eq!(reminder_at(t, expires_at(t, 10)), t + 5 * DAY_MS);
         assert_eq!(reminder_at(t, expires_at(t, 14)), t + 7 * DAY_MS);
         assert_eq!(reminder_at(t, expires_at(t, 1)), t + DAY_MS / 2);
+    }
+
+    #[test]
+    fn only_assignment_and_license_refusals_can_be_requested() {
+        assert!(access_requestable("not_assigned") && access_requestable("license_missing"));
+        for other in ["license_seats_exhausted", "consent_required", "app_disabled", "app_not_found", "account_blocked", ""] {
+            assert!(!access_requestable(other), "{other}");
+        }
+        assert_eq!(seat_outcome_text("Office E3", SeatOutcome::NotNeeded), None);
+        assert_eq!(seat_outcome_text("Office E3", SeatOutcome::Given).as_deref(), Some("A seat of Office E3 is theirs too."));
+        assert!(seat_outcome_text("Office E3", SeatOutcome::NoneFree).unwrap().contains("no seat is free"));
     }
 
     #[test]

@@ -358,6 +358,8 @@ pub struct AccessPage {
 pub struct AssignmentsView {
     pub app: AppChoice,
     pub assignments: Vec<AssignmentView>,
+    /// The users and groups named to review its access requests.
+    pub reviewers: Vec<crate::models::consents::ReviewerView>,
     pub candidates: Option<MemberCandidates>,
     pub access: AccessPage,
 }

@@ -89,6 +89,18 @@ pub struct LaunchRefusal {
     pub user_agent: String,
     /// UTC, RFC 3339.
     pub time_utc: String,
+    /// Set when an access request could fix this refusal (`not_assigned`,
+    /// `license_missing`).
+    pub access_request: Option<AccessOffer>,
+}
+
+/// "Request access" on a refusal page.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessOffer {
+    pub app_id: String,
+    /// When the person asked, while their request is pending.
+    pub asked_at: Option<i64>,
 }
 
 /// Plain words for a refusal code: a title, what it means, and what the
@@ -108,12 +120,12 @@ pub fn refusal_text(code: &str) -> (&'static str, &'static str, &'static [&'stat
         "not_assigned" => (
             "You don't have access to this app",
             "This app is only available to people it is assigned to, and it isn't assigned to you or to a group you're in.",
-            &["Ask your admin or manager for access, sharing the correlation ID below."],
+            &["Request access below: the app's reviewers decide, and you'll see their answer under the bell and on My requests."],
         ),
         "license_missing" => (
             "You need a license for this app",
             "This app needs a license that you don't have.",
-            &["Ask your admin for a license, sharing the correlation ID below."],
+            &["Request access below: a reviewer can give you the license while a seat is free."],
         ),
         "license_seats_exhausted" => (
             "No license is free right now",

@@ -103,6 +103,18 @@ pub struct ReviewRequest {
     pub decided_by: Option<String>,
     pub decision_reason: Option<String>,
     pub outcome: Option<String>,
+    /// Access requests: why the requester's launch was refused
+    /// (`not_assigned` or `license_missing`).
+    pub reason_code: Option<String>,
+}
+
+/// The license an app requires, and how many of its seats are taken.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseNeed {
+    pub name: String,
+    pub seats: i64,
+    pub in_use: i64,
 }
 
 /// The requests for one app, with what a reviewer needs to judge it.
@@ -117,6 +129,8 @@ pub struct ReviewApp {
     /// Set when the app is blocked from consent (and why).
     pub blocked_reason: Option<String>,
     pub blocked_at: Option<Millis>,
+    /// The license the app requires, if any (access requests give it).
+    pub license: Option<LicenseNeed>,
     pub requests: Vec<ReviewRequest>,
 }
 
@@ -127,6 +141,8 @@ pub struct ReviewApp {
 pub struct ReviewQueue {
     /// May the caller review consent requests (a named reviewer or a privileged admin)?
     pub reviews_consent: bool,
+    /// Does the caller review access requests of any app?
+    pub reviews_access: bool,
     pub apps: Vec<ReviewApp>,
     /// Apps blocked through the workflow, to unblock.
     pub blocked_apps: Vec<BlockedApp>,

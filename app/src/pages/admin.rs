@@ -650,6 +650,12 @@ pub(super) fn notice_text(code: &str) -> Option<&'static str> {
         "already_reviewer" => "They already review requests.",
         "reviewer_removed" => "Removed. They no longer review requests.",
         "last_reviewer" => "That is the approval workflow's last reviewer: add another, or switch the workflow off, first.",
+        "granted" => "Granted. It holds from the next launch.",
+        "app_reviewer_added" => "Added. They review this app's access requests from now on.",
+        "app_reviewer_removed" => "Removed. They no longer review this app's access requests.",
+        "grant_revoked" => "Revoked, with every token issued under it. The next launch asks again.",
+        "no_such_user" => "Nobody in your organisation has that sign-in name.",
+        "nothing_to_grant" => "This app asks for no permissions: there is nothing to grant.",
         _ => return None,
     })
 }

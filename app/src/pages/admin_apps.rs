@@ -378,13 +378,15 @@ pub fn AdminAppPage() -> impl IntoView {
             {move || query.read().get("done").and_then(|c| notice_text(&c)).map(|m| view! { <Alert message=m/> })}
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
-                    let token = token_of(&auth.await);
+                    let viewer = auth.await;
+                    let privileged = matches!(&viewer, Ok(crate::auth::AuthView::SignedIn(v)) if v.role.is_privileged_admin());
+                    let token = token_of(&viewer);
                     let (confirm_delete, logo_error) = {
                         let q = query.read_untracked();
                         (q.get("confirm").as_deref() == Some("delete"), q.get("logo_error"))
                     };
                     match app.await {
-                        Ok(Some(view)) => view! { <AppPageView view token confirm_delete logo_error/> }.into_any(),
+                        Ok(Some(view)) => view! { <AppPageView view token confirm_delete logo_error privileged/> }.into_any(),
                         Ok(None) => view! {
                             <Title text="App not found · Admin"/>
                             <h1>"We can't find that app"</h1>
@@ -399,7 +401,7 @@ pub fn AdminAppPage() -> impl IntoView {
 }
 
 #[component]
-fn AppPageView(view: AppView, token: String, confirm_delete: bool, logo_error: Option<String>) -> impl IntoView {
+fn AppPageView(view: AppView, token: String, confirm_delete: bool, logo_error: Option<String>, privileged: bool) -> impl IntoView {
     let AppView { detail, user_access_url } = view;
     let f = detail.fields.clone();
     let id = detail.id.clone();
@@ -410,6 +412,7 @@ fn AppPageView(view: AppView, token: String, confirm_delete: bool, logo_error: O
         <div class="page-heading">
             <h1>{f.name.clone()}</h1>
             <a class="button button-primary" href=format!("/admin/apps/{id}/assignments")>"Who can use it"</a>
+            {privileged.then(|| view! { <a class="button" href=format!("/admin/apps/{id}/consents")>"Consent grants"</a> })}
             <a class="button" href=format!("/admin/apps/{id}/edit")>"Edit"</a>
             <a class="button button-danger" href=format!("/admin/apps/{id}?confirm=delete")>"Delete"</a>
         </div>
@@ -563,7 +566,7 @@ pub fn AdminAppAssignmentsPage() -> impl IntoView {
 
 #[component]
 fn AssignmentsPageView(view: AssignmentsView, token: String, add: String, q: String, first_page: bool) -> impl IntoView {
-    let AssignmentsView { app, assignments, candidates, access } = view;
+    let AssignmentsView { app, assignments, reviewers, candidates, access } = view;
     let path = format!("/admin/apps/{}/assignments", app.id);
     let here = href_with(&path, &[("add", &add), ("q", &q)]);
     let next = access.next_cursor.as_deref().map(|c| href_with(&path, &[("add", &add), ("q", &q), ("cursor", c)]));
@@ -602,6 +605,30 @@ fn AssignmentsPageView(view: AssignmentsView, token: String, add: String, q: Str
                 }.into_any()
             }}
         </section>
+        <section class="card" aria-labelledby="reviewers-heading">
+            <h2 id="reviewers-heading">"Reviewers of access requests"</h2>
+            <p class="hint">"People ask for this app from the page a refused launch shows; these people and groups decide. With nobody named, your organisation's app admins and privileged admins do. Name more from the search below."</p>
+            {if reviewers.is_empty() {
+                view! { <p class="empty-state">"Nobody is named: app admins and privileged admins review."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list">
+                        {reviewers.into_iter().map(|r| {
+                            let field = if r.kind == "group" { "group_id" } else { "user_id" };
+                            let note = if r.kind == "group" { "Group".to_string() } else { format!("Person · {}", r.detail) };
+                            view! {
+                                <li>
+                                    <span class="item-name">{r.name.clone()}</span>
+                                    <span class="item-note">{note}</span>
+                                    <PrincipalButton collection=format!("/admin/apps/{}/reviewers", app_id.clone()) field verb="Make reviewer" principal_id=r.id.clone() remove=true
+                                        label=format!("Remove {} from the reviewers", r.name) token=token.clone() here=here.clone()/>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
         <section class="card" aria-labelledby="assign-heading">
             <h2 id="assign-heading">"Assign"</h2>
             <form method="get" action=path.clone() class="admin-search" role="search">
@@ -621,6 +648,8 @@ fn AssignmentsPageView(view: AssignmentsView, token: String, add: String, q: Str
                                 <span class="item-note">{u.upn.clone()}</span>
                                 <PrincipalButton collection=format!("/admin/apps/{}/assignments", app_id.clone()) field="user_id" verb="Assign" principal_id=u.id.clone() remove=false
                                     label=format!("Assign to {}", u.display_name) token=token.clone() here=here.clone()/>
+                                <PrincipalButton collection=format!("/admin/apps/{}/reviewers", app_id.clone()) field="user_id" verb="Make reviewer" principal_id=u.id.clone() remove=false
+                                    label=format!("Make {} a reviewer of access requests", u.display_name) token=token.clone() here=here.clone()/>
                             </li>
                         }).collect_view()}
                         {c.groups.into_iter().map(|g| view! {
@@ -629,6 +658,8 @@ fn AssignmentsPageView(view: AssignmentsView, token: String, add: String, q: Str
                                 <span class="item-note">{format!("Group · {} in it", if g.effective_users == 1 { "1 person".to_string() } else { format!("{} people", g.effective_users) })}</span>
                                 <PrincipalButton collection=format!("/admin/apps/{}/assignments", app_id.clone()) field="group_id" verb="Assign" principal_id=g.id.clone() remove=false
                                     label=format!("Assign to the group {}", g.name) token=token.clone() here=here.clone()/>
+                                <PrincipalButton collection=format!("/admin/apps/{}/reviewers", app_id.clone()) field="group_id" verb="Make reviewer" principal_id=g.id.clone() remove=false
+                                    label=format!("Make the group {} reviewers of access requests", g.name) token=token.clone() here=here.clone()/>
                             </li>
                         }).collect_view()}
                     </ul>

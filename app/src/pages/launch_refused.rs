@@ -3,10 +3,14 @@
 //! browser, UTC time) to copy for the helpdesk. The data comes from the
 //! person's own sign-in event, so the page shows what the log recorded.
 
+use super::admin::when;
 use crate::components::copy::CopyButton;
-use crate::components::layout::{Loading, SignedInHeader};
-use crate::models::apps::{refusal_text, LaunchRefusal};
+use crate::components::layout::{token_of, CsrfField, Loading, SignedInHeader};
+use crate::domain::fields::problem_in;
+use crate::domain::requests::JUSTIFICATION_MAX_CHARS;
+use crate::models::apps::{refusal_text, AccessOffer, LaunchRefusal};
 use crate::server_fns::apps::load_launch_refusal;
+use crate::server_fns::session::auth_state;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -16,12 +20,18 @@ pub fn LaunchRefusedPage() -> impl IntoView {
     let query = use_query_map();
     let reference = move || query.read().get("ref").unwrap_or_default();
     let refusal = Resource::new(reference, load_launch_refusal);
+    let auth = Resource::new(|| (), |_| auth_state());
+    let returned = move || {
+        let q = query.read();
+        (q.get("sent"), q.get("justification").unwrap_or_default(), q.get("errors").unwrap_or_default())
+    };
     view! {
         <SignedInHeader/>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
+                let token = token_of(&auth.await);
                 let body = match refusal.await {
-                    Ok(Some(r)) => view! { <Refused refusal=r/> }.into_any(),
+                    Ok(Some(r)) => view! { <Refused refusal=r token returned=returned()/> }.into_any(),
                     _ => view! {
                         <Title text="Nothing to show"/>
                         <h1>"Nothing to show here"</h1>
@@ -35,8 +45,61 @@ pub fn LaunchRefusedPage() -> impl IntoView {
     }
 }
 
+/// "Request access": a justification, then "Request access"; while their
+/// request is pending, when they asked.
 #[component]
-fn Refused(refusal: LaunchRefusal) -> impl IntoView {
+fn RequestAccess(offer: AccessOffer, reference: String, token: String, returned: (Option<String>, String, String)) -> impl IntoView {
+    let (sent, typed, errors) = returned;
+    if let Some(asked_at) = offer.asked_at {
+        let (heading, text) = match sent.as_deref() {
+            Some("created") => (
+                "Request sent",
+                format!(
+                    "You asked on {}. The app's reviewers decide; you'll see the answer under the bell and on My requests.",
+                    when(asked_at)
+                ),
+            ),
+            _ => (
+                "You already asked",
+                format!(
+                    "You asked for access on {}. Your request is waiting for review; asking again wouldn't send anything new.",
+                    when(asked_at)
+                ),
+            ),
+        };
+        return view! {
+            <section class="card" aria-labelledby="access-heading" data-testid="access-request">
+                <h2 id="access-heading">{heading}</h2>
+                <p role="status">{text}</p>
+                <p><a class="button" href="/my-requests">"See my requests"</a></p>
+            </section>
+        }
+        .into_any();
+    }
+    let problem = problem_in(&errors, "justification");
+    let described_by = if problem.is_some() { "access-justification-hint access-justification-error" } else { "access-justification-hint" };
+    view! {
+        <section class="card" aria-labelledby="access-heading" data-testid="access-request">
+            <h2 id="access-heading">"Request access"</h2>
+            <form method="post" action=format!("/access/{}/request", offer.app_id)>
+                <CsrfField token=token/>
+                <input type="hidden" name="ref" value=reference/>
+                <div class="field">
+                    <label for="access-justification">"Why do you need this app?"</label>
+                    <p class="hint" id="access-justification-hint">{format!("Required. The app's reviewers see it. At most {JUSTIFICATION_MAX_CHARS} characters.")}</p>
+                    <textarea id="access-justification" name="justification" rows="3" required maxlength=JUSTIFICATION_MAX_CHARS.to_string()
+                        aria-describedby=described_by aria-invalid=problem.is_some().then_some("true")>{typed}</textarea>
+                    {problem.map(|p| view! { <p class="field-error" id="access-justification-error">{p}</p> })}
+                </div>
+                <div class="actions"><button type="submit" class="button button-primary">"Request access"</button></div>
+            </form>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Refused(refusal: LaunchRefusal, token: String, returned: (Option<String>, String, String)) -> impl IntoView {
     let (title, explanation, remedies) = refusal_text(&refusal.code);
     let support = format!(
         "Error code: {}\nCorrelation ID: {}\nUser: {}\nTenant ID: {}\nApp: {}\nBrowser: {}\nTime (UTC): {}",
@@ -58,6 +121,7 @@ fn Refused(refusal: LaunchRefusal) -> impl IntoView {
             <ul>{remedies.iter().map(|r| view! { <li>{*r}</li> }).collect_view()}</ul>
             <p><a class="button button-primary" href="/">"Back to My Apps"</a></p>
         </div>
+        {refusal.access_request.clone().map(|offer| view! { <RequestAccess offer reference=refusal.correlation_id.clone() token returned/> })}
         <section class="card support-block" aria-labelledby="support-heading" data-testid="support-block">
             <div class="support-heading-row">
                 <h2 id="support-heading">"Troubleshooting details"</h2>

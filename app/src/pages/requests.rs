@@ -104,7 +104,7 @@ const STATUSES: [(&str, &str); 5] =
 
 fn review_notice(code: &str) -> Option<&'static str> {
     Some(match code {
-        "approved" => "Approved. The organisation now grants these permissions; the requesters are told.",
+        "approved" => "Approved. The requesters are told, and it holds from their next launch.",
         "denied" => "Denied. The requesters are told, with your reason; they can ask again.",
         "blocked" => "Blocked. Nobody can request or consent to this app until it is unblocked; the requesters are told.",
         "unblocked" => "Unblocked. People can request and consent to the app again.",
@@ -129,7 +129,7 @@ pub fn ReviewsPage() -> impl IntoView {
         <Title text="Requests to review"/>
         <main id="main" class="page">
             <h1>"Requests to review"</h1>
-            <p class="muted">"People ask here for apps that need an admin's approval. Approving grants the app its permissions for everyone in your organisation."</p>
+            <p class="muted">"People ask here for apps that need an admin's approval of their permissions (approving grants them for everyone in your organisation), and for access to apps they don't have."</p>
             <nav class="chips" aria-label="Requests by state">
                 {move || {
                     let current = if status().is_empty() { "pending".to_string() } else { status() };
@@ -144,8 +144,8 @@ pub fn ReviewsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let token = token_of(&auth.await);
                     match queue.await {
-                        Ok(q) if !q.reviews_consent => view! {
-                            <Alert message="Only your organisation's reviewers and privileged admins review requests."/>
+                        Ok(q) if !q.reviews_consent && !q.reviews_access => view! {
+                            <Alert message="Only your organisation's reviewers and admins review requests."/>
                         }.into_any(),
                         Ok(q) => view! { <Queue queue=q token form=form()/> }.into_any(),
                         Err(e) => view! { <Alert message=e.to_string() error=true/> }.into_any(),
@@ -206,6 +206,9 @@ fn ReviewAppCard(app: ReviewApp, token: String, form: ReturnedForm) -> impl Into
             <h2 id=heading_id>{app.app_name.clone()}</h2>
             <p class="muted">{publisher}</p>
             {app.blocked_reason.clone().map(|r| view! { <p class="muted">{format!("Blocked: {r}")}</p> })}
+            {app.license.clone().map(|l| view! {
+                <p class="muted">{format!("Needs the license {}: {} of {} seats in use{}", l.name, l.in_use, l.seats, if l.in_use >= l.seats { " (none free)" } else { "" })}</p>
+            })}
             {app.requests.into_iter().map(|r| view! { <ReviewRequestView request=r app_name=app_name.clone() token=token.clone() form=form.clone()/> }).collect_view()}
         </section>
     }
@@ -222,22 +225,34 @@ fn ReviewRequestView(request: ReviewRequest, app_name: String, token: String, fo
     let described = if problem.is_some() { format!("{hint_id} {error_id}") } else { hint_id.clone() };
     let pending = request.status == RequestStatus::Pending;
     let count = request.requesters.len();
+    let first_requester = request.requesters.first().map(|q| q.display_name.clone()).unwrap_or_default();
     view! {
         <div class="review-request" id=anchor>
             <p class="muted">{format!("Asked {} · expires {} · {} requester{}", when(request.created_at), when(request.expires_at), count, if count == 1 { "" } else { "s" })}</p>
-            <h3>"Permissions it asks for"</h3>
-            <ul class="permission-list">
-                {request.permissions.iter().map(|p| {
-                    let impact = p.classification.map_or("Not classified", |c| c.label());
-                    view! {
-                        <li>
-                            <span class="permission-name">{p.display_name.clone()}</span>
-                            <span class="permission-description">{p.description.clone()}</span>
-                            <span class="permission-meta">{format!("{} · {} · {}{}", p.api_name, p.value, impact, if p.admin_consent_required { " · Admin consent required" } else { "" })}</span>
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
+            {match request.kind {
+                RequestKind::Consent => view! {
+                    <h3>"Permissions it asks for"</h3>
+                    <ul class="permission-list">
+                        {request.permissions.iter().map(|p| {
+                            let impact = p.classification.map_or("Not classified", |c| c.label());
+                            view! {
+                                <li>
+                                    <span class="permission-name">{p.display_name.clone()}</span>
+                                    <span class="permission-description">{p.description.clone()}</span>
+                                    <span class="permission-meta">{format!("{} · {} · {}{}", p.api_name, p.value, impact, if p.admin_consent_required { " · Admin consent required" } else { "" })}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                RequestKind::Access => view! {
+                    <h3>"Access to the app"</h3>
+                    <p>{match request.reason_code.as_deref() {
+                        Some("license_missing") => "It is assigned to them, but they have no license for it.",
+                        _ => "It isn't assigned to them or to a group they're in.",
+                    }}</p>
+                }.into_any(),
+            }}
             <h3>"Who asks, and why"</h3>
             <ul class="requester-list">
                 {request.requesters.iter().map(|q| view! {
@@ -254,6 +269,7 @@ fn ReviewRequestView(request: ReviewRequest, app_name: String, token: String, fo
                     {request.decided_by.clone().filter(|b| !b.is_empty()).map(|b| format!(" by {b}"))}
                     {request.decision_reason.clone().map(|r| format!(": {r}"))}
                 </p>
+                {request.outcome.clone().map(|o| view! { <p class="muted">{o}</p> })}
             })}
             {pending.then(|| view! {
                 <form method="post" action=format!("/reviews/{}", request.id) class="review-form">
@@ -266,9 +282,17 @@ fn ReviewRequestView(request: ReviewRequest, app_name: String, token: String, fo
                         {problem.map(|p| view! { <p class="field-error" id=error_id>{p}</p> })}
                     </div>
                     <div class="actions">
-                        <button type="submit" name="decision" value="approve" class="button button-primary">{format!("Approve {app_name} for everyone")}</button>
-                        <button type="submit" name="decision" value="deny" class="button">"Deny"</button>
-                        <button type="submit" name="decision" value="block" class="button button-danger">"Deny and block"</button>
+                        {match request.kind {
+                            RequestKind::Consent => view! {
+                                <button type="submit" name="decision" value="approve" class="button button-primary">{format!("Approve {app_name} for everyone")}</button>
+                                <button type="submit" name="decision" value="deny" class="button">"Deny"</button>
+                                <button type="submit" name="decision" value="block" class="button button-danger">"Deny and block"</button>
+                            }.into_any(),
+                            RequestKind::Access => view! {
+                                <button type="submit" name="decision" value="approve" class="button button-primary">{format!("Give {who} access", who = first_requester.clone())}</button>
+                                <button type="submit" name="decision" value="deny" class="button">"Deny"</button>
+                            }.into_any(),
+                        }}
                     </div>
                 </form>
             })}

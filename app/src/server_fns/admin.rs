@@ -200,7 +200,8 @@ pub async fn load_app_assignments(
     };
     let q: String = q.chars().take(200).collect();
     let access = store.app_access(org, &app_id, &UserQuery { search: q, cursor, limit: 0 }).await.map_err(guard::internal)?;
-    Ok(Some(AssignmentsView { app: AppChoice { id: app.id, name: app.fields.name }, assignments, candidates, access }))
+    let reviewers = store.app_reviewers(org, &app_id).await.map_err(guard::internal)?;
+    Ok(Some(AssignmentsView { app: AppChoice { id: app.id, name: app.fields.name }, assignments, reviewers, candidates, access }))
 }
 
 /// The organisation's licenses with their seats. Privileged admins.
@@ -312,6 +313,17 @@ pub async fn load_api_reference() -> Result<crate::models::api_reference::ApiRef
 pub async fn load_consent_settings() -> Result<crate::models::consents::ConsentSettingsView, ServerFnError> {
     let admin = guard::require_privileged_admin()?;
     guard::store()?.consent_settings(&admin.org_id).await.map_err(guard::internal)
+}
+
+/// Every grant of an app. Privileged admins; None for an app the
+/// organisation does not have.
+#[server(prefix = "/api/fn", endpoint = "admin_app_consents", input = GetUrl)]
+pub async fn load_app_consents(app_id: String) -> Result<Option<crate::models::consents::AppConsents>, ServerFnError> {
+    let admin = guard::require_privileged_admin()?;
+    if uuid::Uuid::parse_str(&app_id).is_err() {
+        return Ok(None);
+    }
+    guard::store()?.app_consents(&admin.org_id, &app_id).await.map_err(guard::internal)
 }
 
 /// The permission catalogue. App admins and privileged admins.

@@ -45,8 +45,21 @@ pub async fn load_launch_refusal(reference: String) -> Result<Option<LaunchRefus
     if reference.len() > 64 {
         return Ok(None);
     }
-    let event = ssr::store()?.find_own_sign_in_event(&user.org_id, &user.user_id, &reference).await.map_err(ssr::internal)?;
-    Ok(event.filter(|e| e.kind == "launch" && e.outcome == "failure").map(|e| LaunchRefusal {
+    let store = ssr::store()?;
+    let event = store.find_own_sign_in_event(&user.org_id, &user.user_id, &reference).await.map_err(ssr::internal)?;
+    let Some(e) = event.filter(|e| e.kind == "launch" && e.outcome == "failure") else { return Ok(None) };
+    let access_request = match (&e.app_id, crate::domain::requests::access_requestable(&e.reason_code)) {
+        (Some(app_id), true) => {
+            let pending = store
+                .pending_request_of(&user.org_id, app_id, &user.user_id, crate::domain::requests::RequestKind::Access)
+                .await
+                .map_err(ssr::internal)?;
+            Some(crate::models::apps::AccessOffer { app_id: app_id.clone(), asked_at: pending.map(|(_, at)| at) })
+        }
+        _ => None,
+    };
+    Ok(Some(e).map(|e| LaunchRefusal {
+        access_request,
         code: e.reason_code,
         app_name: e.app_name,
         app_id: e.app_id,

@@ -15,20 +15,15 @@ pub async fn load_my_requests() -> Result<Vec<MyRequest>, ServerFnError> {
     ssr::store()?.my_requests(&user.org_id, &user.user_id).await.map_err(ssr::internal)
 }
 
-/// The consent requests in `status` (pending when empty), for a reviewer
-/// or a privileged admin; `reviews_consent` is false (and nothing listed)
-/// for anyone else.
+/// The requests the caller reviews in `status` (pending when empty): both
+/// kinds; nothing (and `reviews_*` false) for someone who reviews none.
 #[server(prefix = "/api/fn", endpoint = "review_queue", input = GetUrl)]
 pub async fn load_review_queue(status: String) -> Result<ReviewQueue, ServerFnError> {
     use crate::domain::requests::RequestStatus;
     let user = ssr::require_user()?;
-    let store = ssr::store()?;
-    let reviews = user.role.is_privileged_admin() || store.is_consent_reviewer(&user.org_id, &user.user_id).await.map_err(ssr::internal)?;
-    if !reviews {
-        return Ok(ReviewQueue::default());
-    }
     let status = if status.is_empty() { RequestStatus::Pending } else { RequestStatus::parse(&status).unwrap_or(RequestStatus::Pending) };
-    store.consent_review_queue(&user.org_id, status).await.map_err(ssr::internal)
+    let viewer = crate::ports::QueueViewer { user_id: Some(user.user_id.clone()), role: user.role };
+    ssr::store()?.review_queue(&user.org_id, &viewer, status, None).await.map_err(ssr::internal)
 }
 
 /// The caller's latest notifications. Requires a signed-in session.
@@ -42,5 +37,6 @@ pub async fn load_notifications() -> Result<Notifications, ServerFnError> {
 #[server(prefix = "/api/fn", endpoint = "header_counts", input = GetUrl)]
 pub async fn load_header_counts() -> Result<HeaderCounts, ServerFnError> {
     let user = ssr::require_user()?;
-    ssr::store()?.header_counts(&user.org_id, &user.user_id, user.role.is_privileged_admin()).await.map_err(ssr::internal)
+    let viewer = crate::ports::QueueViewer { user_id: Some(user.user_id.clone()), role: user.role };
+    ssr::store()?.header_counts(&user.org_id, &viewer).await.map_err(ssr::internal)
 }

@@ -740,6 +740,128 @@ pub async fn remove_assignment_form(
     Ok(back_with_notice(form.return_to.as_deref(), &default, if removed { "unassigned" } else { "unchanged" }))
 }
 
+async fn add_reviewer(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, app_id: &str, who: &Principal) -> Result<bool, AppError> {
+    detail(state, admin, app_id).await?;
+    let event = audit(admin, headers, "app.reviewer_added", "app", app_id, serde_json::Value::Null, principal_json(who));
+    match state.store.add_app_reviewer(&admin.org_id, app_id, who, event).await {
+        Err(app::ports::StoreError::NotFound) => Err(principal_not_found()),
+        other => Ok(other?),
+    }
+}
+
+async fn remove_reviewer(
+    state: &AppState,
+    admin: &AdminCaller,
+    headers: &HeaderMap,
+    app_id: &str,
+    who: &Principal,
+) -> Result<bool, AppError> {
+    detail(state, admin, app_id).await?;
+    let event = audit(admin, headers, "app.reviewer_removed", "app", app_id, principal_json(who), serde_json::Value::Null);
+    Ok(state.store.remove_app_reviewer(&admin.org_id, app_id, who, event).await?)
+}
+
+/// Who reviews an app's access requests
+///
+/// The users and groups named on the app. With none, the organisation's
+/// app admins and privileged admins review them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/apps/{app_id}/reviewers",
+    tag = "Assignments",
+    params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 200, description = "The named reviewers", body = Vec<app::models::consents::ReviewerView>), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
+pub async fn list_app_reviewers(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(app_id): Path<String>,
+) -> Result<Json<Vec<app::models::consents::ReviewerView>>, AppError> {
+    let admin = &require_admin(&auth)?;
+    detail(&state, admin, &app_id).await?;
+    Ok(Json(state.store.app_reviewers(&admin.org_id, &app_id).await?))
+}
+
+/// Names a reviewer of an app's access requests
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/apps/{app_id}/reviewers",
+    tag = "Assignments",
+    params(("app_id" = String, Path, description = "The app's id")),
+    request_body = PrincipalRef,
+    responses((status = 200, description = "The named reviewers after the change", body = Vec<app::models::consents::ReviewerView>), (status = 400, description = "Bad request (a malformed id, a search that is too long, a cursor we did not make)", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
+pub async fn add_app_reviewer_api(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    Json(to): Json<PrincipalRef>,
+) -> Result<Json<Vec<app::models::consents::ReviewerView>>, AppError> {
+    let admin = &require_admin(&auth)?;
+    add_reviewer(&state, admin, &headers, &app_id, &to.principal()?).await?;
+    Ok(Json(state.store.app_reviewers(&admin.org_id, &app_id).await?))
+}
+
+/// Removes a reviewer of an app's access requests
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/apps/{app_id}/reviewers/{kind}/{principal_id}",
+    tag = "Assignments",
+    params(("app_id" = String, Path, description = "The app's id"), ("kind" = super::admin::PrincipalKind, Path, description = "A user or a group"), ("principal_id" = String, Path, description = "The user's or group's id")),
+    responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse))
+)]
+pub async fn remove_app_reviewer_api(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path((app_id, kind, principal_id)): Path<(String, String, String)>,
+) -> Result<StatusCode, AppError> {
+    let admin = &require_admin(&auth)?;
+    let who = match kind.as_str() {
+        "users" => Principal::User(principal_id),
+        "groups" => Principal::Group(principal_id),
+        _ => return Err(AppError::not_found()),
+    };
+    if remove_reviewer(&state, admin, &headers, &app_id, &who).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::Client {
+            status: StatusCode::NOT_FOUND,
+            code: "not_a_reviewer",
+            message: "That user or group doesn't review this app's requests.".into(),
+        })
+    }
+}
+
+/// POST /admin/apps/{id}/reviewers from the assignments page.
+pub async fn add_reviewer_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    Form(form): Form<AssignmentForm>,
+) -> Result<Response, AppError> {
+    let admin = &require_admin(&auth)?;
+    let changed = add_reviewer(&state, admin, &headers, &app_id, &form.principal.principal()?).await?;
+    let default = format!("/admin/apps/{app_id}/assignments");
+    Ok(back_with_notice(form.return_to.as_deref(), &default, if changed { "app_reviewer_added" } else { "unchanged" }))
+}
+
+/// POST /admin/apps/{id}/reviewers/remove from the assignments page.
+pub async fn remove_reviewer_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    Form(form): Form<AssignmentForm>,
+) -> Result<Response, AppError> {
+    let admin = &require_admin(&auth)?;
+    let removed = remove_reviewer(&state, admin, &headers, &app_id, &form.principal.principal()?).await?;
+    let default = format!("/admin/apps/{app_id}/assignments");
+    Ok(back_with_notice(form.return_to.as_deref(), &default, if removed { "app_reviewer_removed" } else { "unchanged" }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::input_from_form;

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod admin_apps;
 pub mod admin_consent;
+pub mod admin_grants;
 pub mod admin_groups;
 pub mod admin_licenses;
 pub mod admin_logs;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/apps/{app_id}/pin", post(api::pin_form))
         .route("/consent/{app_id}", post(consent::accept_consent_form))
         .route("/consent/{app_id}/request", post(requests::ask_form))
+        .route("/access/{app_id}/request", post(requests::ask_access_form))
         .route("/my-consents/{app_id}/remove", post(consent::remove_consent_form))
         .route("/reviews/{request_id}", post(requests::review_form))
         .route("/reviews/blocked/{app_id}/unblock", post(requests::unblock_form))
@@ -161,6 +163,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/permissions/{permission_id}/classify", post(admin_consent::classify_permission_form))
         .route("/admin/api-tokens/new", post(admin_tokens::create_token_form))
         .route("/admin/api-tokens/{token_id}/revoke", post(admin_tokens::revoke_token_form))
+        .route("/admin/apps/{app_id}/consents", post(admin_grants::grant_form))
+        .route("/admin/apps/{app_id}/reviewers", post(admin_apps::add_reviewer_form))
+        .route("/admin/apps/{app_id}/reviewers/remove", post(admin_apps::remove_reviewer_form))
+        .route("/admin/apps/{app_id}/consents/{grant_id}/revoke", post(admin_grants::revoke_form))
         .route("/admin/apps/{app_id}/assignments", post(admin_apps::add_assignment_form))
         .route("/admin/apps/{app_id}/assignments/remove", post(admin_apps::remove_assignment_form))
         .merge(

@@ -6,7 +6,9 @@
 //! document (see [`reference`]).
 
 use super::error::ErrorResponse;
-use super::{admin, admin_apps, admin_consent, admin_groups, admin_licenses, admin_logs, admin_tokens, requests, uploads, AppState};
+use super::{
+    admin, admin_apps, admin_consent, admin_grants, admin_groups, admin_licenses, admin_logs, admin_tokens, requests, uploads, AppState,
+};
 use app::models::api_reference::*;
 use axum::extract::DefaultBodyLimit;
 use serde_json::Value;
@@ -35,7 +37,7 @@ use utoipa_axum::routes;
         (name = "Users", description = "People of the organisation: create, edit, block, unlock, reset. Privileged admins."),
         (name = "Groups", description = "Groups of users and of groups (nested; a cycle is refused). Privileged admins."),
         (name = "Apps", description = "Registered apps with every field, logos and OpenID Connect credentials. App admins and privileged admins."),
-        (name = "Assignments", description = "Who an app is assigned to, and who can launch it through what. App admins and privileged admins."),
+        (name = "Assignments", description = "Who an app is assigned to, and who can launch it through what; access requests and who reviews them. App admins and privileged admins."),
         (name = "Licenses", description = "Products with seats, given to users and groups. Privileged admins."),
         (name = "Consent", description = "The organisation's consent settings: the user-consent policy, removal by users, the admin-consent workflow and its reviewers; the permission catalogue, which every admin reads and privileged admins classify; admin-consent requests, decided here as in the reviewers' queue."),
         (name = "Logs", description = "The sign-in log and the audit log, filtered, paged and exported. App admins and privileged admins."),
@@ -88,6 +90,10 @@ pub fn admin_api(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::
         .routes(routes!(admin_apps::list_assignments, admin_apps::add_assignment))
         .routes(routes!(admin_apps::remove_assignment))
         .routes(routes!(admin_apps::list_access))
+        .routes(routes!(admin_apps::list_app_reviewers, admin_apps::add_app_reviewer_api))
+        .routes(routes!(admin_apps::remove_app_reviewer_api))
+        .routes(routes!(requests::list_access_requests))
+        .routes(routes!(requests::decide_access_request))
         .routes(routes!(admin_licenses::list_licenses, admin_licenses::create_license))
         .routes(routes!(admin_licenses::get_license, admin_licenses::update_license, admin_licenses::delete_license))
         .routes(routes!(admin_licenses::add_assignment))
@@ -101,6 +107,8 @@ pub fn admin_api(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::
         .routes(routes!(requests::list_consent_requests))
         .routes(routes!(requests::decide_consent_request))
         .routes(routes!(requests::unblock_app))
+        .routes(routes!(admin_grants::list_app_consents, admin_grants::grant_app_consent))
+        .routes(routes!(admin_grants::revoke_app_consent))
         .routes(routes!(admin_logs::sign_ins))
         .routes(routes!(admin_logs::export_sign_ins))
         .routes(routes!(admin_logs::audit_events))

@@ -13,10 +13,12 @@ use super::error::{correlation_id, AppError};
 use super::AppState;
 use app::auth::RequestAuth;
 use app::domain::consent::ConsentNext;
-use app::domain::model::{Millis, Role, SessionStage};
-use app::domain::requests::{may_decide, validate_justification, validate_review, RequestKind, RequestStatus, ReviewRefusal};
+use app::domain::model::{Millis, SessionStage};
+use app::domain::requests::{
+    access_requestable, may_decide, validate_justification, validate_review, RequestKind, RequestStatus, ReviewRefusal,
+};
 use app::models::requests::{MyRequest, Notifications, ReviewQueue};
-use app::ports::{AskOutcome, AuditEvent, Decider, SessionUser, StoreError};
+use app::ports::{AskOutcome, AuditEvent, Decider, QueueViewer, SessionUser, StoreError};
 use app::services::access::UserAccess;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -73,7 +75,13 @@ pub struct AskAnswer {
 /// Asks for the admin consent the caller's launch of the app lacks: only
 /// when the launch would stop at consent alone and the org routes it to
 /// reviewers (the workflow is on and the user may not consent).
-async fn ask(state: &AppState, user: &SessionUser, headers: &HeaderMap, app_id: &str, justification: &str) -> Result<AskAnswer, AppError> {
+async fn ask_consent_for(
+    state: &AppState,
+    user: &SessionUser,
+    headers: &HeaderMap,
+    app_id: &str,
+    justification: &str,
+) -> Result<AskAnswer, AppError> {
     if !canonical(app_id) {
         return Err(app_not_found());
     }
@@ -125,11 +133,71 @@ async fn ask(state: &AppState, user: &SessionUser, headers: &HeaderMap, app_id: 
         Err(StoreError::NotFound) => return Err(app_not_found()),
         other => other?,
     };
-    Ok(match outcome {
+    Ok(answer_of(outcome, now))
+}
+
+fn answer_of(outcome: AskOutcome, now: Millis) -> AskAnswer {
+    match outcome {
         AskOutcome::Created { request_id } => AskAnswer { request_id, outcome: "created", asked_at: now },
         AskOutcome::Joined { request_id } => AskAnswer { request_id, outcome: "joined", asked_at: now },
         AskOutcome::AlreadyAsked { request_id, asked_at } => AskAnswer { request_id, outcome: "already_asked", asked_at },
-    })
+    }
+}
+
+/// Asks the app's reviewers for access: only when the caller's launch is
+/// refused now because the app is not assigned to them or its license is
+/// not given to them.
+async fn ask_access_for(
+    state: &AppState,
+    user: &SessionUser,
+    headers: &HeaderMap,
+    app_id: &str,
+    justification: &str,
+) -> Result<AskAnswer, AppError> {
+    if !canonical(app_id) {
+        return Err(app_not_found());
+    }
+    let justification = validate_justification(justification).map_err(AppError::Validation)?;
+    let now = now_ms();
+    let snapshot = state.store.access_snapshot(&user.org_id, &user.user_id, Some(app_id), now).await?;
+    let access = UserAccess::with_account(&snapshot, &user.account_status(), now, true);
+    let Some(app) = access.app(app_id) else { return Err(app_not_found()) };
+    let (_, decision) = access.decide(Some(app));
+    let reason = decision.first_refusal().map(|r| r.code()).unwrap_or("");
+    if reason == "app_not_found" {
+        return Err(app_not_found());
+    }
+    if !access_requestable(reason) {
+        return Err(AppError::Client {
+            status: StatusCode::CONFLICT,
+            code: "access_not_needed",
+            message: if reason.is_empty() {
+                "You can already open this app.".to_string()
+            } else {
+                "Asking for access wouldn't help: something else stops your launch. The app's refusal page says what.".to_string()
+            },
+        });
+    }
+    let event =
+        requester_audit(user, headers, "access_request.asked", app_id, json!({ "app": app.name, "app_id": app_id, "reason": reason }));
+    let outcome = match state.store.ask_access(&user.org_id, app_id, &user.user_id, &justification, reason, state.email, event).await {
+        Err(StoreError::NotFound) => return Err(app_not_found()),
+        other => other?,
+    };
+    Ok(answer_of(outcome, now))
+}
+
+/// Sends a request's page back with what was typed (up to a little past
+/// the limit, so they see it was too long) and a code per problem.
+fn back_with_problems(page: &str, pairs: &[(&str, &str)], typed: &str, problems: &[(&'static str, &'static str)]) -> Response {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        query.append_pair(name, value);
+    }
+    query.append_pair("justification", &typed.chars().take(1100).collect::<String>());
+    let errors: Vec<String> = problems.iter().map(|(f, c)| format!("{f}:{c}")).collect();
+    query.append_pair("errors", &errors.join(","));
+    Redirect::to(&format!("{page}?{}", query.finish())).into_response()
 }
 
 #[derive(Deserialize)]
@@ -150,17 +218,47 @@ pub async fn ask_form(
 ) -> Result<Response, AppError> {
     let session = require_session(&auth)?;
     let page = format!("/consent/{app_id}");
-    match ask(&state, &session.user, &headers, &app_id, &form.justification).await {
+    match ask_consent_for(&state, &session.user, &headers, &app_id, &form.justification).await {
         Ok(answer) => Ok(Redirect::to(&format!("{page}?sent={}", answer.outcome)).into_response()),
-        Err(AppError::Validation(problems)) => {
-            // What they typed comes back (up to a little past the limit, so
-            // they see it was too long), with a code per problem.
+        Err(AppError::Validation(problems)) => Ok(back_with_problems(&page, &[], &form.justification, &problems)),
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AccessForm {
+    #[serde(default)]
+    justification: String,
+    /// The refusal page's reference, to go back to.
+    #[serde(default, rename = "ref")]
+    reference: String,
+}
+
+/// POST /access/{app_id}/request: "Request access" on the refusal page;
+/// back to it, which then says the request was sent or what to fix.
+pub async fn ask_access_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    Form(form): Form<AccessForm>,
+) -> Result<Response, AppError> {
+    let session = require_session(&auth)?;
+    // The reference is a correlation id: anything else is dropped, so the
+    // way back is always our own page.
+    let reference: String = if form.reference.len() <= 64 && form.reference.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        form.reference.clone()
+    } else {
+        String::new()
+    };
+    let page = "/launch-refused";
+    match ask_access_for(&state, &session.user, &headers, &app_id, &form.justification).await {
+        Ok(answer) => {
             let mut query = url::form_urlencoded::Serializer::new(String::new());
-            query.append_pair("justification", &form.justification.chars().take(1100).collect::<String>());
-            let errors: Vec<String> = problems.iter().map(|(f, c)| format!("{f}:{c}")).collect();
-            query.append_pair("errors", &errors.join(","));
+            query.append_pair("ref", &reference).append_pair("sent", answer.outcome);
             Ok(Redirect::to(&format!("{page}?{}", query.finish())).into_response())
         }
+        Err(AppError::Validation(problems)) => Ok(back_with_problems(page, &[("ref", &reference)], &form.justification, &problems)),
         Err(other) => Err(other),
     }
 }
@@ -171,6 +269,10 @@ pub struct NewRequest {
     pub app_id: String,
     /// Why you need it (required, at most 1,000 characters).
     pub justification: String,
+    /// `consent` (the default: approval of its permissions) or `access`
+    /// (the app assigned to you, with its license).
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 /// POST /api/v1/me/requests: asks for approval (201), or says when the
@@ -182,7 +284,13 @@ pub async fn create_request(
     Json(input): Json<NewRequest>,
 ) -> Result<Response, AppError> {
     let session = require_session(&auth)?;
-    let answer = ask(&state, &session.user, &headers, &input.app_id, &input.justification).await?;
+    let answer = match input.kind.as_deref().map(RequestKind::parse) {
+        None | Some(Some(RequestKind::Consent)) => {
+            ask_consent_for(&state, &session.user, &headers, &input.app_id, &input.justification).await?
+        }
+        Some(Some(RequestKind::Access)) => ask_access_for(&state, &session.user, &headers, &input.app_id, &input.justification).await?,
+        Some(None) => return Err(AppError::Validation(vec![("kind", "unknown_value")])),
+    };
     let status = if answer.outcome == "already_asked" { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(answer)).into_response())
 }
@@ -260,30 +368,41 @@ pub async fn mark_notifications_read_form(
 
 // ---- Reviewing ----
 
-/// The caller, when they may review consent requests: a privileged admin
-/// (signed in, or an API token with that role), or a signed-in user named
-/// as a reviewer (directly or through a group).
-async fn require_reviewer(state: &AppState, auth: &RequestAuth) -> Result<AdminCaller, AppError> {
-    let refused = || AppError::forbidden("not_a_reviewer", "Only your organisation's reviewers and privileged admins review requests.");
+/// The caller of the reviewing routes: a fully signed-in person (what
+/// they review is asked per request), or an admin API token with its role.
+fn reviewer_of(auth: &RequestAuth) -> Result<(AdminCaller, QueueViewer), AppError> {
     match auth {
-        RequestAuth::Session(s) if s.stage == SessionStage::Active => {
-            let caller = AdminCaller {
+        RequestAuth::Session(s) if s.stage == SessionStage::Active => Ok((
+            AdminCaller {
                 org_id: s.user.org_id.clone(),
                 role: s.user.role,
                 actor: super::admin::Actor::User { user_id: s.user.user_id.clone(), upn: s.user.upn.clone() },
-            };
-            if s.user.role == Role::PrivilegedAdmin || state.store.is_consent_reviewer(&s.user.org_id, &s.user.user_id).await? {
-                Ok(caller)
-            } else {
-                Err(refused())
-            }
-        }
+            },
+            QueueViewer { user_id: Some(s.user.user_id.clone()), role: s.user.role },
+        )),
         RequestAuth::Session(_) => Err(AppError::forbidden("sign_in_incomplete", "Finish signing in first.")),
         RequestAuth::ApiToken(_) => {
-            let admin = super::admin::require_privileged_admin(auth)?;
-            Ok(admin)
+            let admin = super::admin::require_admin(auth)?;
+            let viewer = QueueViewer { user_id: None, role: admin.role };
+            Ok((admin, viewer))
         }
         RequestAuth::Anonymous { .. } => Err(AppError::unauthorized()),
+    }
+}
+
+fn not_a_reviewer() -> AppError {
+    AppError::forbidden("not_a_reviewer", "Only your organisation's reviewers and admins review requests.")
+}
+
+/// The reviewer, when they review anything at all (else 403, before any
+/// request is looked up).
+async fn require_reviewer(state: &AppState, auth: &RequestAuth) -> Result<(AdminCaller, QueueViewer), AppError> {
+    let (caller, viewer) = reviewer_of(auth)?;
+    let scope = state.store.review_scope(&caller.org_id, &viewer).await?;
+    if scope.consent || scope.access {
+        Ok((caller, viewer))
+    } else {
+        Err(not_a_reviewer())
     }
 }
 
@@ -313,19 +432,24 @@ pub struct ReviewAnswer {
     pub status: RequestStatus,
 }
 
+/// Decides one request: `kind`, when given, is the only kind this route
+/// decides. A request the caller does not review is not found for them.
+#[allow(clippy::too_many_arguments)]
 async fn decide(
     state: &AppState,
     caller: &AdminCaller,
+    viewer: &QueueViewer,
     display_name: Option<&str>,
     headers: &HeaderMap,
     request_id: &str,
+    kind: Option<RequestKind>,
     input: &ReviewInput,
 ) -> Result<ReviewAnswer, AppError> {
     if !canonical(request_id) {
         return Err(request_not_found());
     }
-    let request = state.store.request_for_review(&caller.org_id, request_id).await?.ok_or_else(request_not_found)?;
-    if request.kind != RequestKind::Consent {
+    let request = state.store.request_for_review(&caller.org_id, request_id, viewer).await?.ok_or_else(request_not_found)?;
+    if !request.viewer_reviews || kind.is_some_and(|k| k != request.kind) {
         return Err(request_not_found());
     }
     let own = request.requester_ids.iter().any(|id| caller.is_user(id));
@@ -342,16 +466,30 @@ async fn decide(
     let event = audit(
         caller,
         headers,
-        &format!("consent_request.{}", status.as_str()),
+        &format!("{}_request.{}", request.kind.as_str(), status.as_str()),
         "request",
         request_id,
         json!({ "status": "pending", "app": request.app_name, "app_id": request.app_id }),
         json!({ "status": status.as_str(), "reason": reason, "app": request.app_name, "app_id": request.app_id }),
     );
     let decider = decider_of(caller, display_name);
-    if !state.store.decide_request(&caller.org_id, request_id, decision, reason.as_deref(), &decider, state.email, event).await? {
+    let decided =
+        match state.store.decide_request(&caller.org_id, request_id, decision, reason.as_deref(), &decider, state.email, event).await {
+            Err(StoreError::Conflict { constraint }) if constraint == "no_seat_free" => {
+                return Err(AppError::Client {
+                    status: StatusCode::CONFLICT,
+                    code: "no_seat_free",
+                    message:
+                        "The app's license has no free seat, so approving would change nothing: free a seat or add seats first, or deny."
+                            .into(),
+                })
+            }
+            other => other?,
+        };
+    if !decided {
         // Another reviewer (or the expiry) got there first.
-        let now = state.store.request_for_review(&caller.org_id, request_id).await?.map(|r| r.status).unwrap_or(RequestStatus::Expired);
+        let now =
+            state.store.request_for_review(&caller.org_id, request_id, viewer).await?.map(|r| r.status).unwrap_or(RequestStatus::Expired);
         return Err(already_decided(now));
     }
     Ok(ReviewAnswer { request_id: request_id.to_string(), status })
@@ -408,10 +546,11 @@ pub async fn review_form(
     Path(request_id): Path<String>,
     Form(form): Form<ReviewForm>,
 ) -> Result<Response, AppError> {
-    let caller = require_reviewer(&state, &auth).await?;
+    let (caller, viewer) = require_reviewer(&state, &auth).await?;
     let input = ReviewInput { decision: form.decision.clone(), reason: Some(form.reason.clone()) };
-    match decide(&state, &caller, display_name_of(&auth), &headers, &request_id, &input).await {
+    match decide(&state, &caller, &viewer, display_name_of(&auth), &headers, &request_id, None, &input).await {
         Ok(answer) => Ok(Redirect::to(&format!("/reviews?done={}", answer.status.as_str())).into_response()),
+        Err(AppError::Client { code: "no_seat_free", .. }) => Ok(Redirect::to("/reviews?done=no_seat_free").into_response()),
         Err(AppError::Validation(problems)) => {
             let mut query = url::form_urlencoded::Serializer::new(String::new());
             query.append_pair("request", &request_id);
@@ -431,7 +570,10 @@ pub async fn unblock_form(
     headers: HeaderMap,
     Path(app_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let caller = require_reviewer(&state, &auth).await?;
+    let (caller, viewer) = require_reviewer(&state, &auth).await?;
+    if !state.store.review_scope(&caller.org_id, &viewer).await?.consent {
+        return Err(not_a_reviewer());
+    }
     unblock(&state, &caller, &headers, &app_id).await?;
     Ok(Redirect::to("/reviews?done=unblocked").into_response())
 }
@@ -471,7 +613,8 @@ pub async fn list_consent_requests(
 ) -> Result<Json<ReviewQueue>, AppError> {
     let caller = super::admin::require_privileged_admin(&auth)?;
     let status = status_of(&query)?;
-    Ok(Json(state.store.consent_review_queue(&caller.org_id, status).await?))
+    let (_, viewer) = reviewer_of(&auth)?;
+    Ok(Json(state.store.review_queue(&caller.org_id, &viewer, status, Some(RequestKind::Consent)).await?))
 }
 
 /// Decides an admin-consent request
@@ -496,8 +639,9 @@ pub async fn decide_consent_request(
     Path(request_id): Path<String>,
     Json(input): Json<ReviewInput>,
 ) -> Result<Json<ReviewAnswer>, AppError> {
-    let caller = super::admin::require_privileged_admin(&auth)?;
-    Ok(Json(decide(&state, &caller, display_name_of(&auth), &headers, &request_id, &input).await?))
+    super::admin::require_privileged_admin(&auth)?;
+    let (caller, viewer) = reviewer_of(&auth)?;
+    Ok(Json(decide(&state, &caller, &viewer, display_name_of(&auth), &headers, &request_id, Some(RequestKind::Consent), &input).await?))
 }
 
 /// Unblocks an app
@@ -520,4 +664,56 @@ pub async fn unblock_app(
     let caller = super::admin::require_privileged_admin(&auth)?;
     unblock(&state, &caller, &headers, &app_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lists access requests
+///
+/// The access requests the caller reviews, in one state (pending unless
+/// `status` says otherwise), grouped by app with the license the app needs
+/// and its seats: privileged admins see every app's; app admins those of
+/// apps with no reviewers named on them. (Reviewers named on an app who are
+/// not admins review from the portal's Requests to review page.)
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/access-requests",
+    tag = "Assignments",
+    params(QueueQuery),
+    responses((status = 200, description = "The requests, grouped by app", body = ReviewQueue), (status = 400, description = "An unknown status", body = super::error::ErrorResponse), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
+)]
+pub async fn list_access_requests(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Query(query): Query<QueueQuery>,
+) -> Result<Json<ReviewQueue>, AppError> {
+    let admin = super::admin::require_admin(&auth)?;
+    let status = status_of(&query)?;
+    let (_, viewer) = reviewer_of(&auth)?;
+    Ok(Json(state.store.review_queue(&admin.org_id, &viewer, status, Some(RequestKind::Access)).await?))
+}
+
+/// Decides an access request
+///
+/// `approve` assigns the app to the requester and gives them its license
+/// when a seat is free (`outcome` says when none is; a request refused only
+/// for the license is not approved without a free seat: 409 `no_seat_free`);
+/// `deny` needs a reason. The requester is notified. Nobody decides their
+/// own request.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/access-requests/{request_id}/decision",
+    tag = "Assignments",
+    params(("request_id" = String, Path, description = "The request's id")),
+    request_body = ReviewInput,
+    responses((status = 200, description = "Decided", body = ReviewAnswer), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this, or it is their own request", body = super::error::ErrorResponse), (status = 404, description = "No such request that the caller reviews", body = super::error::ErrorResponse), (status = 409, description = "Already decided or expired, or no seat is free", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
+pub async fn decide_access_request(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(request_id): Path<String>,
+    Json(input): Json<ReviewInput>,
+) -> Result<Json<ReviewAnswer>, AppError> {
+    super::admin::require_admin(&auth)?;
+    let (caller, viewer) = reviewer_of(&auth)?;
+    Ok(Json(decide(&state, &caller, &viewer, display_name_of(&auth), &headers, &request_id, Some(RequestKind::Access), &input).await?))
 }

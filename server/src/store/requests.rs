@@ -12,15 +12,19 @@
 //! take different rows instead of waiting on each other.
 
 use super::access::REACH;
+use super::directory::columns;
 use super::{db_err, insert_audit_event, new_id, Pool, SqlStore};
 use app::domain::consent::Classification;
 use app::domain::model::Millis;
+use app::domain::model::Role;
 use app::domain::requests::{
-    new_request_notice, outcome_notice, reminder_at, reminder_notice, Decision, Notice, RequestKind, RequestStatus,
+    new_request_notice, outcome_notice, reminder_at, reminder_notice, seat_outcome_text, Decision, Notice, RequestKind, RequestStatus,
+    SeatOutcome,
 };
+use app::models::consents::ReviewerView;
 use app::models::requests::{
-    request_history, BlockedApp, DecisionFacts, HeaderCounts, MyRequest, Notification, Notifications, RequestedPermission, Requester,
-    ReviewApp, ReviewQueue, ReviewRequest,
+    request_history, BlockedApp, DecisionFacts, HeaderCounts, LicenseNeed, MyRequest, Notification, Notifications, RequestedPermission,
+    Requester, ReviewApp, ReviewQueue, ReviewRequest,
 };
 use app::ports::*;
 use async_trait::async_trait;
@@ -38,11 +42,47 @@ const CONSENT_REVIEWERS: &str = "WITH RECURSIVE down(group_id) AS ( \
         OR u.id IN (SELECT m.user_id FROM group_user_members m WHERE m.org_id = $1 AND m.group_id IN (SELECT group_id FROM down)) \
     ) ORDER BY u.id";
 
-/// Is the user a consent reviewer? Binds: $1 org, $2 user.
-static IS_CONSENT_REVIEWER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// The users who review an app's access requests: those named on it and
+/// the members of groups named on it, or, when nobody is named, the
+/// organisation's app admins and privileged admins. Binds: $1 org, $2 app.
+const APP_REVIEWERS: &str = "WITH RECURSIVE down(group_id) AS ( \
+        SELECT group_id FROM app_reviewers WHERE org_id = $1 AND app_id = $2 AND group_id IS NOT NULL \
+        UNION \
+        SELECT e.member_group_id FROM group_group_members e JOIN down d ON e.group_id = d.group_id \
+    ) \
+    SELECT u.id, u.email FROM users u WHERE u.org_id = $1 AND ( \
+        u.id IN (SELECT user_id FROM app_reviewers WHERE org_id = $1 AND app_id = $2 AND user_id IS NOT NULL) \
+        OR u.id IN (SELECT m.user_id FROM group_user_members m WHERE m.org_id = $1 AND m.group_id IN (SELECT group_id FROM down)) \
+        OR (u.role IN ('app_admin', 'privileged_admin') \
+            AND NOT EXISTS (SELECT 1 FROM app_reviewers x WHERE x.org_id = $1 AND x.app_id = $2)) \
+    ) ORDER BY u.id";
+
+/// What a viewer reviews. Binds: $1 org, $2 user (or NULL), $3 privileged,
+/// $4 app admin.
+static SCOPE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "{REACH} SELECT EXISTS (SELECT 1 FROM consent_reviewers c WHERE c.org_id = $1 \
-            AND (c.user_id = $2 OR c.group_id IN (SELECT group_id FROM reach)))"
+        "{REACH} SELECT \
+            ($3 OR EXISTS (SELECT 1 FROM consent_reviewers c WHERE c.org_id = $1 \
+                AND (c.user_id = $2 OR c.group_id IN (SELECT group_id FROM reach)))) AS consent, \
+            ($3 OR $4 OR EXISTS (SELECT 1 FROM app_reviewers x WHERE x.org_id = $1 \
+                AND (x.user_id = $2 OR x.group_id IN (SELECT group_id FROM reach)))) AS access"
+    )
+});
+
+/// The requests a viewer reviews, as a CTE `visible(id)` after `reach`
+/// (the viewer's groups). Binds: $1 org, $2 user (or NULL), $3 status,
+/// $4 reviews consent, $5 privileged, $6 app admin, $7 kind (or NULL).
+/// Access requests: every app for privileged admins; the apps a user is
+/// named on (or a group of theirs is); app admins: apps nobody is named on.
+static VISIBLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{REACH}, visible(id) AS ( \
+            SELECT r.id FROM requests r WHERE r.org_id = $1 AND r.status = $3 AND ($7 IS NULL OR r.kind = $7) AND ( \
+                (r.kind = 'consent' AND $4) \
+                OR (r.kind = 'access' AND ($5 \
+                    OR r.app_id IN (SELECT x.app_id FROM app_reviewers x WHERE x.org_id = $1 \
+                        AND (x.user_id = $2 OR x.group_id IN (SELECT group_id FROM reach))) \
+                    OR ($6 AND NOT EXISTS (SELECT 1 FROM app_reviewers x WHERE x.org_id = $1 AND x.app_id = r.app_id)))))) "
     )
 });
 
@@ -139,6 +179,10 @@ struct QueueRow {
     registered_in_org: bool,
     consent_blocked_at: Option<i64>,
     consent_blocked_reason: Option<String>,
+    reason_code: Option<String>,
+    license_name: Option<String>,
+    license_seats: Option<i64>,
+    license_claimants: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -170,6 +214,107 @@ struct DueRow {
     kind: String,
     app_id: String,
     expires_at: i64,
+}
+
+/// The audit record's "after", with what an approval did.
+fn with_outcome(after: Option<&str>, outcome: &str) -> Option<String> {
+    let mut value: serde_json::Value = after.and_then(|a| serde_json::from_str(a).ok()).unwrap_or_else(|| serde_json::json!({}));
+    if let Some(object) = value.as_object_mut() {
+        object.insert("outcome".into(), serde_json::Value::String(outcome.into()));
+    }
+    Some(value.to_string())
+}
+
+/// Approves an access request inside the caller's transaction: the app
+/// assigned to the requester (when the app needs assignment and they have
+/// no direct one), and its license given when they lack it and a seat is
+/// free (the license row is locked first, so two approvals cannot take
+/// the same last seat). A request refused only for the license, with no
+/// seat free, is not approved (`Conflict { "no_seat_free" }`: nothing would
+/// change). Evaluates to the outcome sentence, if any.
+macro_rules! approve_access {
+    ($tx:expr, $org:expr, $request:expr, $app:expr, $decider:expr, $now:expr) => {{
+        let (subject, reason_code): (String, Option<String>) =
+            sqlx::query_as("SELECT subject_user_id, reason_code FROM requests WHERE org_id = $1 AND id = $2")
+                .bind($org)
+                .bind($request)
+                .fetch_one(&mut *$tx)
+                .await
+                .map_err(db_err)?;
+        let (assignment_required, license): (bool, Option<String>) =
+            sqlx::query_as("SELECT assignment_required, required_license_id FROM applications WHERE org_id = $1 AND id = $2")
+                .bind($org)
+                .bind($app)
+                .fetch_one(&mut *$tx)
+                .await
+                .map_err(db_err)?;
+        if assignment_required {
+            let direct: Option<String> =
+                sqlx::query_scalar("SELECT id FROM app_assignments WHERE org_id = $1 AND app_id = $2 AND user_id = $3")
+                    .bind($org)
+                    .bind($app)
+                    .bind(&subject)
+                    .fetch_optional(&mut *$tx)
+                    .await
+                    .map_err(db_err)?;
+            if direct.is_none() {
+                sqlx::query(
+                    "INSERT INTO app_assignments (id, org_id, app_id, user_id, group_id, assigned_at, assigned_by) \
+                             VALUES ($1, $2, $3, $4, NULL, $5, $6)",
+                )
+                .bind(new_id())
+                .bind($org)
+                .bind($app)
+                .bind(&subject)
+                .bind($now)
+                .bind(&$decider.user_id)
+                .execute(&mut *$tx)
+                .await
+                .map_err(db_err)?;
+            }
+        }
+        match license {
+            None => None,
+            Some(license_id) => {
+                // Lock the license row: seats are counted after it.
+                let (name, seats, claimants): (String, i64, i64) =
+                    sqlx::query_as("UPDATE licenses SET seats = seats WHERE org_id = $1 AND id = $2 RETURNING name, seats, claimants")
+                        .bind($org)
+                        .bind(&license_id)
+                        .fetch_one(&mut *$tx)
+                        .await
+                        .map_err(db_err)?;
+                let mine: Vec<(String, String, String, bool)> =
+                    sqlx::query_as(&super::access::USER_SEATS).bind($org).bind(&subject).fetch_all(&mut *$tx).await.map_err(db_err)?;
+                let held = mine.iter().find(|(id, ..)| *id == license_id).map(|(.., has_seat)| *has_seat);
+                let seat = match held {
+                    Some(true) => SeatOutcome::NotNeeded,
+                    Some(false) => SeatOutcome::InLine,
+                    None if claimants < seats => {
+                        sqlx::query(
+                            "INSERT INTO license_assignments (id, org_id, license_id, user_id, group_id, assigned_at) \
+                                     VALUES ($1, $2, $3, $4, NULL, $5)",
+                        )
+                        .bind(new_id())
+                        .bind($org)
+                        .bind(&license_id)
+                        .bind(&subject)
+                        .bind($now)
+                        .execute(&mut *$tx)
+                        .await
+                        .map_err(db_err)?;
+                        super::access::recompute_license_seats!(&mut *$tx, $org, &license_id);
+                        SeatOutcome::Given
+                    }
+                    None => SeatOutcome::NoneFree,
+                };
+                if seat == SeatOutcome::NoneFree && reason_code.as_deref() == Some("license_missing") {
+                    return Err(StoreError::Conflict { constraint: "no_seat_free".into() });
+                }
+                seat_outcome_text(&name, seat)
+            }
+        }
+    }};
 }
 
 impl SqlStore {
@@ -315,42 +460,68 @@ impl RequestsStore for SqlStore {
         })
     }
 
-    async fn is_consent_reviewer(&self, org_id: &str, user_id: &str) -> StoreResult<bool> {
+    async fn review_scope(&self, org_id: &str, viewer: &QueueViewer) -> StoreResult<ReviewScope> {
         crate::on_pool!(&self.pool, p => {
-            sqlx::query_scalar::<_, bool>(&IS_CONSENT_REVIEWER).bind(org_id).bind(user_id).fetch_one(p).await.map_err(db_err)
+            let (consent, access): (bool, bool) = sqlx::query_as(&SCOPE)
+                .bind(org_id).bind(&viewer.user_id).bind(viewer.role == Role::PrivilegedAdmin).bind(viewer.role == Role::AppAdmin)
+                .fetch_one(p).await.map_err(db_err)?;
+            Ok(ReviewScope { consent, access })
         })
     }
 
-    async fn consent_review_queue(&self, org_id: &str, status: RequestStatus) -> StoreResult<ReviewQueue> {
-        const OF_QUEUE: &str = "r.org_id = $1 AND r.kind = 'consent' AND r.status = $2";
+    async fn review_queue(
+        &self,
+        org_id: &str,
+        viewer: &QueueViewer,
+        status: RequestStatus,
+        kind: Option<RequestKind>,
+    ) -> StoreResult<ReviewQueue> {
+        let scope = self.review_scope(org_id, viewer).await?;
+        if !scope.consent && !scope.access {
+            return Ok(ReviewQueue::default());
+        }
+        let privileged = viewer.role == Role::PrivilegedAdmin;
+        let app_admin = viewer.role == Role::AppAdmin;
+        let kind = kind.map(RequestKind::as_str);
+        let visible: &str = &VISIBLE;
         crate::on_pool!(&self.pool, p => {
-            let rows: Vec<QueueRow> = sqlx::query_as(&format!(
-                "SELECT r.id, r.kind, r.app_id, r.status, r.created_at, r.expires_at, r.decided_at, r.decided_by_label, \
-                    r.decision_reason, r.outcome, a.name AS app_name, a.publisher_name, a.publisher_verified, a.registered_in_org, \
-                    a.consent_blocked_at, a.consent_blocked_reason \
-                 FROM requests r JOIN applications a ON a.org_id = r.org_id AND a.id = r.app_id \
-                 WHERE {OF_QUEUE} ORDER BY lower(a.name), a.id, r.created_at DESC LIMIT 500"))
-                .bind(org_id).bind(status.as_str()).fetch_all(p).await.map_err(db_err)?;
-            let permissions: Vec<PermissionRow> = sqlx::query_as(&format!(
-                "SELECT rp.request_id, pm.id, pm.value, pm.display_name, pm.description, api.name AS api_name, \
+            macro_rules! bound {
+                ($q:expr) => {
+                    $q.bind(org_id).bind(&viewer.user_id).bind(status.as_str()).bind(scope.consent).bind(privileged).bind(app_admin).bind(kind)
+                };
+            }
+            let rows: Vec<QueueRow> = bound!(sqlx::query_as(&format!(
+                "{visible} SELECT r.id, r.kind, r.app_id, r.status, r.created_at, r.expires_at, r.decided_at, r.decided_by_label, \
+                    r.decision_reason, r.outcome, r.reason_code, a.name AS app_name, a.publisher_name, a.publisher_verified, \
+                    a.registered_in_org, a.consent_blocked_at, a.consent_blocked_reason, \
+                    l.name AS license_name, l.seats AS license_seats, l.claimants AS license_claimants \
+                 FROM requests r JOIN visible v ON v.id = r.id \
+                 JOIN applications a ON a.org_id = r.org_id AND a.id = r.app_id \
+                 LEFT JOIN licenses l ON l.org_id = a.org_id AND l.id = a.required_license_id \
+                 ORDER BY lower(a.name), a.id, r.kind DESC, r.created_at DESC LIMIT 500")))
+                .fetch_all(p).await.map_err(db_err)?;
+            let permissions: Vec<PermissionRow> = bound!(sqlx::query_as(&format!(
+                "{visible} SELECT rp.request_id, pm.id, pm.value, pm.display_name, pm.description, api.name AS api_name, \
                     pm.classification, pm.admin_consent_required \
-                 FROM request_permissions rp \
-                 JOIN requests r ON r.id = rp.request_id \
+                 FROM request_permissions rp JOIN visible v ON v.id = rp.request_id \
                  JOIN permissions pm ON pm.org_id = rp.org_id AND pm.id = rp.permission_id \
                  JOIN apis api ON api.org_id = pm.org_id AND api.id = pm.api_id \
-                 WHERE {OF_QUEUE} ORDER BY api.name, pm.value"))
-                .bind(org_id).bind(status.as_str()).fetch_all(p).await.map_err(db_err)?;
-            let requesters: Vec<RequesterRow> = sqlx::query_as(&format!(
-                "SELECT q.request_id, q.user_id, u.display_name, u.upn, q.justification, q.requested_at \
-                 FROM request_requesters q \
-                 JOIN requests r ON r.id = q.request_id \
+                 ORDER BY api.name, pm.value")))
+                .fetch_all(p).await.map_err(db_err)?;
+            let requesters: Vec<RequesterRow> = bound!(sqlx::query_as(&format!(
+                "{visible} SELECT q.request_id, q.user_id, u.display_name, u.upn, q.justification, q.requested_at \
+                 FROM request_requesters q JOIN visible v ON v.id = q.request_id \
                  JOIN users u ON u.org_id = q.org_id AND u.id = q.user_id \
-                 WHERE {OF_QUEUE} ORDER BY q.requested_at, u.id"))
-                .bind(org_id).bind(status.as_str()).fetch_all(p).await.map_err(db_err)?;
-            let blocked: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
-                "SELECT id, name, consent_blocked_reason, consent_blocked_at FROM applications \
-                 WHERE org_id = $1 AND consent_blocked_at IS NOT NULL ORDER BY lower(name), id")
-                .bind(org_id).fetch_all(p).await.map_err(db_err)?;
+                 ORDER BY q.requested_at, u.id")))
+                .fetch_all(p).await.map_err(db_err)?;
+            let blocked: Vec<(String, String, Option<String>, i64)> = if scope.consent && kind != Some("access") {
+                sqlx::query_as(
+                    "SELECT id, name, consent_blocked_reason, consent_blocked_at FROM applications \
+                     WHERE org_id = $1 AND consent_blocked_at IS NOT NULL ORDER BY lower(name), id")
+                    .bind(org_id).fetch_all(p).await.map_err(db_err)?
+            } else {
+                Vec::new()
+            };
             let mut perms_of: HashMap<String, Vec<RequestedPermission>> = HashMap::new();
             for r in permissions {
                 perms_of.entry(r.request_id).or_default().push(RequestedPermission {
@@ -379,6 +550,7 @@ impl RequestsStore for SqlStore {
                     decided_by: r.decided_by_label,
                     decision_reason: r.decision_reason,
                     outcome: r.outcome,
+                    reason_code: r.reason_code,
                 };
                 match apps.last_mut() {
                     Some(last) if last.app_id == r.app_id => last.requests.push(request),
@@ -390,6 +562,9 @@ impl RequestsStore for SqlStore {
                         registered_in_org: r.registered_in_org,
                         blocked_reason: r.consent_blocked_at.and(r.consent_blocked_reason),
                         blocked_at: r.consent_blocked_at,
+                        license: r.license_name.map(|name| LicenseNeed {
+                            name, seats: r.license_seats.unwrap_or(0), in_use: r.license_claimants.unwrap_or(0).min(r.license_seats.unwrap_or(0)),
+                        }),
                         requests: vec![request],
                     }),
                 }
@@ -397,20 +572,153 @@ impl RequestsStore for SqlStore {
             let blocked_apps = blocked.into_iter().map(|(app_id, app_name, reason, blocked_at)| BlockedApp {
                 app_id, app_name, reason: reason.unwrap_or_default(), blocked_at,
             }).collect();
-            Ok(ReviewQueue { reviews_consent: true, apps, blocked_apps })
+            Ok(ReviewQueue { reviews_consent: scope.consent, reviews_access: scope.access, apps, blocked_apps })
         })
     }
 
-    async fn request_for_review(&self, org_id: &str, request_id: &str) -> StoreResult<Option<RequestForReview>> {
+    async fn request_for_review(&self, org_id: &str, request_id: &str, viewer: &QueueViewer) -> StoreResult<Option<RequestForReview>> {
+        let scope = self.review_scope(org_id, viewer).await?;
         crate::on_pool!(&self.pool, p => {
-            let row: Option<(String, String, String, String, String)> = sqlx::query_as(
-                "SELECT r.id, r.kind, r.app_id, a.name, r.status FROM requests r \
+            let row: Option<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
+                "SELECT r.id, r.kind, r.app_id, a.name, r.status, r.reason_code FROM requests r \
                  JOIN applications a ON a.org_id = r.org_id AND a.id = r.app_id WHERE r.org_id = $1 AND r.id = $2")
                 .bind(org_id).bind(request_id).fetch_optional(p).await.map_err(db_err)?;
-            let Some((id, kind, app_id, app_name, status)) = row else { return Ok(None) };
+            let Some((id, kind, app_id, app_name, status, reason_code)) = row else { return Ok(None) };
+            let kind = parse_kind(&kind)?;
             let requester_ids: Vec<String> = sqlx::query_scalar("SELECT user_id FROM request_requesters WHERE org_id = $1 AND request_id = $2")
                 .bind(org_id).bind(&id).fetch_all(p).await.map_err(db_err)?;
-            Ok(Some(RequestForReview { id, kind: parse_kind(&kind)?, app_id, app_name, status: parse_status(&status)?, requester_ids }))
+            let viewer_reviews = match kind {
+                RequestKind::Consent => scope.consent,
+                RequestKind::Access => {
+                    viewer.role == Role::PrivilegedAdmin || {
+                        let reviewers: Vec<(String, String)> = sqlx::query_as(APP_REVIEWERS)
+                            .bind(org_id).bind(&app_id).fetch_all(p).await.map_err(db_err)?;
+                        match &viewer.user_id {
+                            Some(user) => reviewers.iter().any(|(id, _)| id == user),
+                            // An app admin token reviews the apps nobody is named on.
+                            None => viewer.role == Role::AppAdmin && {
+                                let named: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM app_reviewers WHERE org_id = $1 AND app_id = $2)")
+                                    .bind(org_id).bind(&app_id).fetch_one(p).await.map_err(db_err)?;
+                                !named
+                            },
+                        }
+                    }
+                }
+            };
+            Ok(Some(RequestForReview { id, kind, app_id, app_name, status: parse_status(&status)?, requester_ids, reason_code, viewer_reviews }))
+        })
+    }
+
+    async fn ask_access(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        user_id: &str,
+        justification: &str,
+        reason_code: &str,
+        email: bool,
+        audit: AuditEvent,
+    ) -> StoreResult<AskOutcome> {
+        let now = audit.at;
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let app_name: Option<String> = sqlx::query_scalar("SELECT name FROM applications WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(app_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+            let Some(app_name) = app_name else { return Err(StoreError::NotFound) };
+            let pending = "SELECT r.id, q.requested_at FROM requests r JOIN request_requesters q ON q.request_id = r.id \
+                 WHERE r.org_id = $1 AND r.kind = 'access' AND r.app_id = $2 AND r.subject_user_id = $3 AND r.status = 'pending'";
+            let existing: Option<(String, i64)> = sqlx::query_as(pending)
+                .bind(org_id).bind(app_id).bind(user_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+            if let Some((request_id, asked_at)) = existing {
+                return Ok(AskOutcome::AlreadyAsked { request_id, asked_at });
+            }
+            let expiry_days: i64 = sqlx::query_scalar("SELECT admin_consent_request_expiry_days FROM organisations WHERE id = $1")
+                .bind(org_id).fetch_one(&mut *tx).await.map_err(db_err)?;
+            let request_id = new_id();
+            let expires = app::domain::requests::expires_at(now, expiry_days);
+            let inserted = sqlx::query(
+                "INSERT INTO requests (id, org_id, kind, app_id, subject_user_id, status, created_at, expires_at, remind_at, reason_code) \
+                 VALUES ($1, $2, 'access', $3, $4, 'pending', $5, $6, $7, $8) ON CONFLICT DO NOTHING")
+                .bind(&request_id).bind(org_id).bind(app_id).bind(user_id).bind(now).bind(expires).bind(reminder_at(now, expires)).bind(reason_code)
+                .execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+            if inserted == 0 {
+                // The same person asking twice at once: the other ask won.
+                let (request_id, asked_at): (String, i64) = sqlx::query_as(pending)
+                    .bind(org_id).bind(app_id).bind(user_id).fetch_one(&mut *tx).await.map_err(db_err)?;
+                return Ok(AskOutcome::AlreadyAsked { request_id, asked_at });
+            }
+            sqlx::query(
+                "INSERT INTO request_requesters (org_id, request_id, user_id, justification, requested_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(org_id).bind(&request_id).bind(user_id).bind(justification).bind(now)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            let requester: String = sqlx::query_scalar("SELECT display_name FROM users WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(user_id).fetch_one(&mut *tx).await.map_err(db_err)?;
+            let notice = new_request_notice(RequestKind::Access, &app_name, &requester);
+            let reviewers: Vec<(String, String)> = sqlx::query_as(APP_REVIEWERS).bind(org_id).bind(app_id).fetch_all(&mut *tx).await.map_err(db_err)?;
+            for (reviewer, address) in reviewers.iter().filter(|(id, _)| id != user_id) {
+                insert_notification!(&mut *tx, org_id, reviewer, notice, email_to(email, address), now)?;
+            }
+            let mut audit = audit;
+            audit.target_type = "request".into();
+            audit.target_id = request_id.clone();
+            insert_audit_event!(&mut *tx, audit)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(AskOutcome::Created { request_id })
+        })
+    }
+
+    async fn app_reviewers(&self, org_id: &str, app_id: &str) -> StoreResult<Vec<ReviewerView>> {
+        crate::on_pool!(&self.pool, p => {
+            let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+                "SELECT 'user', u.id, u.display_name, u.upn FROM app_reviewers r \
+                   JOIN users u ON u.org_id = r.org_id AND u.id = r.user_id WHERE r.org_id = $1 AND r.app_id = $2 \
+                 UNION ALL \
+                 SELECT 'group', g.id, g.name, '' FROM app_reviewers r \
+                   JOIN user_groups g ON g.org_id = r.org_id AND g.id = r.group_id WHERE r.org_id = $1 AND r.app_id = $2 \
+                 ORDER BY 1 DESC, 3, 2")
+                .bind(org_id).bind(app_id).fetch_all(p).await.map_err(db_err)?;
+            Ok(rows.into_iter().map(|(kind, id, name, detail)| ReviewerView { kind, id, name, detail }).collect())
+        })
+    }
+
+    async fn add_app_reviewer(&self, org_id: &str, app_id: &str, reviewer: &Principal, audit: AuditEvent) -> StoreResult<bool> {
+        let (user_id, group_id) = columns(reviewer);
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let (sql, id) = match reviewer {
+                Principal::User(id) => ("SELECT id FROM users WHERE org_id = $1 AND id = $2", id),
+                Principal::Group(id) => ("SELECT id FROM user_groups WHERE org_id = $1 AND id = $2", id),
+            };
+            let app: Option<String> = sqlx::query_scalar("SELECT id FROM applications WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(app_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+            let principal: Option<String> = sqlx::query_scalar(sql).bind(org_id).bind(id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+            if app.is_none() || principal.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            let added = sqlx::query(
+                "INSERT INTO app_reviewers (id, org_id, app_id, user_id, group_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
+                .bind(new_id()).bind(org_id).bind(app_id).bind(user_id).bind(group_id)
+                .execute(&mut *tx).await.map_err(db_err)?.rows_affected() == 1;
+            if added {
+                insert_audit_event!(&mut *tx, audit)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(added)
+        })
+    }
+
+    async fn remove_app_reviewer(&self, org_id: &str, app_id: &str, reviewer: &Principal, audit: AuditEvent) -> StoreResult<bool> {
+        let (user_id, group_id) = columns(reviewer);
+        crate::on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let removed = sqlx::query("DELETE FROM app_reviewers WHERE org_id = $1 AND app_id = $2 AND (user_id = $3 OR group_id = $4)")
+                .bind(org_id).bind(app_id).bind(user_id).bind(group_id)
+                .execute(&mut *tx).await.map_err(db_err)?.rows_affected() > 0;
+            if removed {
+                insert_audit_event!(&mut *tx, audit)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(removed)
         })
     }
 
@@ -432,13 +740,20 @@ impl RequestsStore for SqlStore {
             // once, one changes it and the other finds it decided.
             let claimed: Option<(String, String)> = sqlx::query_as(
                 "UPDATE requests SET status = $3, decided_at = $4, decided_by_user_id = $5, decided_by_label = $6, decision_reason = $7 \
-                 WHERE org_id = $1 AND id = $2 AND status = 'pending' AND kind = 'consent' RETURNING kind, app_id")
+                 WHERE org_id = $1 AND id = $2 AND status = 'pending' RETURNING kind, app_id")
                 .bind(org_id).bind(request_id).bind(status.as_str()).bind(now).bind(&decider.user_id).bind(&decider.label).bind(reason)
                 .fetch_optional(&mut *tx).await.map_err(db_err)?;
             let Some((kind, app_id)) = claimed else { return Ok(false) };
             let kind = parse_kind(&kind)?;
-            match decision {
-                Decision::Approve => {
+            let mut outcome: Option<String> = None;
+            match (kind, decision) {
+                (RequestKind::Access, Decision::Approve) => {
+                    outcome = approve_access!(&mut *tx, org_id, request_id, &app_id, decider, now);
+                }
+                (RequestKind::Access, Decision::Block) => {
+                    return Err(StoreError::InvalidInput { field: "decision", message: "only consent requests can be blocked" });
+                }
+                (RequestKind::Consent, Decision::Approve) => {
                     // The organisation's grant, made if it has none, and the
                     // requested permissions the app still asks for.
                     sqlx::query(
@@ -458,8 +773,8 @@ impl RequestsStore for SqlStore {
                         .bind(org_id).bind(&grant_id).bind(&app_id).bind(now).bind(request_id)
                         .execute(&mut *tx).await.map_err(db_err)?;
                 }
-                Decision::Deny => {}
-                Decision::Block => {
+                (_, Decision::Deny) => {}
+                (RequestKind::Consent, Decision::Block) => {
                     sqlx::query(
                         "UPDATE applications SET consent_blocked_at = $3, consent_blocked_reason = $4 WHERE org_id = $1 AND id = $2")
                         .bind(org_id).bind(&app_id).bind(now).bind(reason)
@@ -468,13 +783,21 @@ impl RequestsStore for SqlStore {
             }
             let app_name: String = sqlx::query_scalar("SELECT name FROM applications WHERE org_id = $1 AND id = $2")
                 .bind(org_id).bind(&app_id).fetch_one(&mut *tx).await.map_err(db_err)?;
-            let notice = outcome_notice(kind, &app_name, status, reason, None);
+            let notice = outcome_notice(kind, &app_name, status, reason, outcome.as_deref());
             let requesters: Vec<(String, String)> = sqlx::query_as(
                 "SELECT q.user_id, u.email FROM request_requesters q JOIN users u ON u.org_id = q.org_id AND u.id = q.user_id \
                  WHERE q.org_id = $1 AND q.request_id = $2")
                 .bind(org_id).bind(request_id).fetch_all(&mut *tx).await.map_err(db_err)?;
             for (user_id, address) in &requesters {
                 insert_notification!(&mut *tx, org_id, user_id, notice, email_to(email, address), now)?;
+            }
+            let mut audit = audit;
+            if let Some(outcome) = &outcome {
+                audit.after_json = with_outcome(audit.after_json.as_deref(), outcome);
+            }
+            if let Some(outcome) = &outcome {
+                sqlx::query("UPDATE requests SET outcome = $3 WHERE org_id = $1 AND id = $2")
+                    .bind(org_id).bind(request_id).bind(outcome).execute(&mut *tx).await.map_err(db_err)?;
             }
             insert_audit_event!(&mut *tx, audit)?;
             tx.commit().await.map_err(db_err)?;
@@ -556,15 +879,21 @@ impl RequestsStore for SqlStore {
             for r in &due {
                 let reminders: bool = sqlx::query_scalar("SELECT admin_consent_reminders FROM organisations WHERE id = $1")
                     .bind(&r.org_id).fetch_one(&mut *tx).await.map_err(db_err)?;
-                if !reminders || parse_kind(&r.kind)? != RequestKind::Consent {
+                if !reminders {
                     continue;
                 }
+                let kind = parse_kind(&r.kind)?;
                 let app_name: String = sqlx::query_scalar("SELECT name FROM applications WHERE org_id = $1 AND id = $2")
                     .bind(&r.org_id).bind(&r.app_id).fetch_one(&mut *tx).await.map_err(db_err)?;
-                let notice: Notice = reminder_notice(RequestKind::Consent, &app_name, &utc_text(r.expires_at));
+                let notice: Notice = reminder_notice(kind, &app_name, &utc_text(r.expires_at));
                 let requesters: Vec<String> = sqlx::query_scalar("SELECT user_id FROM request_requesters WHERE org_id = $1 AND request_id = $2")
                     .bind(&r.org_id).bind(&r.id).fetch_all(&mut *tx).await.map_err(db_err)?;
-                let reviewers: Vec<(String, String)> = sqlx::query_as(CONSENT_REVIEWERS).bind(&r.org_id).fetch_all(&mut *tx).await.map_err(db_err)?;
+                let reviewers: Vec<(String, String)> = match kind {
+                    RequestKind::Consent => sqlx::query_as(CONSENT_REVIEWERS).bind(&r.org_id).fetch_all(&mut *tx).await.map_err(db_err)?,
+                    RequestKind::Access => {
+                        sqlx::query_as(APP_REVIEWERS).bind(&r.org_id).bind(&r.app_id).fetch_all(&mut *tx).await.map_err(db_err)?
+                    }
+                };
                 // Nobody is reminded to review their own request.
                 for (user_id, address) in reviewers.iter().filter(|(id, _)| !requesters.contains(id)) {
                     insert_notification!(&mut *tx, &r.org_id, user_id, notice, email_to(email, address), now)?;
@@ -587,17 +916,6 @@ struct NotificationRow {
     created_at: i64,
     read_at: Option<i64>,
 }
-
-/// The header's counts in one query. Binds: $1 org, $2 user, $3 privileged.
-static HEADER_COUNTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "{REACH} SELECT \
-            (SELECT COUNT(*) FROM notifications n WHERE n.org_id = $1 AND n.user_id = $2 AND n.read_at IS NULL) AS unread, \
-            ($3 OR EXISTS (SELECT 1 FROM consent_reviewers c WHERE c.org_id = $1 \
-                AND (c.user_id = $2 OR c.group_id IN (SELECT group_id FROM reach)))) AS reviews, \
-            (SELECT COUNT(*) FROM requests r WHERE r.org_id = $1 AND r.kind = 'consent' AND r.status = 'pending') AS pending"
-    )
-});
 
 /// An e-mail claim older than this is taken to have died with its replica.
 const STALE_CLAIM_MS: Millis = 2 * 60 * 1000;
@@ -623,12 +941,28 @@ impl NotificationsStore for SqlStore {
         })
     }
 
-    async fn header_counts(&self, org_id: &str, user_id: &str, privileged: bool) -> StoreResult<HeaderCounts> {
-        crate::on_pool!(&self.pool, p => {
-            let (unread, reviews, pending): (i64, bool, i64) = sqlx::query_as(&HEADER_COUNTS)
-                .bind(org_id).bind(user_id).bind(privileged).fetch_one(p).await.map_err(db_err)?;
-            Ok(HeaderCounts { unread_notifications: unread.max(0) as u64, pending_reviews: reviews.then_some(pending.max(0) as u64) })
-        })
+    async fn header_counts(&self, org_id: &str, viewer: &QueueViewer) -> StoreResult<HeaderCounts> {
+        let Some(user_id) = viewer.user_id.as_deref() else { return Ok(HeaderCounts::default()) };
+        let unread: i64 = crate::on_pool!(&self.pool, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE org_id = $1 AND user_id = $2 AND read_at IS NULL")
+                .bind(org_id).bind(user_id).fetch_one(p).await.map_err(db_err)?
+        });
+        let scope = self.review_scope(org_id, viewer).await?;
+        let pending_reviews = if scope.consent || scope.access {
+            let privileged = viewer.role == Role::PrivilegedAdmin;
+            let app_admin = viewer.role == Role::AppAdmin;
+            let visible: &str = &VISIBLE;
+            let count: i64 = crate::on_pool!(&self.pool, p => {
+                sqlx::query_scalar(&format!("{visible} SELECT COUNT(*) FROM visible"))
+                    .bind(org_id).bind(user_id).bind(RequestStatus::Pending.as_str()).bind(scope.consent).bind(privileged).bind(app_admin)
+                    .bind(None::<&str>)
+                    .fetch_one(p).await.map_err(db_err)?
+            });
+            Some(count.max(0) as u64)
+        } else {
+            None
+        };
+        Ok(HeaderCounts { unread_notifications: unread.max(0) as u64, pending_reviews })
     }
 
     async fn mark_notifications_read(&self, org_id: &str, user_id: &str, ids: Option<&[String]>, now: Millis) -> StoreResult<u64> {

@@ -2,8 +2,10 @@
 //! fresh database (SQLite by default; PostgreSQL when TEST_DATABASE_URL is a
 //! postgres:// URL) and talks to it over HTTP, as a browser would.
 
+mod access_requests;
 mod admin_apps;
 mod admin_consent;
+mod admin_grants;
 mod admin_groups;
 mod admin_logs;
 mod admin_users;

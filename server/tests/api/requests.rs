@@ -301,13 +301,20 @@ async fn nobody_reviews_their_own_request_and_only_reviewers_review() {
     let page = res.text().await.unwrap();
     assert!(page.contains("another reviewer has to decide it"), "the page says why: {page}");
 
-    // An app admin who is no reviewer: neither the page's forms nor the admin API.
+    // An app admin who is no consent reviewer (he reviews access requests):
+    // the request is not found for him, in the queue, its forms or the API.
     let sam = Api::as_user(&app, APP_ADMIN).await;
     let res = app.post_form(&sam.client, "/", &format!("/reviews/{id}"), &[("decision", "approve")]).await;
-    assert_eq!(res.status(), 403);
+    assert_eq!(res.status(), 404);
     let (status, _) = sam.get("/api/v1/admin/consent-requests").await;
     assert_eq!(status, 403);
     let (_, page) = app.page(&sam.client, "/reviews").await;
+    assert!(!page.contains("Code reviews") && page.contains("Nothing here."), "{page}");
+    // An employee who reviews nothing is refused the forms outright.
+    let other = app.signed_in(&another_engineer(&app).await).await;
+    let res = app.post_form(&other, "/", &format!("/reviews/{id}"), &[("decision", "approve")]).await;
+    assert_eq!(res.status(), 403);
+    let (_, page) = app.page(&other, "/reviews").await;
     assert!(page.contains("Only your organisation&#x27;s reviewers") || page.contains("Only your organisation's reviewers"), "{page}");
     assert_eq!(requests_of(&app, &source).await, ["pending"]);
 

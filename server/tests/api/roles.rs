@@ -53,6 +53,12 @@ const PRIV_SETTINGS_ADD: Expected = [401, 403, 403, 400, 400, 403, 400];
 const PRIV_SETTINGS_REMOVE: Expected = [401, 403, 403, 404, 404, 403, 404];
 /// Consent requests: no such request, and no such block (404), in any organisation.
 const PRIV_DECIDE: Expected = [401, 403, 403, 404, 404, 403, 404];
+/// An app's grants: Mail asks for no permissions, so the table's grant has nothing to grant (409).
+const PRIV_GRANT: Expected = [401, 403, 403, 409, 404, 403, 409];
+/// Access requests: no such request for anyone (404). An app's reviewers:
+/// the table's body names nobody (400), Alex is none of Mail's (404).
+const APP_DECIDE: Expected = [401, 403, 404, 404, 404, 404, 404];
+const APP_REVIEWER_ADD: Expected = [401, 403, 400, 400, 400, 400, 400];
 /// Tokens are made by privileged admins in person, never by a token.
 const TOKEN_CREATE: Expected = [401, 403, 403, 422, 422, 403, 403];
 /// Pages are for people: a token is not a credential there (anonymous).
@@ -117,6 +123,16 @@ async fn every_admin_route_answers_each_kind_of_caller_as_the_table_says() {
         ("GET", "/api/v1/admin/consent-requests".into(), PRIV_LIST),
         ("POST", "/api/v1/admin/consent-requests/00000000-0000-4000-8000-000000000000/decision".into(), PRIV_DECIDE),
         ("DELETE", format!("/api/v1/admin/consent-blocks/{mail}"), PRIV_DECIDE),
+        ("GET", format!("/api/v1/admin/apps/{mail}/consents"), PRIV_READ),
+        ("POST", format!("/api/v1/admin/apps/{mail}/consents"), PRIV_GRANT),
+        ("DELETE", format!("/api/v1/admin/apps/{mail}/consents/00000000-0000-4000-8000-000000000000"), PRIV_DECIDE),
+        ("GET", format!("/admin/apps/{mail}/consents"), PRIV_PAGE),
+        ("GET", format!("/api/fn/admin_app_consents?app_id={mail}"), PRIV_FN),
+        ("GET", "/api/v1/admin/access-requests".into(), APP_LIST),
+        ("POST", "/api/v1/admin/access-requests/00000000-0000-4000-8000-000000000000/decision".into(), APP_DECIDE),
+        ("GET", format!("/api/v1/admin/apps/{mail}/reviewers"), APP_READ),
+        ("POST", format!("/api/v1/admin/apps/{mail}/reviewers"), APP_REVIEWER_ADD),
+        ("DELETE", format!("/api/v1/admin/apps/{mail}/reviewers/users/{alex}"), APP_DECIDE),
         ("GET", "/admin/check-access".into(), PAGE),
         ("GET", "/api/v1/admin/sign-ins".into(), APP_LIST),
         ("GET", "/api/v1/admin/sign-ins/export.csv".into(), APP_LIST),

@@ -7,6 +7,7 @@ use crate::domain::model::{Role, SessionStage};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in person, as pages show them.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
     pub display_name: String,

@@ -385,7 +385,7 @@ for (const colorScheme of ['light', 'dark']) {
 
     // The API it opens, described: the reference page drawn from the OpenAPI document.
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'API reference' }).click();
-    await page.getByRole('heading', { name: 'My Apps admin API', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'My Apps API', level: 1 }).waitFor();
     await page.getByRole('navigation', { name: 'Contents' }).getByRole('link', { name: /Creates an API token/ }).click();
     assert.match(page.url(), /#post-api-v1-admin-api-tokens$/);
     await assertAccessible(page, 'the API reference');

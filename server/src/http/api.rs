@@ -38,7 +38,16 @@ async fn my_apps_of(state: &AppState, user: &SessionUser) -> Result<MyApps, AppE
     Ok(UserAccess::new(&snapshot, now, true).my_apps())
 }
 
-/// GET /api/v1/me: who is signed in.
+/// Who is signed in
+///
+/// The signed-in person, their organisation and the CSRF token changes send in `X-CSRF-Token`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "Me",
+    security(("session" = [])),
+    responses((status = 200, description = "The person", body = Viewer), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn me(Extension(auth): Extension<RequestAuth>) -> Result<Json<Viewer>, AppError> {
     require_session(&auth)?;
     match auth.view() {
@@ -47,13 +56,31 @@ pub async fn me(Extension(auth): Extension<RequestAuth>) -> Result<Json<Viewer>,
     }
 }
 
-/// GET /api/v1/me/apps: the apps the caller may launch, with why they have each.
+/// My apps
+///
+/// Every app the caller may launch, with why they have each, and their recently used ones.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/apps",
+    tag = "Me",
+    security(("session" = [])),
+    responses((status = 200, description = "The apps", body = MyApps), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn my_apps(State(state): State<AppState>, Extension(auth): Extension<RequestAuth>) -> Result<Json<MyApps>, AppError> {
     let session = require_session(&auth)?;
     Ok(Json(my_apps_of(&state, &session.user).await?))
 }
 
-/// GET /api/v1/me/recent: recently launched apps, most recent first.
+/// Recently used apps
+///
+/// The apps the caller launched lately, most recent first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/recent",
+    tag = "Me",
+    security(("session" = [])),
+    responses((status = 200, description = "The apps", body = Vec<AppTile>), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn recent(State(state): State<AppState>, Extension(auth): Extension<RequestAuth>) -> Result<Json<Vec<AppTile>>, AppError> {
     let session = require_session(&auth)?;
     let mine = my_apps_of(&state, &session.user).await?;
@@ -61,7 +88,17 @@ pub async fn recent(State(state): State<AppState>, Extension(auth): Extension<Re
     Ok(Json(tiles))
 }
 
-/// GET /api/v1/me/apps/{id}: one app the caller has, with its permissions and deep link.
+/// One of my apps
+///
+/// An app the caller has, with its permissions in plain words and its deep link.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/apps/{app_id}",
+    tag = "Me",
+    security(("session" = [])),
+    params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 200, description = "The app", body = AppDetails), (status = 404, description = "No such app of theirs", body = super::error::ErrorResponse), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn app_details(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -90,7 +127,15 @@ async fn set_pin(state: &AppState, user: &SessionUser, app_id: &str, pinned: boo
     Ok(())
 }
 
-/// PUT /api/v1/me/apps/{id}/pin: pin an app to Favourites (204).
+/// Pins an app to Favourites
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/apps/{app_id}/pin",
+    tag = "Me",
+    security(("session" = [])),
+    params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 204, description = "Pinned"), (status = 404, description = "No such app of theirs", body = super::error::ErrorResponse), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn pin(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -101,7 +146,15 @@ pub async fn pin(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// DELETE /api/v1/me/apps/{id}/pin: unpin it (204).
+/// Unpins an app
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/apps/{app_id}/pin",
+    tag = "Me",
+    security(("session" = [])),
+    params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 204, description = "Unpinned"), (status = 404, description = "No such app of theirs", body = super::error::ErrorResponse), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn unpin(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,

@@ -154,15 +154,32 @@ pub async fn remove_consent_form(
     Ok(Redirect::to("/my-consents?notice=removed").into_response())
 }
 
-/// GET /api/v1/me/consents: the apps the caller let in, and those their
-/// organisation let in for the apps they have.
+/// My consents
+///
+/// The apps the caller let in, and those their organisation let in for the apps they have, each permission with its date.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/consents",
+    tag = "Me",
+    security(("session" = [])),
+    responses((status = 200, description = "The consents", body = MyConsents), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn my_consents(State(state): State<AppState>, Extension(auth): Extension<RequestAuth>) -> Result<Json<MyConsents>, AppError> {
     let session = require_session(&auth)?;
     Ok(Json(state.store.my_consents(&session.user.org_id, &session.user.user_id).await?))
 }
 
-/// DELETE /api/v1/me/consents/{app_id}: removes the caller's own consent
-/// (204), with every refresh token issued under it.
+/// Removes my consent to an app
+///
+/// Removes the caller's own grant, with every refresh and access token issued under it, at once.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/consents/{app_id}",
+    tag = "Me",
+    security(("session" = [])),
+    params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 204, description = "Removed"), (status = 404, description = "No consent of theirs for that app", body = super::error::ErrorResponse), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn revoke_consent(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,

@@ -33,7 +33,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
 use axum::http::{HeaderName, Method, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -127,16 +127,6 @@ pub fn router(state: AppState) -> Router {
         .route("/reviews/{request_id}", post(requests::review_form))
         .route("/reviews/blocked/{app_id}/unblock", post(requests::unblock_form))
         .route("/notifications/read", post(requests::mark_notifications_read_form))
-        .route("/api/v1/me/requests", get(requests::my_requests).post(requests::create_request))
-        .route("/api/v1/me/notifications", get(requests::notifications))
-        .route("/api/v1/me/notifications/read", post(requests::mark_notifications_read))
-        .route("/api/v1/me/consents", get(consent::my_consents))
-        .route("/api/v1/me/consents/{app_id}", delete(consent::revoke_consent))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/me/apps", get(api::my_apps))
-        .route("/api/v1/me/recent", get(api::recent))
-        .route("/api/v1/me/apps/{app_id}", get(api::app_details))
-        .route("/api/v1/me/apps/{app_id}/pin", put(api::pin).delete(api::unpin))
         .route("/admin/users/new", post(admin::create_user_form))
         .route("/admin/users/{user_id}/reset-password", post(admin::reset_password_form))
         .route("/admin/users/{user_id}/edit", post(admin::update_user_form))

@@ -7,7 +7,8 @@
 
 use super::error::ErrorResponse;
 use super::{
-    admin, admin_apps, admin_consent, admin_grants, admin_groups, admin_licenses, admin_logs, admin_tokens, requests, uploads, AppState,
+    admin, admin_apps, admin_consent, admin_grants, admin_groups, admin_licenses, admin_logs, admin_tokens, api, consent, requests,
+    uploads, AppState,
 };
 use app::models::api_reference::*;
 use axum::extract::DefaultBodyLimit;
@@ -20,9 +21,9 @@ use utoipa_axum::routes;
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "My Apps admin API",
+        title = "My Apps API",
         version = "1",
-        description = "Everything the admin console does, as JSON under `/api/v1/admin/`.\n\n\
+        description = "Everything the admin console does, as JSON under `/api/v1/admin/`; and, under `/api/v1/me`, what a signed-in person sees of their own apps, consents, requests and notifications (a browser session only).\n\n\
             **Authentication.** Scripts send an API token (`Authorization: Bearer mya_…`), which a privileged admin \
             creates under Admin → API tokens; it acts for its organisation with the role it was given. A signed-in \
             browser may call the API with its session cookie, sending the page's CSRF token in `X-CSRF-Token` with \
@@ -34,6 +35,7 @@ use utoipa_axum::routes;
     modifiers(&SecuritySchemes),
     security(("api_token" = []), ("session" = [])),
     tags(
+        (name = "Me", description = "The signed-in person's own apps, consents, requests and notifications. Their session only: API tokens are not credentials here."),
         (name = "Users", description = "People of the organisation: create, edit, block, unlock, reset. Privileged admins."),
         (name = "Groups", description = "Groups of users and of groups (nested; a cycle is refused). Privileged admins."),
         (name = "Apps", description = "Registered apps with every field, logos and OpenID Connect credentials. App admins and privileged admins."),
@@ -115,6 +117,16 @@ pub fn admin_api(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::
         .routes(routes!(admin_logs::export_audit_events))
         .routes(routes!(admin_tokens::list_tokens, admin_tokens::create_token))
         .routes(routes!(admin_tokens::get_token, admin_tokens::revoke_token))
+        .routes(routes!(api::me))
+        .routes(routes!(api::my_apps))
+        .routes(routes!(api::recent))
+        .routes(routes!(api::app_details))
+        .routes(routes!(api::pin, api::unpin))
+        .routes(routes!(consent::my_consents))
+        .routes(routes!(consent::revoke_consent))
+        .routes(routes!(requests::my_requests, requests::create_request))
+        .routes(routes!(requests::notifications))
+        .routes(routes!(requests::mark_notifications_read))
         .merge(uploads)
         .split_for_parts()
 }

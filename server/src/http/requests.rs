@@ -275,8 +275,17 @@ pub struct NewRequest {
     pub kind: Option<String>,
 }
 
-/// POST /api/v1/me/requests: asks for approval (201), or says when the
-/// caller already asked (200, nothing new).
+/// Asks for an app
+///
+/// `consent`: approval of the permissions the app lacks, where the caller may not consent; `access`: the app assigned to them, where their launch is refused `not_assigned` or `license_missing`. 201 for a new request (or one joined); 200 when theirs is already pending (nothing new is sent).
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/requests",
+    tag = "Me",
+    security(("session" = [])),
+    request_body = NewRequest,
+    responses((status = 201, description = "Sent", body = AskAnswer), (status = 200, description = "Already asked: nothing new was sent", body = AskAnswer), (status = 404, description = "No such app", body = super::error::ErrorResponse), (status = 409, description = "Asking would not help (nothing is missing, or something else stops the launch), or the workflow is off", body = super::error::ErrorResponse), (status = 422, description = "An empty or over-long justification, or an unknown kind", body = super::error::ErrorResponse), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn create_request(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -295,20 +304,39 @@ pub async fn create_request(
     Ok((status, Json(answer)).into_response())
 }
 
-/// GET /api/v1/me/requests: the caller's requests, newest first, each with
-/// its history.
+/// My requests
+///
+/// The caller's requests, newest first, each with its state and history.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/requests",
+    tag = "Me",
+    security(("session" = [])),
+    responses((status = 200, description = "The requests", body = Vec<MyRequest>), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn my_requests(State(state): State<AppState>, Extension(auth): Extension<RequestAuth>) -> Result<Json<Vec<MyRequest>>, AppError> {
     let session = require_session(&auth)?;
     Ok(Json(state.store.my_requests(&session.user.org_id, &session.user.user_id).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NotificationsQuery {
+    /// 1 to 100 (default 30).
     limit: Option<i64>,
 }
 
-/// GET /api/v1/me/notifications: the latest (`limit`, 1–100, default 30)
-/// and the unread count.
+/// My notifications
+///
+/// The latest notifications (`limit`, 1–100, default 30) and how many are unread.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/notifications",
+    tag = "Me",
+    security(("session" = [])),
+    params(NotificationsQuery),
+    responses((status = 200, description = "The notifications", body = Notifications), (status = 400, description = "A limit out of range", body = super::error::ErrorResponse), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn notifications(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -322,13 +350,13 @@ pub async fn notifications(
     Ok(Json(state.store.notifications(&session.user.org_id, &session.user.user_id, limit).await?))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct MarkRead {
     /// The notifications to mark read; all of them when absent.
     ids: Option<Vec<String>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MarkedRead {
     marked: u64,
 }
@@ -345,7 +373,17 @@ async fn mark_read(state: &AppState, user: &SessionUser, ids: Option<Vec<String>
     Ok(state.store.mark_notifications_read(&user.org_id, &user.user_id, ids.as_deref(), now_ms()).await?)
 }
 
-/// POST /api/v1/me/notifications/read: marks these (or all) read.
+/// Marks notifications read
+///
+/// These (1–100 ids), or all of them when no ids are sent.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/notifications/read",
+    tag = "Me",
+    security(("session" = [])),
+    request_body = MarkRead,
+    responses((status = 200, description = "How many changed", body = MarkedRead), (status = 400, description = "Too many, too few or malformed ids", body = super::error::ErrorResponse), (status = 401, description = "Not signed in", body = super::error::ErrorResponse), (status = 403, description = "Signing in is not finished (a second factor or a new password is due)", body = super::error::ErrorResponse))
+)]
 pub async fn mark_notifications_read(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,

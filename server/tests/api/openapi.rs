@@ -18,7 +18,7 @@ async fn the_document_describes_every_admin_operation_fully() {
     let app = spawn_app().await;
     let doc = document(&app).await;
     assert_eq!(doc["openapi"], "3.1.0");
-    assert_eq!(doc["info"]["title"], "My Apps admin API");
+    assert_eq!(doc["info"]["title"], "My Apps API");
     let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
     assert_eq!(schemes["api_token"]["scheme"], "bearer");
     assert_eq!(schemes["session"]["in"], "cookie");
@@ -27,10 +27,18 @@ async fn the_document_describes_every_admin_operation_fully() {
     let mut operation_ids = std::collections::HashSet::new();
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 29, "{} paths", paths.len());
+    for me in ["/api/v1/me", "/api/v1/me/apps", "/api/v1/me/consents/{app_id}", "/api/v1/me/requests", "/api/v1/me/notifications/read"] {
+        assert!(paths.contains_key(me), "{me} is described");
+    }
     for (path, item) in paths {
-        assert!(path.starts_with("/api/v1/admin/"), "{path}");
+        assert!(path.starts_with("/api/v1/admin/") || path == "/api/v1/me" || path.starts_with("/api/v1/me/"), "{path}");
         for (method, op) in item.as_object().unwrap() {
             let name = format!("{method} {path}");
+            if path.starts_with("/api/v1/me") {
+                // The person's own API: their session only, never a token.
+                assert_eq!(op["security"], serde_json::json!([{ "session": [] }]), "{name}");
+                assert_eq!(op["tags"][0], "Me", "{name}");
+            }
             assert!(operation_ids.insert(op["operationId"].as_str().unwrap().to_string()), "{name}: operationId is unique");
             assert!(!op["summary"].as_str().unwrap_or("").is_empty(), "{name} has a summary");
             assert!(tags.contains(&op["tags"][0].as_str().unwrap()), "{name} has a declared tag");
@@ -71,7 +79,7 @@ async fn the_reference_page_renders_the_document_for_admins() {
     let sam = app.signed_in(APP_ADMIN).await;
     let (status, html) = app.page(&sam, "/admin/api").await;
     assert_eq!(status, 200);
-    assert!(html.contains("My Apps admin API") && html.contains("/api/v1/openapi.json"));
+    assert!(html.contains("My Apps API") && html.contains("/api/v1/openapi.json"));
     // Each operation's summary and path, and each type, is on the page.
     for (path, item) in doc["paths"].as_object().unwrap() {
         assert!(html.contains(path.as_str()), "{path}");

@@ -823,6 +823,32 @@ pub trait PermissionsStore: Send + Sync + 'static {
     /// Every API of the org by name, each with its permissions by value.
     async fn permission_catalogue(&self, org_id: &str) -> StoreResult<Vec<crate::models::consents::CatalogueApi>>;
 
+    /// Registers an API with its audit event; its id. `Conflict` on the
+    /// identifier when the org has one.
+    async fn create_api(&self, org_id: &str, api: &crate::domain::catalogue::NewApi, audit: AuditEvent) -> StoreResult<String>;
+
+    /// Adds a permission to one of the org's APIs with its audit event; its
+    /// id. `NotFound` for an API the org does not have; `Conflict {
+    /// "standard_api" }` for OpenID Connect's; `Conflict { "value_taken" }`
+    /// when another permission of the org has the scope.
+    async fn create_permission(
+        &self,
+        org_id: &str,
+        api_id: &str,
+        permission: &crate::domain::catalogue::NewPermission,
+        audit: AuditEvent,
+    ) -> StoreResult<String>;
+
+    /// Deletes a permission no app asks for, with its audit event (and the
+    /// grants of it). False when the org has no such permission; `Conflict
+    /// { "permission_in_use" }` while an app asks for it, `Conflict {
+    /// "standard_api" }` for a standard scope.
+    async fn delete_permission(&self, org_id: &str, permission_id: &str, audit: AuditEvent) -> StoreResult<bool>;
+
+    /// Gives every organisation OpenID Connect's standard scopes it lacks
+    /// (run at start-up; new organisations get them when created).
+    async fn ensure_standard_scopes(&self) -> StoreResult<u64>;
+
     /// Sets (or clears) a permission's classification with its audit
     /// event. False when the org has no such permission.
     async fn classify_permission(

@@ -69,6 +69,15 @@ impl Application {
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?
             .with_sealer(Sealer::new(&secret_key));
+        // Every organisation has OpenID Connect's standard scopes (those made
+        // before a scope was added, or by other means, get it now).
+        {
+            use app::ports::PermissionsStore;
+            let added = store.ensure_standard_scopes().await.map_err(|e| StartupError::Database(e.to_string()))?;
+            if added > 0 {
+                tracing::info!(added, "gave organisations the standard OpenID Connect scopes they lacked");
+            }
+        }
         let listener = TcpListener::bind(config.listen).await.map_err(|source| StartupError::Listen { address: config.listen, source })?;
         let address = listener.local_addr().map_err(|source| StartupError::Listen { address: config.listen, source })?;
         let public_url = config.public_url(address);

@@ -29,6 +29,7 @@ pub fn field_of_constraint(constraint: &str) -> Option<FieldProblem> {
         "users_org_upn_key" | "UNIQUE constraint failed: users.org_id, users.upn_normalized" => ("upn", "taken"),
         "user_groups_org_name_key" | "UNIQUE constraint failed: user_groups.org_id, user_groups.name_normalized" => ("name", "taken"),
         "licenses_org_sku_key" | "UNIQUE constraint failed: licenses.org_id, licenses.sku" => ("sku", "taken"),
+        "apis_org_identifier_key" | "UNIQUE constraint failed: apis.org_id, apis.identifier" => ("identifier", "taken"),
         "api_tokens_org_live_name_key" | "UNIQUE constraint failed: api_tokens.org_id, api_tokens.name_normalized" => {
             ("name", "token_taken")
         }
@@ -57,6 +58,19 @@ pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
         ("reason", "too_long") => "A reason can be at most 500 characters long.",
         ("decision", "unknown_value") => "Choose approve, deny or block.",
         ("decision", "block_consent_only") => "Only consent requests can be blocked; deny this request instead.",
+        ("identifier", "missing") => "Enter the API's identifier, for example https://reports.northwind.example.",
+        ("identifier", "reserved") => "openid is OpenID Connect's own: choose another identifier.",
+        ("identifier", "malformed_identifier") => {
+            "An identifier is an https:// address (no user name, password or #) or a urn:, for example urn:northwind:reports."
+        }
+        ("identifier", "taken") => "Your organisation already has an API with this identifier.",
+        ("value", "missing") => "Enter the scope apps ask for, for example Reports.Read.",
+        ("value", "malformed_scope") => "A scope has letters, digits and punctuation only: no spaces, quotes or backslashes.",
+        ("value", "reserved") => "This is a standard OpenID Connect scope: it already exists.",
+        ("value", "taken") => "Another permission of your organisation already has this scope.",
+        ("value", "too_long") => "A scope can be at most 100 characters long.",
+        ("display_name", "missing_label") => "Name the permission in plain words, for example Read your reports.",
+        ("description", "missing_words") => "Say in plain words what it lets an app do.",
         ("classification", "missing") => "Choose low, medium or high impact, or not classified.",
         ("classification", "unknown_value") => "Choose low, medium or high impact, or not classified.",
         ("upn", "malformed") => "A sign-in name looks like name@domain, for example alex@contoso.example.",

@@ -4,6 +4,7 @@
 
 pub mod api_tokens;
 pub mod apps;
+pub mod catalogue;
 pub mod consent;
 pub mod consent_settings;
 pub mod decision;

@@ -5,9 +5,11 @@
 //! catalogue, classified by privileged admins. Plain forms posting to
 //! `http::admin_consent`.
 
-use super::admin::{notice_text, AdminFrame};
+use super::admin::{notice_text, AdminFrame, SelectField, TextField};
 use crate::components::layout::{token_of, Alert, CsrfField, Loading};
+use crate::domain::catalogue::is_standard_api;
 use crate::domain::consent::UserConsentPolicy;
+use crate::domain::fields::problem_in;
 use crate::models::consents::ConsentSettingsView;
 use crate::server_fns::admin::{load_admin_groups, load_admin_users, load_consent_settings, load_permission_catalogue};
 use crate::server_fns::session::auth_state;
@@ -215,11 +217,30 @@ pub fn AdminPermissionsPage() -> impl IntoView {
                     let auth = auth.await;
                     let token = token_of(&auth);
                     let privileged = matches!(&auth, Ok(crate::auth::AuthView::SignedIn(v)) if v.role.is_privileged_admin());
-                    match catalogue.await {
-                        Ok(apis) => apis.into_iter().map(|api| {
+                    let returned = {
+                        let q = query.read_untracked();
+                        let get = |k: &str| q.get(k).unwrap_or_default();
+                        Returned { form: get("form"), api: get("api_id"), errors: get("errors"), name: get("name"), identifier: get("identifier"),
+                            description: get("description"), value: get("value"), display_name: get("display_name"),
+                            permission_description: get("permission_description") }
+                    };
+                    let apis = match catalogue.await {
+                        Ok(apis) => apis,
+                        Err(e) => return view! { <Alert message=e.to_string() error=true/> }.into_any(),
+                    };
+                    let own: Vec<(String, String)> =
+                        apis.iter().filter(|a| !is_standard_api(&a.identifier)).map(|a| (a.id.clone(), a.name.clone())).collect();
+                    let register = privileged.then(|| view! {
+                        <RegisterApi token=token.clone() returned=returned.clone()/>
+                        {(!own.is_empty()).then(|| view! { <AddPermission apis=own.clone() token=token.clone() returned=returned.clone()/> })}
+                    });
+                    view! {
+                        {register}
+                        {apis.into_iter().map(|api| {
                             let heading_id = format!("api-{}", api.id);
                             let labelled_by = heading_id.clone();
                             let token = token.clone();
+                            let editable = privileged && !is_standard_api(&api.identifier);
                             view! {
                                 <section class="card" aria-labelledby=labelled_by>
                                     <h2 id=heading_id>{api.name.clone()}</h2>
@@ -245,13 +266,19 @@ pub fn AdminPermissionsPage() -> impl IntoView {
                                                 } else {
                                                     view! { <span>{p.classification.map_or("Not classified", |c| c.label())}</span> }.into_any()
                                                 };
+                                                let delete = (editable && p.requested_by_apps == 0).then(|| view! {
+                                                    <form method="post" action=format!("/admin/permissions/{}/delete", p.id) class="inline-form">
+                                                        <CsrfField token=token.clone()/>
+                                                        <button type="submit" class="button button-small button-danger" aria-label=format!("Delete the permission {}", p.value)>"Delete"</button>
+                                                    </form>
+                                                });
                                                 view! {
                                                     <tr>
                                                         <td><strong>{p.display_name.clone()}</strong><br/><code>{p.value.clone()}</code></td>
                                                         <td>{p.description.clone()}</td>
                                                         <td>{if p.admin_consent_required { "Admin only" } else { "People may consent" }}</td>
                                                         <td>{p.requested_by_apps}</td>
-                                                        <td>{impact}</td>
+                                                        <td>{impact}{delete}</td>
                                                     </tr>
                                                 }
                                             }).collect_view()}
@@ -259,11 +286,82 @@ pub fn AdminPermissionsPage() -> impl IntoView {
                                     </table>
                                 </section>
                             }
-                        }).collect_view().into_any(),
-                        Err(e) => view! { <Alert message=e.to_string() error=true/> }.into_any(),
-                    }
+                        }).collect_view()}
+                    }.into_any()
                 })}
             </Suspense>
         </AdminFrame>
+    }
+}
+
+/// What a catalogue form came back with: which API's form (`api`), the
+/// problems, and what was typed.
+#[derive(Clone, Debug, Default)]
+struct Returned {
+    /// `api` or `permission`.
+    form: String,
+    api: String,
+    errors: String,
+    name: String,
+    identifier: String,
+    description: String,
+    value: String,
+    display_name: String,
+    permission_description: String,
+}
+
+#[component]
+fn RegisterApi(token: String, returned: Returned) -> impl IntoView {
+    let mine = returned.form == "api";
+    let problem = |field: &str| if mine { problem_in(&returned.errors, field) } else { None };
+    view! {
+        <section class="card" aria-labelledby="register-api-heading">
+            <details open=mine>
+                <summary><h2 id="register-api-heading" class="summary-heading">"Register an API"</h2></summary>
+                <form method="post" action="/admin/permissions/apis" class="stack">
+                    <CsrfField token=token/>
+                    <TextField name="name" label="Name" value=if mine { returned.name.clone() } else { String::new() } problem=problem("name") required=true/>
+                    <TextField name="identifier" label="Identifier" value=if mine { returned.identifier.clone() } else { String::new() } problem=problem("identifier") required=true
+                        hint="An https:// address or a urn:, for example https://reports.northwind.example."/>
+                    <TextField name="description" label="Description" value=if mine { returned.description.clone() } else { String::new() } problem=problem("description")/>
+                    <div class="actions"><button type="submit" class="button button-primary">"Register the API"</button></div>
+                </form>
+            </details>
+        </section>
+    }
+}
+
+#[component]
+fn AddPermission(apis: Vec<(String, String)>, token: String, returned: Returned) -> impl IntoView {
+    let mine = returned.form == "permission";
+    let problem = |field: &str| if mine { problem_in(&returned.errors, field) } else { None };
+    let typed = |v: &String| if mine { v.clone() } else { String::new() };
+    view! {
+        <section class="card" aria-labelledby="add-permission-heading">
+            <details open=mine>
+                <summary><h2 id="add-permission-heading" class="summary-heading">"Add a permission"</h2></summary>
+                <form method="post" action="/admin/permissions/new" class="stack">
+                    <CsrfField token=token/>
+                    <div class="field">
+                        <label for="field-api_id">"API"</label>
+                        <select id="field-api_id" name="api_id">
+                            {apis.into_iter().map(|(id, name)| {
+                                let selected = mine && id == returned.api;
+                                view! { <option value=id selected=selected>{name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <TextField name="value" label="Scope" value=typed(&returned.value) problem=problem("value") required=true hint="What apps ask for, for example Reports.Read."/>
+                    <TextField name="display_name" label="Name in plain words" value=typed(&returned.display_name) problem=problem("display_name") required=true/>
+                    <TextField name="permission_description" label="What it lets an app do" value=typed(&returned.permission_description) problem=problem("description") required=true/>
+                    <div class="field field-check">
+                        <input id="field-admin_consent_required" type="checkbox" name="admin_consent_required" value="true"/>
+                        <label for="field-admin_consent_required">"Only an admin may consent to it"</label>
+                    </div>
+                    <SelectField name="classification" label="Impact" options=&CLASSES value=String::new() problem=problem("classification")/>
+                    <div class="actions"><button type="submit" class="button">"Add the permission"</button></div>
+                </form>
+            </details>
+        </section>
     }
 }

@@ -14,6 +14,7 @@ use super::admin::{
 use super::error::AppError;
 use super::AppState;
 use app::auth::RequestAuth;
+use app::domain::catalogue::{validate_api, validate_permission, ApiInput, PermissionInput};
 use app::domain::consent::Classification;
 use app::domain::consent_settings::{validate_consent_settings, ConsentSettingsInput};
 use app::models::consents::{CatalogueApi, CataloguePermission, ConsentSettingsView};
@@ -360,4 +361,259 @@ pub async fn classify_permission_form(
     let admin = &require_privileged_admin(&auth)?;
     classify(&state, admin, &headers, &permission_id, &input).await?;
     Ok(back_with_notice(None, "/admin/permissions", "classified"))
+}
+
+// ---- Registering APIs and permissions ----
+
+const CATALOGUE: &str = "/admin/permissions";
+
+fn api_not_found() -> AppError {
+    AppError::Client { status: StatusCode::NOT_FOUND, code: "api_not_found", message: "There is no such API in your organisation.".into() }
+}
+
+fn standard_scopes_fixed() -> AppError {
+    AppError::Client {
+        status: StatusCode::CONFLICT,
+        code: "standard_api",
+        message: "OpenID Connect's standard scopes are the same in every organisation: they can't be added to or removed.".into(),
+    }
+}
+
+async fn api_in_catalogue(state: &AppState, admin: &AdminCaller, api_id: &str) -> Result<CatalogueApi, AppError> {
+    state.store.permission_catalogue(&admin.org_id).await?.into_iter().find(|a| a.id == api_id).ok_or_else(api_not_found)
+}
+
+async fn register_api(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, input: &ApiInput) -> Result<CatalogueApi, AppError> {
+    let api = validate_api(input).map_err(AppError::Validation)?;
+    let event = audit(
+        admin,
+        headers,
+        "api.created",
+        "api",
+        "",
+        serde_json::Value::Null,
+        serde_json::json!({ "name": api.name, "identifier": api.identifier, "description": api.description }),
+    );
+    let id = state.store.create_api(&admin.org_id, &api, event).await.map_err(super::admin::field_conflict)?;
+    api_in_catalogue(state, admin, &id).await
+}
+
+async fn add_permission(
+    state: &AppState,
+    admin: &AdminCaller,
+    headers: &HeaderMap,
+    api_id: &str,
+    input: &PermissionInput,
+) -> Result<CatalogueApi, AppError> {
+    if uuid::Uuid::parse_str(api_id).is_err() {
+        return Err(api_not_found());
+    }
+    let permission = validate_permission(input).map_err(AppError::Validation)?;
+    let event = audit(
+        admin,
+        headers,
+        "permission.created",
+        "permission",
+        "",
+        serde_json::Value::Null,
+        serde_json::json!({
+            "api_id": api_id,
+            "value": permission.value,
+            "display_name": permission.display_name,
+            "admin_consent_required": permission.admin_consent_required,
+            "classification": permission.classification.map(Classification::as_str),
+        }),
+    );
+    match state.store.create_permission(&admin.org_id, api_id, &permission, event).await {
+        Err(StoreError::NotFound) => return Err(api_not_found()),
+        Err(StoreError::Conflict { constraint }) if constraint == "standard_api" => return Err(standard_scopes_fixed()),
+        Err(StoreError::Conflict { constraint }) if constraint == "value_taken" => {
+            return Err(AppError::Validation(vec![("value", "taken")]))
+        }
+        other => other?,
+    };
+    api_in_catalogue(state, admin, api_id).await
+}
+
+async fn delete_permission_of(state: &AppState, admin: &AdminCaller, headers: &HeaderMap, permission_id: &str) -> Result<(), AppError> {
+    let catalogue = state.store.permission_catalogue(&admin.org_id).await?;
+    let Some(existing) = catalogue.iter().flat_map(|a| a.permissions.iter()).find(|p| p.id == permission_id) else {
+        return Err(permission_not_found());
+    };
+    let event = audit(
+        admin,
+        headers,
+        "permission.deleted",
+        "permission",
+        permission_id,
+        serde_json::json!({ "value": existing.value, "display_name": existing.display_name }),
+        serde_json::Value::Null,
+    );
+    match state.store.delete_permission(&admin.org_id, permission_id, event).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(permission_not_found()),
+        Err(StoreError::Conflict { constraint }) if constraint == "standard_api" => Err(standard_scopes_fixed()),
+        Err(StoreError::Conflict { constraint }) if constraint == "permission_in_use" => Err(AppError::Client {
+            status: StatusCode::CONFLICT,
+            code: "permission_in_use",
+            message: "Apps still ask for this permission: take it off those apps first.".into(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Registers an API
+///
+/// An API (resource) of the organisation, named by an `https://` URL or a
+/// `urn:`; its delegated permissions are added to it next. Privileged admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/apis",
+    tag = "Consent",
+    request_body = ApiInput,
+    responses((status = 201, description = "The API, with no permissions yet", body = CatalogueApi), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
+pub async fn create_api(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Json(input): Json<ApiInput>,
+) -> Result<(StatusCode, Json<CatalogueApi>), AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    Ok((StatusCode::CREATED, Json(register_api(&state, admin, &headers, &input).await?)))
+}
+
+/// Adds a permission to an API
+///
+/// A delegated permission: its scope (unique in the organisation), plain
+/// words for people, whether only an admin may consent, and its impact.
+/// OpenID Connect's standard scopes are fixed. Privileged admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/apis/{api_id}/permissions",
+    tag = "Consent",
+    params(("api_id" = String, Path, description = "The API's id")),
+    request_body = PermissionInput,
+    responses((status = 201, description = "The API with its permissions", body = CatalogueApi), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such API in the caller's organisation", body = super::error::ErrorResponse), (status = 409, description = "The standard OpenID Connect API is fixed", body = super::error::ErrorResponse), (status = 422, description = "Fields that cannot be used: `fields` says why, field by field; nothing was written", body = super::error::ErrorResponse))
+)]
+pub async fn create_permission(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(api_id): Path<String>,
+    Json(input): Json<PermissionInput>,
+) -> Result<(StatusCode, Json<CatalogueApi>), AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    Ok((StatusCode::CREATED, Json(add_permission(&state, admin, &headers, &api_id, &input).await?)))
+}
+
+/// Deletes a permission
+///
+/// Only one no app asks for (409 `permission_in_use` otherwise); grants of
+/// it go with it. The standard scopes stay. Privileged admins.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/permissions/{permission_id}",
+    tag = "Consent",
+    params(("permission_id" = String, Path, description = "The permission's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse), (status = 404, description = "No such resource in the caller's organisation", body = super::error::ErrorResponse), (status = 409, description = "Apps ask for it, or it is a standard scope", body = super::error::ErrorResponse))
+)]
+pub async fn delete_permission(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(permission_id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    delete_permission_of(&state, admin, &headers, &permission_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// POST /admin/permissions/apis: "Register an API" on the catalogue page.
+pub async fn create_api_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Form(input): Form<ApiInput>,
+) -> Result<Response, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    match register_api(&state, admin, &headers, &input).await {
+        Ok(_) => Ok(back_with_notice(None, CATALOGUE, "api_created")),
+        Err(AppError::Validation(problems)) => Ok(back_to_form(
+            CATALOGUE,
+            &[
+                ("form", Some(&"api".to_string())),
+                ("name", Some(&input.name)),
+                ("identifier", Some(&input.identifier)),
+                ("description", Some(&input.description)),
+            ],
+            &problems,
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// The add-a-permission form: a checkbox is absent when unticked.
+#[derive(Debug, Deserialize)]
+pub struct PermissionForm {
+    #[serde(default)]
+    api_id: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    permission_description: String,
+    #[serde(default)]
+    admin_consent_required: Option<String>,
+    #[serde(default)]
+    classification: String,
+}
+
+/// POST /admin/permissions/new: "Add a permission" on the page.
+pub async fn create_permission_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Form(form): Form<PermissionForm>,
+) -> Result<Response, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    let api_id = form.api_id.clone();
+    let input = PermissionInput {
+        value: form.value.clone(),
+        display_name: form.display_name.clone(),
+        description: form.permission_description.clone(),
+        admin_consent_required: form.admin_consent_required.is_some(),
+        classification: form.classification.clone(),
+    };
+    match add_permission(&state, admin, &headers, &api_id, &input).await {
+        Ok(_) => Ok(back_with_notice(None, CATALOGUE, "permission_created")),
+        Err(AppError::Validation(problems)) => Ok(back_to_form(
+            CATALOGUE,
+            &[
+                ("form", Some(&"permission".to_string())),
+                ("api_id", Some(&api_id)),
+                ("value", Some(&form.value)),
+                ("display_name", Some(&form.display_name)),
+                ("permission_description", Some(&form.permission_description)),
+            ],
+            &problems,
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// POST /admin/permissions/{id}/delete from the catalogue page.
+pub async fn delete_permission_form(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+    Path(permission_id): Path<String>,
+) -> Result<Response, AppError> {
+    let admin = &require_privileged_admin(&auth)?;
+    match delete_permission_of(&state, admin, &headers, &permission_id).await {
+        Ok(()) => Ok(back_with_notice(None, CATALOGUE, "permission_deleted")),
+        Err(AppError::Client { code: "permission_in_use", .. }) => Ok(back_with_notice(None, CATALOGUE, "permission_in_use")),
+        Err(e) => Err(e),
+    }
 }

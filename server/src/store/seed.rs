@@ -63,22 +63,6 @@ const LICENSES: &[(&str, &str, i64, &str)] = &[
 type PermissionSpec = (&'static str, &'static str, &'static str, bool, Option<&'static str>);
 const APIS: &[(&str, &str, &[PermissionSpec])] = &[
     (
-        "OpenID Connect",
-        "openid",
-        &[
-            ("openid", "Sign you in", "Sign you in with your work account", false, Some("low")),
-            ("profile", "View your basic profile", "See your name and sign-in name", false, Some("low")),
-            ("email", "View your email address", "See your email address", false, Some("low")),
-            (
-                "offline_access",
-                "Maintain access",
-                "Keep access to data you gave it access to, even when you're not using the app",
-                false,
-                Some("low"),
-            ),
-        ],
-    ),
-    (
         "Northwind Mail",
         "https://mail.northwind.example",
         &[
@@ -526,8 +510,17 @@ pub async fn seed_demo(store: &SqlStore, password_hashes: Vec<String>, now: i64)
             super::access::recompute_license_seats!(&mut *tx, &org_id, license_id);
         }
 
-        // APIs and permissions
-        let mut permission_ids = std::collections::HashMap::new();
+        // APIs and permissions: OpenID Connect's standard scopes, as every
+        // organisation has them, then the demo's own APIs.
+        super::permissions::insert_standard_scopes!(&mut *tx, &org_id);
+        let standard: Vec<(String, String)> = sqlx::query_as(
+            "SELECT p.value, p.id FROM permissions p JOIN apis a ON a.id = p.api_id WHERE a.org_id = $1 AND a.identifier = 'openid'")
+            .bind(&org_id).fetch_all(&mut *tx).await.map_err(db_err)?;
+        let standard: std::collections::HashMap<String, String> = standard.into_iter().collect();
+        let mut permission_ids: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+        for (value, ..) in app::domain::catalogue::STANDARD_SCOPES {
+            permission_ids.insert(value, standard[*value].clone());
+        }
         for (name, identifier, permissions) in APIS {
             let api_id = new_id();
             sqlx::query("INSERT INTO apis (id, org_id, name, identifier) VALUES ($1, $2, $3, $4)")

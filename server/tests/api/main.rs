@@ -12,6 +12,7 @@ mod admin_users;
 mod api_tokens;
 mod assets;
 mod bad_input;
+mod catalogue;
 mod consent;
 mod headers;
 mod health;

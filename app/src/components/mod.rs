@@ -2,4 +2,5 @@
 
 pub mod copy;
 pub mod layout;
+pub mod request;
 pub mod tile;

@@ -17,7 +17,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// A time as people read it in the admin area (UTC).
-pub(super) fn when(ms: Millis) -> String {
+pub fn when(ms: Millis) -> String {
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);

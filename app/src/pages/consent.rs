@@ -6,9 +6,8 @@
 
 use super::admin::when;
 use crate::components::layout::{token_of, Alert, CsrfField, Loading, SignedInHeader};
+use crate::components::request::{AskedCard, JustificationField};
 use crate::domain::consent::ConsentNext;
-use crate::domain::fields::problem_in;
-use crate::domain::requests::JUSTIFICATION_MAX_CHARS;
 use crate::models::apps::GrantedBy;
 use crate::models::consents::{ConsentPrompt, ConsentedApp, MyConsents};
 use crate::server_fns::apps::{load_consent_prompt, load_my_consents};
@@ -242,46 +241,15 @@ pub fn RemoveConsentPage() -> impl IntoView {
 #[component]
 fn ApprovalRequired(prompt: ConsentPrompt, token: String, asked: AskState) -> impl IntoView {
     if let Some(asked_at) = prompt.asked_at {
-        let (heading, text) = match asked.sent.as_deref() {
-            Some("created") | Some("joined") => (
-                "Request sent",
-                format!(
-                    "You asked on {}. A reviewer will approve or deny it; you'll see the answer under the bell and on My requests.",
-                    when(asked_at)
-                ),
-            ),
-            _ => (
-                "You already asked",
-                format!(
-                    "You asked for approval on {}. Your request is waiting for review; asking again wouldn't send anything new.",
-                    when(asked_at)
-                ),
-            ),
-        };
-        return view! {
-            <section class="card" aria-labelledby="request-heading" data-testid="request-status">
-                <h2 id="request-heading">{heading}</h2>
-                <p role="status">{text}</p>
-                <p><a class="button button-primary" href="/my-requests">"See my requests"</a>" "<a class="button" href="/">"Back to My Apps"</a></p>
-            </section>
-        }
-        .into_any();
+        return view! { <AskedCard what="approval" asked_at sent=asked.sent.clone() testid="request-status"/> }.into_any();
     }
-    let problem = problem_in(&asked.errors, "justification");
-    let described_by = if problem.is_some() { "justification-hint justification-error" } else { "justification-hint" };
     view! {
         <section class="card" aria-labelledby="approval-heading">
             <h2 id="approval-heading">"Approval required"</h2>
             <p>"Your organisation doesn't let you grant these permissions yourself. Ask for approval: a reviewer decides for everyone in your organisation."</p>
             <form method="post" action=format!("/consent/{}/request", prompt.app_id)>
                 <CsrfField token=token/>
-                <div class="field">
-                    <label for="justification">"Why do you need this app?"</label>
-                    <p class="hint" id="justification-hint">{format!("Required. Reviewers see it. At most {JUSTIFICATION_MAX_CHARS} characters.")}</p>
-                    <textarea id="justification" name="justification" rows="4" required maxlength=JUSTIFICATION_MAX_CHARS.to_string()
-                        aria-describedby=described_by aria-invalid=problem.is_some().then_some("true")>{asked.justification.clone()}</textarea>
-                    {problem.map(|p| view! { <p class="field-error" id="justification-error">{p}</p> })}
-                </div>
+                <JustificationField id="justification" typed=asked.justification.clone() errors=asked.errors.clone() readers="Reviewers"/>
                 <div class="actions">
                     <button type="submit" class="button button-primary">"Request approval"</button>
                     <a class="button" href="/">"Cancel"</a>

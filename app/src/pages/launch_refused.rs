@@ -3,11 +3,9 @@
 //! browser, UTC time) to copy for the helpdesk. The data comes from the
 //! person's own sign-in event, so the page shows what the log recorded.
 
-use super::admin::when;
 use crate::components::copy::CopyButton;
 use crate::components::layout::{token_of, CsrfField, Loading, SignedInHeader};
-use crate::domain::fields::problem_in;
-use crate::domain::requests::JUSTIFICATION_MAX_CHARS;
+use crate::components::request::{AskedCard, JustificationField};
 use crate::models::apps::{refusal_text, AccessOffer, LaunchRefusal};
 use crate::server_fns::apps::load_launch_refusal;
 use crate::server_fns::session::auth_state;
@@ -51,46 +49,15 @@ pub fn LaunchRefusedPage() -> impl IntoView {
 fn RequestAccess(offer: AccessOffer, reference: String, token: String, returned: (Option<String>, String, String)) -> impl IntoView {
     let (sent, typed, errors) = returned;
     if let Some(asked_at) = offer.asked_at {
-        let (heading, text) = match sent.as_deref() {
-            Some("created") => (
-                "Request sent",
-                format!(
-                    "You asked on {}. The app's reviewers decide; you'll see the answer under the bell and on My requests.",
-                    when(asked_at)
-                ),
-            ),
-            _ => (
-                "You already asked",
-                format!(
-                    "You asked for access on {}. Your request is waiting for review; asking again wouldn't send anything new.",
-                    when(asked_at)
-                ),
-            ),
-        };
-        return view! {
-            <section class="card" aria-labelledby="access-heading" data-testid="access-request">
-                <h2 id="access-heading">{heading}</h2>
-                <p role="status">{text}</p>
-                <p><a class="button" href="/my-requests">"See my requests"</a></p>
-            </section>
-        }
-        .into_any();
+        return view! { <AskedCard what="access" asked_at sent testid="access-request"/> }.into_any();
     }
-    let problem = problem_in(&errors, "justification");
-    let described_by = if problem.is_some() { "access-justification-hint access-justification-error" } else { "access-justification-hint" };
     view! {
         <section class="card" aria-labelledby="access-heading" data-testid="access-request">
             <h2 id="access-heading">"Request access"</h2>
             <form method="post" action=format!("/access/{}/request", offer.app_id)>
                 <CsrfField token=token/>
                 <input type="hidden" name="ref" value=reference/>
-                <div class="field">
-                    <label for="access-justification">"Why do you need this app?"</label>
-                    <p class="hint" id="access-justification-hint">{format!("Required. The app's reviewers see it. At most {JUSTIFICATION_MAX_CHARS} characters.")}</p>
-                    <textarea id="access-justification" name="justification" rows="3" required maxlength=JUSTIFICATION_MAX_CHARS.to_string()
-                        aria-describedby=described_by aria-invalid=problem.is_some().then_some("true")>{typed}</textarea>
-                    {problem.map(|p| view! { <p class="field-error" id="access-justification-error">{p}</p> })}
-                </div>
+                <JustificationField id="access-justification" typed errors readers="The app's reviewers"/>
                 <div class="actions"><button type="submit" class="button button-primary">"Request access"</button></div>
             </form>
         </section>

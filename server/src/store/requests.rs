@@ -86,6 +86,24 @@ static VISIBLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     )
 });
 
+/// A request's requesters with their e-mail addresses. Binds: $1 org, $2 request.
+const REQUESTERS: &str = "SELECT q.user_id, u.email FROM request_requesters q \
+    JOIN users u ON u.org_id = q.org_id AND u.id = q.user_id WHERE q.org_id = $1 AND q.request_id = $2";
+
+/// An app's name. Binds: $1 org, $2 app.
+const APP_NAME: &str = "SELECT name FROM applications WHERE org_id = $1 AND id = $2";
+
+/// The statement that claims up to `$2` requests that are `due` (with `$1`
+/// now), setting `set`: the outer WHERE repeats `due`, so a row another
+/// replica changed meanwhile is not taken twice (see the module's comment).
+fn claim_requests(set: &str, due: &str, order: &str, skip_locked: &str) -> String {
+    format!(
+        "UPDATE requests SET {set} WHERE {due} AND id IN ( \
+            SELECT id FROM requests WHERE {due} ORDER BY {order} LIMIT $2{skip_locked}) \
+         RETURNING id, org_id, kind, app_id, expires_at"
+    )
+}
+
 /// Inserts one notification; the e-mail goes to `email_to` when set.
 macro_rules! insert_notification {
     ($exec:expr, $org:expr, $user:expr, $notice:expr, $email_to:expr, $at:expr) => {
@@ -622,7 +640,7 @@ impl RequestsStore for SqlStore {
         let now = audit.at;
         crate::on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
-            let app_name: Option<String> = sqlx::query_scalar("SELECT name FROM applications WHERE org_id = $1 AND id = $2")
+            let app_name: Option<String> = sqlx::query_scalar(APP_NAME)
                 .bind(org_id).bind(app_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
             let Some(app_name) = app_name else { return Err(StoreError::NotFound) };
             let pending = "SELECT r.id, q.requested_at FROM requests r JOIN request_requesters q ON q.request_id = r.id \
@@ -781,12 +799,10 @@ impl RequestsStore for SqlStore {
                         .execute(&mut *tx).await.map_err(db_err)?;
                 }
             }
-            let app_name: String = sqlx::query_scalar("SELECT name FROM applications WHERE org_id = $1 AND id = $2")
+            let app_name: String = sqlx::query_scalar(APP_NAME)
                 .bind(org_id).bind(&app_id).fetch_one(&mut *tx).await.map_err(db_err)?;
             let notice = outcome_notice(kind, &app_name, status, reason, outcome.as_deref());
-            let requesters: Vec<(String, String)> = sqlx::query_as(
-                "SELECT q.user_id, u.email FROM request_requesters q JOIN users u ON u.org_id = q.org_id AND u.id = q.user_id \
-                 WHERE q.org_id = $1 AND q.request_id = $2")
+            let requesters: Vec<(String, String)> = sqlx::query_as(REQUESTERS)
                 .bind(org_id).bind(request_id).fetch_all(&mut *tx).await.map_err(db_err)?;
             for (user_id, address) in &requesters {
                 insert_notification!(&mut *tx, org_id, user_id, notice, email_to(email, address), now)?;
@@ -823,12 +839,7 @@ impl RequestsStore for SqlStore {
 
     async fn expire_due_requests(&self, now: Millis, email: bool, limit: i64) -> StoreResult<u64> {
         let due = "status = 'pending' AND expires_at <= $1";
-        let claim = format!(
-            "UPDATE requests SET status = 'expired', decided_at = $1 WHERE {due} AND id IN ( \
-                SELECT id FROM requests WHERE {due} ORDER BY expires_at LIMIT $2{}) \
-             RETURNING id, org_id, kind, app_id, expires_at",
-            self.skip_locked()
-        );
+        let claim = claim_requests("status = 'expired', decided_at = $1", due, "expires_at", self.skip_locked());
         crate::on_pool!(&self.pool, p => {
             // A read first: most rounds find nothing, and on SQLite a claim
             // that changes nothing would still take the write lock.
@@ -840,12 +851,10 @@ impl RequestsStore for SqlStore {
             let mut tx = p.begin().await.map_err(db_err)?;
             let expired: Vec<DueRow> = sqlx::query_as(&claim).bind(now).bind(limit).fetch_all(&mut *tx).await.map_err(db_err)?;
             for r in &expired {
-                let app_name: String = sqlx::query_scalar("SELECT name FROM applications WHERE org_id = $1 AND id = $2")
+                let app_name: String = sqlx::query_scalar(APP_NAME)
                     .bind(&r.org_id).bind(&r.app_id).fetch_one(&mut *tx).await.map_err(db_err)?;
                 let notice = outcome_notice(parse_kind(&r.kind)?, &app_name, RequestStatus::Expired, None, None);
-                let requesters: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT q.user_id, u.email FROM request_requesters q JOIN users u ON u.org_id = q.org_id AND u.id = q.user_id \
-                     WHERE q.org_id = $1 AND q.request_id = $2")
+                let requesters: Vec<(String, String)> = sqlx::query_as(REQUESTERS)
                     .bind(&r.org_id).bind(&r.id).fetch_all(&mut *tx).await.map_err(db_err)?;
                 for (user_id, address) in &requesters {
                     insert_notification!(&mut *tx, &r.org_id, user_id, notice, email_to(email, address), now)?;
@@ -861,12 +870,7 @@ impl RequestsStore for SqlStore {
 
     async fn remind_due_requests(&self, now: Millis, email: bool, limit: i64) -> StoreResult<u64> {
         let due = "status = 'pending' AND reminded_at IS NULL AND remind_at <= $1 AND expires_at > $1";
-        let claim = format!(
-            "UPDATE requests SET reminded_at = $1 WHERE {due} AND id IN ( \
-                SELECT id FROM requests WHERE {due} ORDER BY remind_at LIMIT $2{}) \
-             RETURNING id, org_id, kind, app_id, expires_at",
-            self.skip_locked()
-        );
+        let claim = claim_requests("reminded_at = $1", due, "remind_at", self.skip_locked());
         crate::on_pool!(&self.pool, p => {
             let any: bool = sqlx::query_scalar(&format!("SELECT EXISTS (SELECT 1 FROM requests WHERE {due})"))
                 .bind(now).fetch_one(p).await.map_err(db_err)?;
@@ -883,7 +887,7 @@ impl RequestsStore for SqlStore {
                     continue;
                 }
                 let kind = parse_kind(&r.kind)?;
-                let app_name: String = sqlx::query_scalar("SELECT name FROM applications WHERE org_id = $1 AND id = $2")
+                let app_name: String = sqlx::query_scalar(APP_NAME)
                     .bind(&r.org_id).bind(&r.app_id).fetch_one(&mut *tx).await.map_err(db_err)?;
                 let notice: Notice = reminder_notice(kind, &app_name, &utc_text(r.expires_at));
                 let requesters: Vec<String> = sqlx::query_scalar("SELECT user_id FROM request_requesters WHERE org_id = $1 AND request_id = $2")

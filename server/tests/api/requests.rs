@@ -34,6 +34,22 @@ async fn request_id(app: &TestApp, app_id: &str) -> String {
     app.strings("SELECT id FROM requests WHERE app_id = $1 AND status = 'pending'", &[app_id]).await.remove(0)
 }
 
+/// Alex's pending request for Source Control, with user consent off.
+struct Asked {
+    source: String,
+    alex: reqwest::Client,
+    id: String,
+}
+
+async fn alex_asked(app: &TestApp) -> Asked {
+    user_consent_off(app).await;
+    let source = app.app_id("Source Control").await;
+    let alex = app.signed_in(EMPLOYEE).await;
+    ask(app, &alex, &source, "Code reviews").await;
+    let id = request_id(app, &source).await;
+    Asked { source, alex, id }
+}
+
 /// Waits (up to 10 s) for the background task to make `check` true.
 async fn eventually<F, Fut>(what: &str, mut check: F)
 where
@@ -160,11 +176,7 @@ async fn a_second_requester_joins_the_pending_request_and_reviewers_see_both() {
 #[tokio::test]
 async fn approving_grants_the_organisation_and_the_next_launch_goes_through() {
     let app = spawn_app().await;
-    user_consent_off(&app).await;
-    let source = app.app_id("Source Control").await;
-    let alex = app.signed_in(EMPLOYEE).await;
-    ask(&app, &alex, &source, "Code reviews").await;
-    let id = request_id(&app, &source).await;
+    let Asked { source, alex, id } = alex_asked(&app).await;
 
     let morgan = app.signed_in(PRIVILEGED_ADMIN).await;
     let res = app.post_form(&morgan, "/reviews", &format!("/reviews/{id}"), &[("decision", "approve"), ("reason", "")]).await;
@@ -204,11 +216,7 @@ async fn approving_grants_the_organisation_and_the_next_launch_goes_through() {
 #[tokio::test]
 async fn a_denial_needs_a_reason_is_told_and_people_may_ask_again() {
     let app = spawn_app().await;
-    user_consent_off(&app).await;
-    let source = app.app_id("Source Control").await;
-    let alex = app.signed_in(EMPLOYEE).await;
-    ask(&app, &alex, &source, "Code reviews").await;
-    let id = request_id(&app, &source).await;
+    let Asked { source, alex, id } = alex_asked(&app).await;
     let morgan = Api::as_user(&app, PRIVILEGED_ADMIN).await;
     let decide = format!("/api/v1/admin/consent-requests/{id}/decision");
 
@@ -250,11 +258,7 @@ async fn a_denial_needs_a_reason_is_told_and_people_may_ask_again() {
 #[tokio::test]
 async fn a_block_stops_requests_and_consent_until_unblocked() {
     let app = spawn_app().await;
-    user_consent_off(&app).await;
-    let source = app.app_id("Source Control").await;
-    let alex = app.signed_in(EMPLOYEE).await;
-    ask(&app, &alex, &source, "Code reviews").await;
-    let id = request_id(&app, &source).await;
+    let Asked { source, alex, id } = alex_asked(&app).await;
     let morgan = Api::as_user(&app, PRIVILEGED_ADMIN).await;
     let (status, _) = morgan
         .post(&format!("/api/v1/admin/consent-requests/{id}/decision"), json!({ "decision": "block", "reason": "Under security review" }))
@@ -389,11 +393,7 @@ async fn bad_requests_get_clear_answers_and_change_nothing() {
 #[tokio::test]
 async fn pending_requests_expire_and_requesters_are_told() {
     let app = spawn_app().await;
-    user_consent_off(&app).await;
-    let source = app.app_id("Source Control").await;
-    let alex = app.signed_in(EMPLOYEE).await;
-    ask(&app, &alex, &source, "Code reviews").await;
-    let id = request_id(&app, &source).await;
+    let Asked { source, alex, id } = alex_asked(&app).await;
     let expiry = app.scalar_i64("SELECT expires_at - created_at FROM requests WHERE id = $1", &[&id]).await;
     assert_eq!(expiry, 30 * 24 * 3600 * 1000, "the org's 30 days");
     // Its time is up.
@@ -414,11 +414,7 @@ async fn pending_requests_expire_and_requesters_are_told() {
 #[tokio::test]
 async fn reviewers_are_reminded_once_and_not_when_reminders_are_off() {
     let app = spawn_app().await;
-    user_consent_off(&app).await;
-    let source = app.app_id("Source Control").await;
-    let alex = app.signed_in(EMPLOYEE).await;
-    ask(&app, &alex, &source, "Code reviews").await;
-    let id = request_id(&app, &source).await;
+    let Asked { id, .. } = alex_asked(&app).await;
     let morgan = Api::as_user(&app, PRIVILEGED_ADMIN).await;
     let reminders = || async { app.scalar_i64("SELECT COUNT(*) FROM notifications WHERE kind = 'request_reminder'", &[]).await };
     assert_eq!(reminders().await, 0);

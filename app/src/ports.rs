@@ -1172,6 +1172,10 @@ pub trait NotificationsStore: Send + Sync + 'static {
     /// the user reviews (when they review any).
     async fn header_counts(&self, org_id: &str, viewer: &QueueViewer) -> StoreResult<crate::models::requests::HeaderCounts>;
 
+    /// Marks one of the user's notifications read and gives its link (None
+    /// when they have no such notification).
+    async fn open_notification(&self, org_id: &str, user_id: &str, id: &str, now: Millis) -> StoreResult<Option<Option<String>>>;
+
     /// Marks the user's notifications read: these, or all. The number changed.
     async fn mark_notifications_read(&self, org_id: &str, user_id: &str, ids: Option<&[String]>, now: Millis) -> StoreResult<u64>;
 

@@ -343,8 +343,9 @@ fn NotificationList(notifications: Notifications, token: String) -> impl IntoVie
                 let class = if n.read_at.is_none() { "notification unread" } else { "notification" };
                 view! {
                     <li class=class>
+                        // Following it marks it read (GET /notifications/{id}/open).
                         {match n.link.clone() {
-                            Some(link) => view! { <a class="notification-title" href=link>{n.title.clone()}</a> }.into_any(),
+                            Some(_) => view! { <a class="notification-title" href=format!("/notifications/{}/open", n.id)>{n.title.clone()}</a> }.into_any(),
                             None => view! { <span class="notification-title">{n.title.clone()}</span> }.into_any(),
                         }}
                         {n.read_at.is_none().then(|| view! { <span class="visually-hidden">" (unread)"</span> })}

@@ -127,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reviews/{request_id}", post(requests::review_form))
         .route("/reviews/blocked/{app_id}/unblock", post(requests::unblock_form))
         .route("/notifications/read", post(requests::mark_notifications_read_form))
+        .route("/notifications/{notification_id}/open", get(requests::open_notification))
         .route("/admin/users/new", post(admin::create_user_form))
         .route("/admin/users/{user_id}/reset-password", post(admin::reset_password_form))
         .route("/admin/users/{user_id}/edit", post(admin::update_user_form))

@@ -394,6 +394,24 @@ pub async fn mark_notifications_read(
     Ok(Json(MarkedRead { marked: mark_read(&state, &session.user, ids).await? }))
 }
 
+/// GET /notifications/{id}/open: a notification followed from the page:
+/// marked read, then on to its page (one of ours; anything else goes to the
+/// notifications page).
+pub async fn open_notification(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let session = require_session(&auth)?;
+    if !canonical(&id) {
+        return Err(AppError::not_found());
+    }
+    let opened = state.store.open_notification(&session.user.org_id, &session.user.user_id, &id, now_ms()).await?;
+    let Some(link) = opened else { return Err(AppError::not_found()) };
+    let to = link.as_deref().and_then(app::domain::model::ReturnTo::parse).map(|r| r.as_str().to_string());
+    Ok(Redirect::to(to.as_deref().unwrap_or("/notifications")).into_response())
+}
+
 /// POST /notifications/read: "Mark all as read" on the notifications page.
 pub async fn mark_notifications_read_form(
     State(state): State<AppState>,

@@ -969,6 +969,15 @@ impl NotificationsStore for SqlStore {
         Ok(HeaderCounts { unread_notifications: unread.max(0) as u64, pending_reviews })
     }
 
+    async fn open_notification(&self, org_id: &str, user_id: &str, id: &str, now: Millis) -> StoreResult<Option<Option<String>>> {
+        crate::on_pool!(&self.pool, p => {
+            let link: Option<Option<String>> = sqlx::query_scalar(
+                "UPDATE notifications SET read_at = COALESCE(read_at, $4) WHERE org_id = $1 AND user_id = $2 AND id = $3 RETURNING link")
+                .bind(org_id).bind(user_id).bind(id).bind(now).fetch_optional(p).await.map_err(db_err)?;
+            Ok(link)
+        })
+    }
+
     async fn mark_notifications_read(&self, org_id: &str, user_id: &str, ids: Option<&[String]>, now: Millis) -> StoreResult<u64> {
         crate::on_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(db_err)?;

@@ -574,3 +574,27 @@ async fn notifications_arrive_by_email_with_recipient_subject_and_link() {
         "every e-mail recorded as sent"
     );
 }
+
+#[tokio::test]
+async fn following_a_notification_marks_it_read_and_goes_to_its_page() {
+    let app = spawn_app().await;
+    alex_asked(&app).await;
+    let morgan = Api::as_user(&app, PRIVILEGED_ADMIN).await;
+    let (_, bell) = morgan.get("/api/v1/me/notifications").await;
+    let id = bell["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, page) = app.page(&morgan.client, "/notifications").await;
+    assert!(page.contains(&format!("/notifications/{id}/open")) && page.contains("1 unread"), "{page}");
+    let res = morgan.client.get(app.url(&format!("/notifications/{id}/open"))).header("accept", "text/html").send().await.unwrap();
+    assert_eq!((res.status().as_u16(), location(&res)), (303, "/reviews".to_string()));
+    let (_, bell) = morgan.get("/api/v1/me/notifications").await;
+    assert_eq!(bell["unread"], 0);
+    // Someone else's, or none: not found, and nothing changes.
+    let alex = app.signed_in(EMPLOYEE).await;
+    app.exec("UPDATE notifications SET read_at = NULL", &[]).await;
+    let res = alex.get(app.url(&format!("/notifications/{id}/open"))).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let res = alex.get(app.url("/notifications/nope/open")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let (_, bell) = morgan.get("/api/v1/me/notifications").await;
+    assert_eq!(bell["unread"], 1, "still unread: Alex could not touch Morgan's");
+}

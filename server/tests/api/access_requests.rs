@@ -214,3 +214,41 @@ async fn access_requests_refuse_what_they_cannot_fix_and_nobody_approves_their_o
     assert_eq!(status, 404);
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM requests WHERE status = 'pending'", &[]).await, 2, "nothing was decided");
 }
+
+#[tokio::test]
+async fn access_requests_remind_the_apps_reviewers_and_expire_like_consent_requests() {
+    let app = spawn_app().await;
+    let payroll = app.app_id("Payroll").await;
+    let alex = Api::as_user(&app, EMPLOYEE).await;
+    let (status, asked) =
+        alex.post("/api/v1/me/requests", json!({ "app_id": payroll, "kind": "access", "justification": "Audit season" })).await;
+    assert_eq!(status, 201);
+    let id = asked["request_id"].as_str().unwrap().to_string();
+    app.exec("UPDATE requests SET remind_at = created_at WHERE id = $1", &[&id]).await;
+    let reminded = || async {
+        app.scalar_i64(
+            "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id \
+             WHERE n.kind = 'request_reminder' AND u.upn_normalized = $1",
+            &[APP_ADMIN],
+        )
+        .await
+    };
+    for _ in 0..100 {
+        if reminded().await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(reminded().await, 1, "Sam, an app admin, reviews Payroll and is reminded");
+    app.exec("UPDATE requests SET expires_at = created_at WHERE id = $1", &[&id]).await;
+    for _ in 0..100 {
+        if app.strings("SELECT status FROM requests WHERE id = $1", &[&id]).await == ["expired"] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (_, mine) = alex.get("/api/v1/me/requests").await;
+    assert_eq!(mine[0]["status"], "expired", "{mine}");
+    let (_, bell) = alex.get("/api/v1/me/notifications").await;
+    assert_eq!(bell["items"][0]["title"], "Your request for access to Payroll expired");
+}

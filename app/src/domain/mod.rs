@@ -14,6 +14,7 @@ pub mod licenses;
 pub mod licensing;
 pub mod logs;
 pub mod model;
+pub mod oidc;
 pub mod requests;
 pub mod scim;
 pub mod signin;

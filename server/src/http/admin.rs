@@ -45,6 +45,19 @@ impl AdminCaller {
         matches!(&self.actor, Actor::User { user_id: own, .. } if own == user_id)
     }
 
+    /// Who decides, as a request's history and a grant name them: a person
+    /// by `display_name` when given (else their sign-in name), a token by
+    /// its label.
+    pub fn decider(&self, display_name: Option<&str>) -> app::ports::Decider {
+        match &self.actor {
+            Actor::User { user_id, upn } => app::ports::Decider {
+                user_id: Some(user_id.clone()),
+                label: display_name.map(str::to_string).unwrap_or_else(|| upn.clone()),
+            },
+            Actor::ApiToken { .. } => app::ports::Decider { user_id: None, label: self.label() },
+        }
+    }
+
     /// The actor's name as the audit log records it.
     pub fn label(&self) -> String {
         match &self.actor {

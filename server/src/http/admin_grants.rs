@@ -4,23 +4,19 @@
 //! (`/api/v1/admin/apps/{id}/consents`) and the page's forms
 //! (`/admin/apps/{id}/consents`) call the same functions; each is audited.
 
-use super::admin::{audit, back_with_notice, require_privileged_admin, Actor, AdminCaller};
+use super::admin::{audit, back_with_notice, require_privileged_admin, AdminCaller};
 use super::api::app_not_found;
 use super::error::AppError;
 use super::AppState;
 use app::auth::RequestAuth;
 use app::models::consents::AppConsents;
-use app::ports::{Decider, StoreError};
+use app::ports::StoreError;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::{Extension, Form, Json};
 use serde::Deserialize;
 use serde_json::json;
-
-fn canonical(id: &str) -> bool {
-    matches!(uuid::Uuid::parse_str(id), Ok(u) if u.to_string() == id)
-}
 
 fn grant_not_found() -> AppError {
     AppError::Client { status: StatusCode::NOT_FOUND, code: "grant_not_found", message: "This app has no such grant.".into() }
@@ -35,20 +31,10 @@ fn user_not_found() -> AppError {
 }
 
 async fn consents_of(state: &AppState, admin: &AdminCaller, app_id: &str) -> Result<AppConsents, AppError> {
-    if !canonical(app_id) {
+    if !super::canonical_id(app_id) {
         return Err(app_not_found());
     }
     state.store.app_consents(&admin.org_id, app_id).await?.ok_or_else(app_not_found)
-}
-
-fn decider(admin: &AdminCaller) -> Decider {
-    Decider {
-        user_id: match &admin.actor {
-            Actor::User { user_id, .. } => Some(user_id.clone()),
-            Actor::ApiToken { .. } => None,
-        },
-        label: admin.label(),
-    }
 }
 
 /// Grants the app's permissions (these, or all it asks for) to the
@@ -80,7 +66,7 @@ async fn grant(
         }
     };
     if let Some(user_id) = user_id {
-        if !canonical(user_id) {
+        if !super::canonical_id(user_id) {
             return Err(user_not_found());
         }
     }
@@ -98,7 +84,7 @@ async fn grant(
         serde_json::Value::Null,
         json!({ "app": current.app_name, "permissions": values, "principal": principal, "by": "admin" }),
     );
-    match state.store.admin_grant_consent(&admin.org_id, app_id, user_id, &wanted, &decider(admin), event).await {
+    match state.store.admin_grant_consent(&admin.org_id, app_id, user_id, &wanted, &admin.decider(None), event).await {
         Err(StoreError::NotFound) if user_id.is_some() => return Err(user_not_found()),
         Err(StoreError::NotFound) => return Err(app_not_found()),
         other => other?,

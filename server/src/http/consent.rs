@@ -24,9 +24,10 @@ use crate::time::now_ms;
 
 /// Ids are canonical UUIDs; anything else is no app of theirs.
 fn checked_app_id(app_id: &str) -> Result<(), AppError> {
-    match uuid::Uuid::parse_str(app_id) {
-        Ok(u) if u.to_string() == app_id => Ok(()),
-        _ => Err(app_not_found()),
+    if super::canonical_id(app_id) {
+        Ok(())
+    } else {
+        Err(app_not_found())
     }
 }
 

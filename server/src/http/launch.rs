@@ -38,14 +38,14 @@ pub async fn launch(
     let user = &session.user;
     let now = now_ms();
     // Malformed ids are not looked up; they get the same answer as unknown ones.
-    let wanted = uuid::Uuid::parse_str(&app_id).ok().map(|u| u.to_string()).filter(|u| *u == app_id);
+    let wanted = super::canonical_id(&app_id).then_some(app_id.as_str());
     // The decision's inputs: the account state as read with the session in
     // this request, the rest possibly from this replica's memory (valid
     // only while the org's access version is the one the session read).
-    let snapshot = state.store.launch_snapshot(user, wanted.as_deref().unwrap_or(""), now).await?;
+    let snapshot = state.store.launch_snapshot(user, wanted.unwrap_or(""), now).await?;
     let account = user.account_status();
     let access = UserAccess::with_account(&snapshot, &account, now, true);
-    let app = wanted.as_deref().and_then(|id| access.app(id));
+    let app = wanted.and_then(|id| access.app(id));
     let (_, decision) = access.decide(app);
     let target = match (decision.allowed(), app) {
         (true, Some(app)) => launch_target(app, &state.public_url, &user.upn),

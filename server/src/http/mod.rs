@@ -269,6 +269,12 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
+/// Is this a canonical (lower-case, hyphenated) UUID, as every id we make
+/// is? Anything else names nothing and is not looked up.
+pub(crate) fn canonical_id(id: &str) -> bool {
+    matches!(uuid::Uuid::parse_str(id), Ok(u) if u.to_string() == id)
+}
+
 /// The client's user agent, as sign-in events record it (at most 512 characters).
 pub(crate) fn user_agent(headers: &axum::http::HeaderMap) -> String {
     headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(512).collect()

@@ -18,7 +18,7 @@ use app::domain::requests::{
     access_requestable, may_decide, validate_justification, validate_review, RequestKind, RequestStatus, ReviewRefusal,
 };
 use app::models::requests::{MyRequest, Notifications, ReviewQueue};
-use app::ports::{AskOutcome, AuditEvent, Decider, QueueViewer, SessionUser, StoreError};
+use app::ports::{AskOutcome, AuditEvent, QueueViewer, SessionUser, StoreError};
 use app::services::access::UserAccess;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -28,11 +28,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::time::now_ms;
-
-/// Ids are canonical UUIDs; anything else names nothing.
-fn canonical(id: &str) -> bool {
-    matches!(uuid::Uuid::parse_str(id), Ok(u) if u.to_string() == id)
-}
 
 fn request_not_found() -> AppError {
     AppError::Client { status: StatusCode::NOT_FOUND, code: "request_not_found", message: "There is no such request.".into() }
@@ -82,7 +77,7 @@ async fn ask_consent_for(
     app_id: &str,
     justification: &str,
 ) -> Result<AskAnswer, AppError> {
-    if !canonical(app_id) {
+    if !super::canonical_id(app_id) {
         return Err(app_not_found());
     }
     let justification = validate_justification(justification).map_err(AppError::Validation)?;
@@ -154,7 +149,7 @@ async fn ask_access_for(
     app_id: &str,
     justification: &str,
 ) -> Result<AskAnswer, AppError> {
-    if !canonical(app_id) {
+    if !super::canonical_id(app_id) {
         return Err(app_not_found());
     }
     let justification = validate_justification(justification).map_err(AppError::Validation)?;
@@ -366,7 +361,7 @@ async fn mark_read(state: &AppState, user: &SessionUser, ids: Option<Vec<String>
         if ids.is_empty() || ids.len() > 100 {
             return Err(AppError::bad_request("ids_out_of_range", "Send 1 to 100 notification ids, or none to mark them all."));
         }
-        if !ids.iter().all(|id| canonical(id)) {
+        if !ids.iter().all(|id| super::canonical_id(id)) {
             return Err(AppError::bad_request("malformed_id", "A notification id is a UUID."));
         }
     }
@@ -403,7 +398,7 @@ pub async fn open_notification(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let session = require_session(&auth)?;
-    if !canonical(&id) {
+    if !super::canonical_id(&id) {
         return Err(AppError::not_found());
     }
     let opened = state.store.open_notification(&session.user.org_id, &session.user.user_id, &id, now_ms()).await?;
@@ -462,15 +457,6 @@ async fn require_reviewer(state: &AppState, auth: &RequestAuth) -> Result<(Admin
     }
 }
 
-fn decider_of(caller: &AdminCaller, display_name: Option<&str>) -> Decider {
-    match &caller.actor {
-        super::admin::Actor::User { user_id, upn } => {
-            Decider { user_id: Some(user_id.clone()), label: display_name.map(str::to_string).unwrap_or_else(|| upn.clone()) }
-        }
-        super::admin::Actor::ApiToken { .. } => Decider { user_id: None, label: caller.label() },
-    }
-}
-
 /// A review as sent: `approve`, `deny` (reason required) or `block`
 /// (reason required; consent requests only).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -501,7 +487,7 @@ async fn decide(
     kind: Option<RequestKind>,
     input: &ReviewInput,
 ) -> Result<ReviewAnswer, AppError> {
-    if !canonical(request_id) {
+    if !super::canonical_id(request_id) {
         return Err(request_not_found());
     }
     let request = state.store.request_for_review(&caller.org_id, request_id, viewer).await?.ok_or_else(request_not_found)?;
@@ -528,7 +514,7 @@ async fn decide(
         json!({ "status": "pending", "app": request.app_name, "app_id": request.app_id }),
         json!({ "status": status.as_str(), "reason": reason, "app": request.app_name, "app_id": request.app_id }),
     );
-    let decider = decider_of(caller, display_name);
+    let decider = caller.decider(display_name);
     let decided =
         match state.store.decide_request(&caller.org_id, request_id, decision, reason.as_deref(), &decider, state.email, event).await {
             Err(StoreError::Conflict { constraint }) if constraint == "no_seat_free" => {
@@ -560,7 +546,7 @@ fn already_decided(status: RequestStatus) -> AppError {
 }
 
 async fn unblock(state: &AppState, caller: &AdminCaller, headers: &HeaderMap, app_id: &str) -> Result<(), AppError> {
-    if !canonical(app_id) {
+    if !super::canonical_id(app_id) {
         return Err(app_not_found());
     }
     let event = audit(

@@ -142,7 +142,14 @@ impl PermissionsStore for SqlStore {
 
     async fn ensure_standard_scopes(&self) -> StoreResult<u64> {
         crate::on_pool!(&self.pool, p => {
-            let orgs: Vec<String> = sqlx::query_scalar("SELECT id FROM organisations ORDER BY id").fetch_all(p).await.map_err(db_err)?;
+            // One read finds the organisations that lack any standard scope
+            // (none, after the first start): start-up writes only for them.
+            let orgs: Vec<String> = sqlx::query_scalar(
+                "SELECT o.id FROM organisations o WHERE (SELECT COUNT(*) FROM permissions pm \
+                   JOIN apis a ON a.org_id = pm.org_id AND a.id = pm.api_id \
+                   WHERE a.org_id = o.id AND a.identifier = $1) < $2 ORDER BY o.id")
+                .bind(app::domain::catalogue::STANDARD_API.1).bind(app::domain::catalogue::STANDARD_SCOPES.len() as i64)
+                .fetch_all(p).await.map_err(db_err)?;
             let mut added = 0;
             for org_id in orgs {
                 let mut tx = p.begin().await.map_err(db_err)?;

@@ -596,6 +596,7 @@ impl RequestsStore for SqlStore {
 
     async fn request_for_review(&self, org_id: &str, request_id: &str, viewer: &QueueViewer) -> StoreResult<Option<RequestForReview>> {
         let scope = self.review_scope(org_id, viewer).await?;
+        let visible: &str = &VISIBLE;
         crate::on_pool!(&self.pool, p => {
             let row: Option<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
                 "SELECT r.id, r.kind, r.app_id, a.name, r.status, r.reason_code FROM requests r \
@@ -605,24 +606,12 @@ impl RequestsStore for SqlStore {
             let kind = parse_kind(&kind)?;
             let requester_ids: Vec<String> = sqlx::query_scalar("SELECT user_id FROM request_requesters WHERE org_id = $1 AND request_id = $2")
                 .bind(org_id).bind(&id).fetch_all(p).await.map_err(db_err)?;
-            let viewer_reviews = match kind {
-                RequestKind::Consent => scope.consent,
-                RequestKind::Access => {
-                    viewer.role == Role::PrivilegedAdmin || {
-                        let reviewers: Vec<(String, String)> = sqlx::query_as(APP_REVIEWERS)
-                            .bind(org_id).bind(&app_id).fetch_all(p).await.map_err(db_err)?;
-                        match &viewer.user_id {
-                            Some(user) => reviewers.iter().any(|(id, _)| id == user),
-                            // An app admin token reviews the apps nobody is named on.
-                            None => viewer.role == Role::AppAdmin && {
-                                let named: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM app_reviewers WHERE org_id = $1 AND app_id = $2)")
-                                    .bind(org_id).bind(&app_id).fetch_one(p).await.map_err(db_err)?;
-                                !named
-                            },
-                        }
-                    }
-                }
-            };
+            // The same rule the queue lists by: is the request among those
+            // the viewer sees in its state?
+            let viewer_reviews: bool = sqlx::query_scalar(&format!("{visible} SELECT EXISTS (SELECT 1 FROM visible WHERE id = $8)"))
+                .bind(org_id).bind(&viewer.user_id).bind(&status).bind(scope.consent)
+                .bind(viewer.role == Role::PrivilegedAdmin).bind(viewer.role == Role::AppAdmin).bind(None::<&str>).bind(&id)
+                .fetch_one(p).await.map_err(db_err)?;
             Ok(Some(RequestForReview { id, kind, app_id, app_name, status: parse_status(&status)?, requester_ids, reason_code, viewer_reviews }))
         })
     }

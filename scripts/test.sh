@@ -87,7 +87,8 @@ set -e
 venv=target/py-checks
 [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv" || { apt_install python3-venv; python3 -m venv "$venv"; }
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  "openapi-spec-validator==0.9.0" "scim2-tester==0.5.2" "scim2-client==0.13.2" "scim2-models==0.12.3" "httpx2==2.16.2"
+  "openapi-spec-validator==0.9.0" "scim2-tester==0.5.2" "scim2-client==0.13.2" "scim2-models==0.12.3" "httpx2==2.16.2" \
+  "authlib==1.9.10" "requests==2.32.5"
 
 echo "==> the admin API's OpenAPI document (openapi-spec-validator)"
 "$venv/bin/python" -c 'import sys, urllib.request; open(sys.argv[2], "wb").write(urllib.request.urlopen(sys.argv[1]).read())' \
@@ -98,6 +99,10 @@ openapi_status=0
 echo "==> SCIM 2.0 conformance (scim2-tester)"
 scim_status=0
 "$venv/bin/python" tests/scim/check.py "$base" morgan.lee@northwind.example Northwind-Demo-2026 || scim_status=$?
+
+echo "==> OpenID Connect provider (Authlib's client)"
+oidc_status=0
+"$venv/bin/python" tests/oidc/check.py "$base" || oidc_status=$?
 stop_server
 if [[ $browser_status != 0 ]]; then
   echo "---- server log ----"; tail -n 50 "$log"
@@ -105,4 +110,5 @@ if [[ $browser_status != 0 ]]; then
 fi
 [[ $openapi_status == 0 ]] || { echo "the OpenAPI document is not valid OpenAPI 3.1"; exit "$openapi_status"; }
 [[ $scim_status == 0 ]] || { echo "the SCIM endpoint failed scim2-tester's checks"; exit "$scim_status"; }
+[[ $oidc_status == 0 ]] || { echo "the OpenID Connect provider failed Authlib's client"; exit "$oidc_status"; }
 echo "==> all tests passed"

@@ -65,6 +65,9 @@ pub struct SessionRecord {
     pub last_seen_at: Millis,
     pub idle_expires_at: Millis,
     pub absolute_expires_at: Millis,
+    /// When the person proved who they are (the password) for this
+    /// session: an ID token's `auth_time`.
+    pub authenticated_at: Millis,
     pub user: SessionUser,
 }
 
@@ -220,6 +223,7 @@ pub trait Store:
     + PermissionsStore
     + RequestsStore
     + NotificationsStore
+    + OAuthStore
     + Send
     + Sync
     + 'static
@@ -1185,4 +1189,198 @@ pub trait NotificationsStore: Send + Sync + 'static {
 
     /// Records that a notification's e-mail went out.
     async fn mark_emailed(&self, notification_id: &str, now: Millis) -> StoreResult<()>;
+}
+
+/// An OpenID Connect client: an app whose sign-on mode is "oidc".
+#[derive(Clone, Debug)]
+pub struct OAuthClient {
+    pub org_id: String,
+    pub app_id: String,
+    pub client_id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub public_client: bool,
+    /// The SHA-256 digest of its secret, when it has one.
+    pub secret_digest: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// "RS256" or "EdDSA".
+    pub id_token_alg: String,
+}
+
+/// An authorization code as issued (its value only as a digest).
+#[derive(Clone, Debug)]
+pub struct NewAuthorizationCode {
+    pub code_hash: String,
+    pub org_id: String,
+    pub app_id: String,
+    pub user_id: String,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    pub code_challenge: Option<String>,
+    pub nonce: Option<String>,
+    pub session_hash: String,
+    pub auth_time: Millis,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+/// What a redeemed code was issued for.
+#[derive(Clone, Debug)]
+pub struct AuthorizationCode {
+    pub org_id: String,
+    pub app_id: String,
+    pub user_id: String,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    pub code_challenge: Option<String>,
+    pub nonce: Option<String>,
+    pub auth_time: Millis,
+    pub expires_at: Millis,
+}
+
+#[derive(Clone, Debug)]
+pub enum CodeRedemption {
+    /// First use: the code is spent and names `family_id` as what it starts.
+    Redeemed(AuthorizationCode),
+    /// Used before: every token it issued is revoked now.
+    Reused {
+        revoked: u64,
+    },
+    Unknown,
+}
+
+/// Tokens to store for a user (values only as digests): an access token
+/// and, unless None, a refresh token, of one family.
+#[derive(Clone, Debug)]
+pub struct IssuedTokens {
+    pub org_id: String,
+    pub app_id: String,
+    pub user_id: String,
+    pub scopes: Vec<String>,
+    pub family_id: String,
+    pub access_hash: String,
+    pub access_expires_at: Millis,
+    pub refresh: Option<(String, Millis)>,
+    pub auth_time: Millis,
+    pub at: Millis,
+}
+
+#[derive(Clone, Debug)]
+pub struct RefreshTokenRecord {
+    pub org_id: String,
+    pub app_id: String,
+    pub user_id: String,
+    pub scopes: Vec<String>,
+    pub family_id: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    /// Set once rotated or revoked: presenting it again is a replay.
+    pub revoked_at: Option<Millis>,
+    pub auth_time: Option<Millis>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshRotation {
+    Rotated,
+    /// Rotated or revoked by someone else first: the family is revoked.
+    Replayed,
+}
+
+/// An access token (of a user, or of the app itself when `user_id` is None).
+#[derive(Clone, Debug)]
+pub struct AccessTokenRecord {
+    pub org_id: String,
+    pub app_id: String,
+    pub user_id: Option<String>,
+    pub scopes: Vec<String>,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    pub revoked: bool,
+}
+
+/// A key that signs ID tokens; its private half opened (stored sealed).
+#[derive(Clone, Debug)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    /// "RS256" or "EdDSA".
+    pub algorithm: String,
+    pub private_key_pem: String,
+    /// The public half as a JSON Web Key (RFC 7517), as published.
+    pub public_jwk: String,
+    pub created_at: Millis,
+    pub retired_at: Option<Millis>,
+}
+
+/// Which usage counter of `app_usage_daily` a protocol request adds to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsageKind {
+    TokenRequest,
+    UserinfoCall,
+}
+
+/// The OpenID Connect provider's state: clients, codes, tokens, keys. Codes
+/// and tokens are kept as SHA-256 digests only (DOMAIN.md "Secrets").
+#[async_trait]
+pub trait OAuthStore: Send + Sync + 'static {
+    /// The client with this `client_id`, in whichever organisation registered it.
+    async fn oauth_client(&self, client_id: &str) -> StoreResult<Option<OAuthClient>>;
+
+    /// The client that is this app of the organisation.
+    async fn oauth_client_by_app(&self, org_id: &str, app_id: &str) -> StoreResult<Option<OAuthClient>>;
+
+    /// What ID tokens and userinfo may say of a user of the organisation.
+    async fn oauth_subject(&self, org_id: &str, user_id: &str) -> StoreResult<Option<crate::domain::oidc::SubjectProfile>>;
+
+    async fn create_authorization_code(&self, code: NewAuthorizationCode) -> StoreResult<()>;
+
+    /// Spends a code: the first call gets what it was issued for (and ties
+    /// `family_id` to it); any later call revokes that family.
+    async fn redeem_authorization_code(&self, code_hash: &str, family_id: &str, now: Millis) -> StoreResult<CodeRedemption>;
+
+    /// Stores new tokens with their sign-in event and usage, in one transaction.
+    async fn issue_tokens(&self, tokens: IssuedTokens, event: SignInEvent) -> StoreResult<()>;
+
+    async fn find_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
+
+    /// Rotates a refresh token: the old one is spent and the new ones are
+    /// stored, with the event, in one transaction, unless the old one was
+    /// spent already; then its whole family is revoked instead.
+    async fn rotate_refresh_token(&self, old_hash: &str, tokens: IssuedTokens, event: SignInEvent) -> StoreResult<RefreshRotation>;
+
+    /// Revokes every refresh and access token of a family; how many.
+    async fn revoke_token_family(&self, family_id: &str, now: Millis) -> StoreResult<u64>;
+
+    /// An app's own access token (client_credentials), with its event.
+    async fn issue_client_token(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        token_hash: &str,
+        scopes: &[String],
+        expires_at: Millis,
+        event: SignInEvent,
+    ) -> StoreResult<()>;
+
+    async fn find_access_token(&self, token_hash: &str) -> StoreResult<Option<AccessTokenRecord>>;
+
+    /// Revokes one of `app_id`'s tokens, access or refresh (a refresh
+    /// token with its family); false when it has none by that digest.
+    async fn revoke_app_token(&self, app_id: &str, token_hash: &str, now: Millis) -> StoreResult<bool>;
+
+    /// A protocol request's sign-in event and the app's usage counter.
+    async fn record_protocol_event(&self, event: SignInEvent, usage: UsageKind) -> StoreResult<()>;
+
+    /// Every signing key, newest first.
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
+
+    /// Adds a key (sealing its private half) and retires the other current
+    /// keys of its algorithm, in one transaction.
+    async fn add_signing_key(&self, key: SigningKeyRecord) -> StoreResult<()>;
+
+    /// Deletes keys retired before `before` (no token they signed is still valid).
+    async fn delete_signing_keys_retired_before(&self, before: Millis) -> StoreResult<u64>;
+
+    /// Deletes expired codes and tokens; how many.
+    async fn delete_expired_oauth(&self, now: Millis) -> StoreResult<u64>;
 }

@@ -1,12 +1,14 @@
 //! Work no request asks for: expiring requests nobody decided, reminding
-//! reviewers, and sending the e-mail outbox. Every replica runs this loop;
+//! reviewers, sending the e-mail outbox, and deleting expired OAuth codes
+//! and tokens. Every replica runs this loop;
 //! the store claims each piece of work for one of them (see
 //! `store/requests.rs`), so nothing is done twice and nothing is lost when
 //! a replica stops.
 
 use crate::mailer::Mailer;
 use crate::store::SqlStore;
-use app::ports::{NotificationsStore, RequestsStore};
+use app::ports::{NotificationsStore, OAuthStore, RequestsStore};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +16,11 @@ use std::time::Duration;
 /// transaction is short, repeated until there is no more.
 const BATCH: i64 = 100;
 const EMAIL_BATCH: i64 = 20;
+
+/// Expired codes and tokens are deleted this often (each round would take
+/// SQLite's write lock for nothing most of the time).
+const PURGE_EVERY_MS: i64 = 10 * 60_000;
+static LAST_PURGE: AtomicI64 = AtomicI64::new(0);
 
 pub async fn run(store: SqlStore, mailer: Option<Arc<Mailer>>, interval: Duration) {
     let mut tick = tokio::time::interval(interval);
@@ -43,6 +50,14 @@ pub async fn once(store: &SqlStore, mailer: Option<&Mailer>) -> Result<(), app::
         let reminded = store.remind_due_requests(crate::time::now_ms(), email, BATCH).await?;
         if reminded < BATCH as u64 {
             break;
+        }
+    }
+    let now = crate::time::now_ms();
+    if now - LAST_PURGE.load(Ordering::Relaxed) >= PURGE_EVERY_MS {
+        LAST_PURGE.store(now, Ordering::Relaxed);
+        let purged = store.delete_expired_oauth(now).await?;
+        if purged > 0 {
+            tracing::info!(purged, "deleted expired OAuth codes and tokens");
         }
     }
     if let Some(mailer) = mailer {

@@ -120,6 +120,11 @@ pub struct Config {
     /// expire, reviewers to remind, e-mail to send (milliseconds).
     #[arg(long, env = "MYAPPS_BACKGROUND_INTERVAL_MS", default_value_t = 15_000)]
     pub background_interval_ms: u64,
+
+    /// Days an ID-token signing key signs before a new one replaces it. A
+    /// replaced key stays in the JWKS until the tokens it signed expire.
+    #[arg(long, env = "MYAPPS_SIGNING_KEY_ROTATION_DAYS", default_value_t = 90)]
+    pub signing_key_rotation_days: u32,
 }
 
 impl Config {
@@ -164,6 +169,7 @@ impl Config {
             smtp_from: "My Apps <no-reply@localhost>".into(),
             smtp_tls: "starttls".into(),
             background_interval_ms: 200,
+            signing_key_rotation_days: 90,
         }
     }
 }

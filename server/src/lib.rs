@@ -11,6 +11,7 @@ pub mod mailer;
 pub mod passwords;
 pub mod sealing;
 pub mod security;
+pub mod signing;
 pub mod startup;
 pub mod store;
 pub mod throttle;

@@ -114,6 +114,7 @@ impl Application {
             uploads: Arc::new(tokio::sync::Semaphore::new(crate::http::uploads::CONCURRENT_UPLOADS)),
             exports: Arc::new(tokio::sync::Semaphore::new(config.concurrent_exports)),
             email: mailer.is_some(),
+            signing_keys: Arc::new(crate::signing::SigningKeys::new(Arc::new(store.clone()), config.signing_key_rotation_days)),
             pool_stats: {
                 let store = store.clone();
                 Arc::new(move || store.pool_stats())

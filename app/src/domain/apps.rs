@@ -74,6 +74,10 @@ pub struct AppInput {
     pub public_client: Option<bool>,
     pub initiate_login_uri: Option<String>,
     pub redirect_uris: Option<Vec<String>>,
+    /// OIDC: where the app may send people after signing them out (exact).
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    /// OIDC: `RS256` (the default) or `EdDSA`, for its ID tokens.
+    pub id_token_signed_response_alg: Option<String>,
     /// Ids of the permissions it requests.
     pub permission_ids: Option<Vec<String>>,
 }
@@ -98,8 +102,15 @@ pub struct AppFields {
     pub initiate_login_uri: Option<String>,
     /// Exact, as registered (compared byte for byte at authorisation).
     pub redirect_uris: Vec<String>,
+    /// Exact, as registered (RP-initiated logout's `post_logout_redirect_uri`).
+    pub post_logout_redirect_uris: Vec<String>,
+    /// What signs its ID tokens: `RS256` or `EdDSA`.
+    pub id_token_signed_response_alg: String,
     pub permission_ids: Vec<String>,
 }
+
+/// The algorithms an app may have its ID tokens signed with.
+pub const ID_TOKEN_ALGORITHMS: &[&str] = &["RS256", "EdDSA"];
 
 impl Default for AppFields {
     /// A new app's defaults: a linked app in the "Other" category, enabled,
@@ -121,9 +132,36 @@ impl Default for AppFields {
             public_client: false,
             initiate_login_uri: None,
             redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            id_token_signed_response_alg: "RS256".into(),
             permission_ids: Vec::new(),
         }
     }
+}
+
+/// A list of exact redirect addresses (`field`): each checked, blanks
+/// dropped, each once, at most [`MAX_REDIRECT_URIS`]; `kept` when absent.
+fn uri_list(
+    field: &'static str,
+    input: &Option<Vec<String>>,
+    kept: &[String],
+    problems: &mut Vec<(&'static str, &'static str)>,
+) -> Vec<String> {
+    let Some(uris) = input else { return kept.to_vec() };
+    let typed: Vec<&String> = uris.iter().filter(|u| !u.trim().is_empty()).collect();
+    if typed.len() > MAX_REDIRECT_URIS {
+        problems.push((field, "too_many"));
+        return Vec::new();
+    }
+    let mut list: Vec<String> = Vec::new();
+    for uri in typed {
+        if let Some(uri) = checked_url(field, uri, UrlRule::Redirect, problems) {
+            if !list.contains(&uri) {
+                list.push(uri);
+            }
+        }
+    }
+    list
 }
 
 /// Where a URL may point.
@@ -229,24 +267,16 @@ pub fn validate_app(current: Option<&AppFields>, input: &AppInput) -> Result<App
         Some(u) => optional_url("initiate_login_uri", u, UrlRule::Https, &mut problems),
         None => base.initiate_login_uri.clone(),
     };
-    let redirect_uris = match &input.redirect_uris {
-        Some(uris) => {
-            let mut kept: Vec<String> = Vec::new();
-            let typed: Vec<&String> = uris.iter().filter(|u| !u.trim().is_empty()).collect();
-            if typed.len() > MAX_REDIRECT_URIS {
-                problems.push(("redirect_uris", "too_many"));
-            } else {
-                for uri in typed {
-                    if let Some(uri) = checked_url("redirect_uris", uri, UrlRule::Redirect, &mut problems) {
-                        if !kept.contains(&uri) {
-                            kept.push(uri);
-                        }
-                    }
-                }
-            }
-            kept
+    let redirect_uris = uri_list("redirect_uris", &input.redirect_uris, &base.redirect_uris, &mut problems);
+    let post_logout_redirect_uris =
+        uri_list("post_logout_redirect_uris", &input.post_logout_redirect_uris, &base.post_logout_redirect_uris, &mut problems);
+    let id_token_signed_response_alg = match input.id_token_signed_response_alg.as_deref().map(str::trim) {
+        None => base.id_token_signed_response_alg.clone(),
+        Some(a) if ID_TOKEN_ALGORITHMS.contains(&a) => a.to_string(),
+        Some(_) => {
+            problems.push(("id_token_signed_response_alg", "unknown"));
+            base.id_token_signed_response_alg.clone()
         }
-        None => base.redirect_uris.clone(),
     };
     let permission_ids = match &input.permission_ids {
         Some(ids) if ids.len() > MAX_PERMISSIONS => {
@@ -297,6 +327,8 @@ pub fn validate_app(current: Option<&AppFields>, input: &AppInput) -> Result<App
         initiate_login_uri,
         // A linked app keeps no OAuth settings it could be confused by.
         redirect_uris: if sign_on_mode == SignOnMode::Oidc { redirect_uris } else { Vec::new() },
+        post_logout_redirect_uris: if sign_on_mode == SignOnMode::Oidc { post_logout_redirect_uris } else { Vec::new() },
+        id_token_signed_response_alg,
         permission_ids,
     })
 }

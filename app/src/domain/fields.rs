@@ -103,6 +103,12 @@ pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
         }
         ("redirect_uris", "fragment") => "A redirect URI can't contain a # fragment.",
         ("redirect_uris", "too_many") => "An app can register at most 20 redirect URIs.",
+        ("post_logout_redirect_uris", "not_https") => {
+            "A sign-out return address must start with https:// (http:// only on localhost or 127.0.0.1)."
+        }
+        ("post_logout_redirect_uris", "fragment") => "A sign-out return address can't contain a # fragment.",
+        ("post_logout_redirect_uris", "too_many") => "An app can register at most 20 sign-out return addresses.",
+        ("id_token_signed_response_alg", "unknown") => "Choose RS256 or EdDSA.",
         ("permission_ids", "too_many") => "An app can request at most 100 permissions.",
         ("permission_ids", "not_requested") => "Grant only permissions this app asks for.",
         ("permission_ids", "missing") => "Choose 1 to 100 of the permissions this app asks for, or leave them out to grant all.",
@@ -131,7 +137,9 @@ pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
         ("logo", "too_small") => "A logo must be at least 16×16 pixels.",
         (_, "malformed") => "This is not a complete web address, for example https://app.example/.",
         (_, "credentials") => "Leave the user name and password out of the address.",
-        ("launch_url" | "initiate_login_uri" | "redirect_uris", "too_long") => "An address can be at most 2,000 characters long.",
+        ("launch_url" | "initiate_login_uri" | "redirect_uris" | "post_logout_redirect_uris", "too_long") => {
+            "An address can be at most 2,000 characters long."
+        }
         (_, "too_long") => "This is too long (at most 256 characters).",
         (_, "control_characters") => "Remove the line breaks and other invisible characters.",
         _ => return None,

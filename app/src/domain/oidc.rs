@@ -34,6 +34,70 @@ pub struct AuthorizeParams {
     pub login_hint: Option<String>,
     pub request: Option<String>,
     pub request_uri: Option<String>,
+    /// A parameter that came more than once (RFC 6749 §3.1: an error).
+    pub duplicated: Option<String>,
+}
+
+impl AuthorizeParams {
+    /// The parameters of a query string or form, in order. Unknown ones
+    /// are ignored (RFC 6749 §3.1); a known one given twice is remembered
+    /// as an error for [`validate_authorize`].
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let mut p = AuthorizeParams::default();
+        for (name, value) in pairs {
+            let slot = match name.as_str() {
+                "client_id" => &mut p.client_id,
+                "redirect_uri" => &mut p.redirect_uri,
+                "response_type" => &mut p.response_type,
+                "response_mode" => &mut p.response_mode,
+                "scope" => &mut p.scope,
+                "state" => &mut p.state,
+                "nonce" => &mut p.nonce,
+                "code_challenge" => &mut p.code_challenge,
+                "code_challenge_method" => &mut p.code_challenge_method,
+                "prompt" => &mut p.prompt,
+                "max_age" => &mut p.max_age,
+                "login_hint" => &mut p.login_hint,
+                "request" => &mut p.request,
+                "request_uri" => &mut p.request_uri,
+                _ => continue,
+            };
+            if slot.is_some() {
+                p.duplicated.get_or_insert_with(|| name.clone());
+            }
+            *slot = Some(value.clone());
+        }
+        p
+    }
+}
+
+/// A local address that continues an authorize request (after consent):
+/// only those, so a consent form cannot be made to send anyone elsewhere.
+pub fn authorize_continuation(raw: Option<&str>) -> Option<String> {
+    let back = crate::domain::model::ReturnTo::parse(raw?)?;
+    back.as_str().starts_with("/oauth/authorize?").then(|| back.as_str().to_string())
+}
+
+/// The parameter a declined consent prompt adds to the authorize request
+/// it returns to: the client is told `access_denied`.
+pub const DECLINED_PARAM: &str = "declined";
+
+/// What the person reads when an authorize request cannot be answered
+/// at the client (its codes are [`AuthorizeError::Shown`]'s).
+pub fn problem_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "unknown_client" => "The app that sent you here is not registered with this organisation.",
+        "redirect_uri_missing" => "The app did not say where to send you back.",
+        "redirect_uri_mismatch" => "The app asked to send you back to an address it has not registered, so you stay here.",
+        "duplicated_parameter" => "The app sent its sign-in request with a parameter given twice, so it cannot be answered.",
+        "other_organisation" => "This app is registered with another organisation than yours, so you cannot sign in to it here.",
+        "request_too_long" => "The app's sign-in request is too long to carry through signing in.",
+        _ => return None,
+    })
+}
+
+fn shown(code: &'static str) -> AuthorizeError {
+    AuthorizeError::Shown { code, message: problem_message(code).unwrap_or("This sign-in request cannot be answered.") }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,20 +177,17 @@ fn is_scope_token(v: &str) -> bool {
 
 pub fn validate_authorize(params: &AuthorizeParams, client: Option<&ClientFacts>) -> Result<AuthorizeRequest, AuthorizeError> {
     // First who asks and where to answer: until both are known, nothing is redirected.
+    if matches!(params.duplicated.as_deref(), Some("client_id" | "redirect_uri")) {
+        return Err(shown("duplicated_parameter"));
+    }
     let Some(client) = client.filter(|c| present(&params.client_id) == Some(c.client_id.as_str())) else {
-        return Err(AuthorizeError::Shown {
-            code: "unknown_client",
-            message: "The app that sent you here is not registered with this organisation.",
-        });
+        return Err(shown("unknown_client"));
     };
     let Some(redirect_uri) = present(&params.redirect_uri) else {
-        return Err(AuthorizeError::Shown { code: "redirect_uri_missing", message: "The app did not say where to send you back." });
+        return Err(shown("redirect_uri_missing"));
     };
     if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
-        return Err(AuthorizeError::Shown {
-            code: "redirect_uri_mismatch",
-            message: "The app asked to send you back to an address it has not registered, so you stay here.",
-        });
+        return Err(shown("redirect_uri_mismatch"));
     }
     let state = present(&params.state).map(str::to_string);
     let fail = |error: &'static str, description: &'static str| {
@@ -134,6 +195,9 @@ pub fn validate_authorize(params: &AuthorizeParams, client: Option<&ClientFacts>
     };
     if state.as_ref().is_some_and(|s| s.len() > MAX_ECHOED) {
         return fail("invalid_request", "state is too long");
+    }
+    if params.duplicated.is_some() {
+        return fail("invalid_request", "a parameter was given more than once");
     }
     if present(&params.request).is_some() {
         return Err(AuthorizeError::Redirected {
@@ -233,6 +297,103 @@ pub fn pkce_answers(challenge: Option<&str>, verifier: Option<&str>) -> bool {
         (Some(c), Some(v)) => is_pkce_value(v) && pkce_s256(v) == c,
         _ => false,
     }
+}
+
+/// How long what the provider issues lives, in milliseconds.
+pub mod lifetimes {
+    /// An authorization code: one redemption, soon (RFC 6749 §4.1.2
+    /// recommends at most ten minutes).
+    pub const CODE_MS: i64 = 60_000;
+    /// Access tokens are short: a revoked consent or assignment reaches
+    /// an app that never refreshes within this.
+    pub const ACCESS_TOKEN_MS: i64 = 10 * 60_000;
+    pub const ID_TOKEN_MS: i64 = 10 * 60_000;
+    /// A refresh token (each rotation makes a new one that lives this long).
+    pub const REFRESH_TOKEN_MS: i64 = 30 * 24 * 60 * 60_000;
+}
+
+/// A user as ID tokens and userinfo describe them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubjectProfile {
+    pub user_id: String,
+    pub upn: String,
+    pub display_name: String,
+    pub email: String,
+    pub updated_at: i64,
+}
+
+/// The claims about the user that `scopes` release (OpenID Connect Core
+/// §5.4): `sub` always; `profile` → name, preferred_username, updated_at;
+/// `email` → email (when the directory has one). Nothing else is said.
+pub fn user_claims(scopes: &[String], who: &SubjectProfile) -> serde_json::Map<String, serde_json::Value> {
+    let mut claims = serde_json::Map::new();
+    claims.insert("sub".into(), who.user_id.clone().into());
+    if scopes.iter().any(|s| s == "profile") {
+        claims.insert("name".into(), who.display_name.clone().into());
+        claims.insert("preferred_username".into(), who.upn.clone().into());
+        claims.insert("updated_at".into(), (who.updated_at / 1000).into());
+    }
+    if scopes.iter().any(|s| s == "email") && !who.email.is_empty() {
+        claims.insert("email".into(), who.email.clone().into());
+    }
+    claims
+}
+
+/// The scopes a token carries: those asked for that the app is registered
+/// for (every one of them consented to, or the access decision would have
+/// stopped), in the order asked. Others are left out, as RFC 6749 §3.3
+/// allows, and the token response says which were given.
+pub fn granted_scopes(requested: &[String], registered: &[&str]) -> Vec<String> {
+    requested.iter().filter(|s| registered.contains(&s.as_str())).cloned().collect()
+}
+
+/// Must the person sign in again before this authorize request is
+/// answered? `prompt=login` always (once; the sign-in that follows
+/// satisfies it), `max_age` when the last sign-in is older (OpenID
+/// Connect Core §3.1.2.1).
+pub fn needs_fresh_sign_in(request: &AuthorizeRequest, authenticated_at_ms: i64, now_ms: i64) -> bool {
+    request.prompts.contains(&Prompt::Login)
+        || request.max_age.is_some_and(|max| now_ms.saturating_sub(authenticated_at_ms) > (max as i64).saturating_mul(1000))
+}
+
+/// `client_secret_basic` (RFC 6749 §2.3.1): the id and secret are
+/// form-urlencoded, then joined by a colon and base64-encoded.
+pub fn parse_basic_credentials(header: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = data_encoding::BASE64.decode(encoded.trim().as_bytes()).ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    // form-urlencoded: `+` is a space, `%XX` a byte; a bare `&` or `=` is
+    // itself (escaped first so the parser keeps the value whole).
+    let unescape = |v: &str| -> Option<String> {
+        let whole = format!("v={}", v.replace('&', "%26").replace('=', "%3D"));
+        url::form_urlencoded::parse(whole.as_bytes()).next().map(|(_, v)| v.into_owned())
+    };
+    Some((unescape(id)?, unescape(secret)?))
+}
+
+/// Which of the RFC 9207 / OpenID Connect redirect parameters a successful
+/// authorization response carries, in order.
+pub fn success_location(redirect_uri: &str, code: &str, state: Option<&str>, issuer: &str) -> Option<String> {
+    let mut url = url::Url::parse(redirect_uri).ok()?;
+    {
+        let mut query = url.query_pairs_mut();
+        query.append_pair("code", code);
+        if let Some(state) = state {
+            query.append_pair("state", state);
+        }
+        query.append_pair("iss", issuer);
+    }
+    Some(url.to_string())
+}
+
+/// A redirect-URI error for an authorize request already known to be
+/// usable (the decision's answer, not the request's shape).
+pub fn error_location(request: &AuthorizeRequest, error: &'static str, description: &'static str) -> Option<String> {
+    AuthorizeError::Redirected { redirect_uri: request.redirect_uri.clone(), error, description, state: request.state.clone() }.location()
 }
 
 #[cfg(test)]
@@ -353,5 +514,88 @@ mod tests {
         assert!(!pkce_answers(Some(CHALLENGE), None), "a challenge needs its verifier");
         assert!(!pkce_answers(None, Some(verifier)), "a verifier without a challenge is refused");
         assert!(pkce_answers(None, None));
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn a_parameter_given_twice_is_an_error_shown_or_redirected() {
+        let client = ClientFacts { client_id: "c".into(), public_client: false, redirect_uris: vec!["https://app.example/cb".into()] };
+        let base = [("client_id", "c"), ("redirect_uri", "https://app.example/cb"), ("response_type", "code"), ("scope", "openid")];
+        let ok = AuthorizeParams::from_pairs(&pairs(&base));
+        assert!(validate_authorize(&ok, Some(&client)).is_ok());
+        let mut twice = base.to_vec();
+        twice.push(("scope", "openid profile"));
+        let err = validate_authorize(&AuthorizeParams::from_pairs(&pairs(&twice)), Some(&client)).unwrap_err();
+        assert!(matches!(err, AuthorizeError::Redirected { error: "invalid_request", .. }), "{err:?}");
+        let mut uri_twice = base.to_vec();
+        uri_twice.push(("redirect_uri", "https://evil.example/cb"));
+        let err = validate_authorize(&AuthorizeParams::from_pairs(&pairs(&uri_twice)), Some(&client)).unwrap_err();
+        assert!(matches!(err, AuthorizeError::Shown { code: "duplicated_parameter", .. }), "never redirected: {err:?}");
+        assert!(problem_message("duplicated_parameter").is_some());
+    }
+
+    #[test]
+    fn claims_follow_the_scopes() {
+        let who = SubjectProfile {
+            user_id: "u1".into(),
+            upn: "alex@contoso.example".into(),
+            display_name: "Alex".into(),
+            email: "alex@contoso.example".into(),
+            updated_at: 5_000,
+        };
+        let of = |scopes: &[&str]| user_claims(&scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &who);
+        assert_eq!(serde_json::Value::Object(of(&["openid"])), serde_json::json!({"sub": "u1"}));
+        let all = of(&["openid", "profile", "email"]);
+        assert_eq!(all["name"], "Alex");
+        assert_eq!(all["preferred_username"], "alex@contoso.example");
+        assert_eq!(all["updated_at"], 5);
+        assert_eq!(all["email"], "alex@contoso.example");
+        let no_mail = user_claims(&["email".to_string()], &SubjectProfile { email: String::new(), ..who.clone() });
+        assert!(!no_mail.contains_key("email"), "no empty email claim");
+    }
+
+    #[test]
+    fn tokens_carry_only_registered_scopes_in_the_order_asked() {
+        let asked: Vec<String> = ["email", "openid", "Mail.Send", "profile"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(granted_scopes(&asked, &["openid", "profile", "email"]), ["email", "openid", "profile"]);
+    }
+
+    #[test]
+    fn prompt_login_and_max_age_ask_for_a_fresh_sign_in() {
+        let client = ClientFacts { client_id: "c".into(), public_client: false, redirect_uris: vec!["https://app.example/cb".into()] };
+        let read = |extra: &[(&str, &str)]| {
+            let mut list =
+                vec![("client_id", "c"), ("redirect_uri", "https://app.example/cb"), ("response_type", "code"), ("scope", "openid")];
+            list.extend_from_slice(extra);
+            validate_authorize(&AuthorizeParams::from_pairs(&pairs(&list)), Some(&client)).unwrap()
+        };
+        let signed_in_at = 1_000_000;
+        assert!(!needs_fresh_sign_in(&read(&[]), signed_in_at, signed_in_at + 3_600_000));
+        assert!(needs_fresh_sign_in(&read(&[("prompt", "login")]), signed_in_at, signed_in_at));
+        assert!(!needs_fresh_sign_in(&read(&[("max_age", "60")]), signed_in_at, signed_in_at + 60_000));
+        assert!(needs_fresh_sign_in(&read(&[("max_age", "60")]), signed_in_at, signed_in_at + 60_001));
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        // RFC 6749 §2.3.1: form-urlencoded before base64.
+        let header = format!("Basic {}", data_encoding::BASE64.encode(b"my%20app:s%3Acret+x"));
+        assert_eq!(parse_basic_credentials(&header), Some(("my app".into(), "s:cret x".into())));
+        assert_eq!(parse_basic_credentials("Bearer abc"), None);
+        assert_eq!(parse_basic_credentials("Basic !!!"), None);
+        let no_colon = format!("Basic {}", data_encoding::BASE64.encode(b"only-id"));
+        assert_eq!(parse_basic_credentials(&no_colon), None);
+    }
+
+    #[test]
+    fn only_authorize_requests_are_continued_after_consent() {
+        assert_eq!(authorize_continuation(Some("/oauth/authorize?client_id=c")).as_deref(), Some("/oauth/authorize?client_id=c"));
+        for bad in ["https://evil.example/oauth/authorize?x", "//evil.example/oauth/authorize?", "/admin", "/oauth/authorize"] {
+            assert_eq!(authorize_continuation(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(authorize_continuation(None), None);
     }
 }

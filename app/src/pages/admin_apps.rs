@@ -127,6 +127,8 @@ impl FormValues {
             ("launch_url", f.launch_url.clone().unwrap_or_default()),
             ("initiate_login_uri", f.initiate_login_uri.clone().unwrap_or_default()),
             ("redirect_uris", f.redirect_uris.join("\n")),
+            ("post_logout_redirect_uris", f.post_logout_redirect_uris.join("\n")),
+            ("id_token_signed_response_alg", f.id_token_signed_response_alg.clone()),
         ]
         .into_iter()
         .collect();
@@ -147,6 +149,8 @@ impl FormValues {
             "launch_url",
             "initiate_login_uri",
             "redirect_uris",
+            "post_logout_redirect_uris",
+            "id_token_signed_response_alg",
         ];
         let split = |s: String| s.split(',').filter(|p| !p.is_empty()).map(str::to_string).collect::<Vec<_>>();
         FormValues {
@@ -254,6 +258,17 @@ fn AppFormFields(values: FormValues, codes: String, choices: AppFormChoices) -> 
             <TextField name="initiate_login_uri" label="Login initiation address (initiate_login_uri)" value=values.get("initiate_login_uri")
                 problem=problem("initiate_login_uri") input_type="url"
                 hint="Optional. A launch from My Apps starts the app's own sign-in there (OpenID Connect third-party initiated login)."/>
+            {text_area("post_logout_redirect_uris", "Sign-out return addresses", "Optional. One per line, matched exactly: where the app may send people after signing them out.", "2")}
+            <div class="field">
+                <label for="field-id_token_signed_response_alg">"ID token signature"</label>
+                <select id="field-id_token_signed_response_alg" name="id_token_signed_response_alg">
+                    {crate::domain::apps::ID_TOKEN_ALGORITHMS.iter().map(|a| {
+                        let current = values.get("id_token_signed_response_alg");
+                        let selected = *a == current || (current.is_empty() && *a == "RS256");
+                        view! { <option value=*a selected=selected>{if *a == "RS256" { "RS256 (RSA, what every library supports)" } else { "EdDSA (Ed25519)" }}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
         </fieldset>
         <fieldset class="stack">
             <legend>"Permissions it requests"</legend>
@@ -492,6 +507,8 @@ fn AppPageView(view: AppView, token: String, confirm_delete: bool, logo_error: O
                     <dt>"Client secret"</dt><dd>{if f.public_client { "None" } else if detail.has_client_secret { "Set (shown only when it was made)" } else { "Not set" }}</dd>
                     <dt>"Redirect URIs"</dt><dd>{f.redirect_uris.iter().map(|u| view! { <code class="wrap">{u.clone()}</code><br/> }).collect_view()}</dd>
                     <dt>"Login initiation"</dt><dd><code class="wrap">{or_none(f.initiate_login_uri.as_deref().unwrap_or(""))}</code></dd>
+                    <dt>"Sign-out return addresses"</dt><dd>{if f.post_logout_redirect_uris.is_empty() { view! { "None" }.into_any() } else { f.post_logout_redirect_uris.iter().map(|u| view! { <code class="wrap">{u.clone()}</code><br/> }).collect_view().into_any() }}</dd>
+                    <dt>"ID token signature"</dt><dd>{f.id_token_signed_response_alg.clone()}</dd>
                 })}
             </dl>
             {(f.sign_on_mode == SignOnMode::Oidc && !f.public_client).then(|| view! {

@@ -33,6 +33,8 @@ pub fn ConsentPage() -> impl IntoView {
     let prompt = Resource::new(app_id, load_consent_prompt);
     let auth = Resource::new(|| (), |_| auth_state());
     let changed = move || query.read().get("changed").is_some();
+    // Consent asked for by an app's sign-in request: back to it afterwards.
+    let return_to = move || crate::domain::oidc::authorize_continuation(query.read().get("return_to").as_deref());
     let asked = move || AskState {
         sent: query.read().get("sent"),
         justification: query.read().get("justification").unwrap_or_default(),
@@ -44,7 +46,7 @@ pub fn ConsentPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let token = token_of(&auth.await);
                 let body = match prompt.await {
-                    Ok(Some(p)) => view! { <Prompt prompt=p token changed=changed() asked=asked()/> }.into_any(),
+                    Ok(Some(p)) => view! { <Prompt prompt=p token changed=changed() asked=asked() return_to=return_to()/> }.into_any(),
                     Ok(None) => view! {
                         <Title text="Nothing to approve"/>
                         <h1>"Nothing to approve here"</h1>
@@ -69,7 +71,12 @@ struct AskState {
 }
 
 #[component]
-fn Prompt(prompt: ConsentPrompt, token: String, changed: bool, asked: AskState) -> impl IntoView {
+fn Prompt(prompt: ConsentPrompt, token: String, changed: bool, asked: AskState, return_to: Option<String>) -> impl IntoView {
+    // From an app's sign-in: accepting continues it, cancelling tells the app no.
+    let cancel = match &return_to {
+        Some(back) => format!("{back}&{}=1", crate::domain::oidc::DECLINED_PARAM),
+        None => "/".to_string(),
+    };
     let ids: Vec<String> = prompt.missing.iter().map(|p| p.id.clone()).collect();
     let heading = format!("{} wants permission", prompt.app_name);
     let logo_style = format!("--hue: {}", prompt.hue);
@@ -107,8 +114,9 @@ fn Prompt(prompt: ConsentPrompt, token: String, changed: bool, asked: AskState) 
                 <form method="post" action=format!("/consent/{}", prompt.app_id) class="actions">
                     <CsrfField token=token/>
                     <input type="hidden" name="permissions" value=ids.join(",")/>
-                    <button type="submit" class="button button-primary">"Accept and open"</button>
-                    <a class="button" href="/">"Cancel"</a>
+                    {return_to.clone().map(|back| view! { <input type="hidden" name="return_to" value=back/> })}
+                    <button type="submit" class="button button-primary">{if return_to.is_some() { "Accept and continue" } else { "Accept and open" }}</button>
+                    <a class="button" href=cancel rel="external">"Cancel"</a>
                 </form>
             }.into_any(),
             ConsentNext::ApprovalRequired => view! { <ApprovalRequired prompt=prompt.clone() token asked/> }.into_any(),

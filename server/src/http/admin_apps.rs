@@ -352,13 +352,15 @@ fn input_from_form(pairs: &[(String, String)]) -> AppInput {
         public_client: ticked("public_client"),
         initiate_login_uri: Some(text("initiate_login_uri").unwrap_or_default()),
         redirect_uris: Some(text("redirect_uris").unwrap_or_default().lines().map(str::to_string).collect()),
+        post_logout_redirect_uris: Some(text("post_logout_redirect_uris").unwrap_or_default().lines().map(str::to_string).collect()),
+        id_token_signed_response_alg: text("id_token_signed_response_alg").filter(|a| !a.is_empty()),
         permission_ids: Some(pairs.iter().filter(|(k, _)| k == "permission_ids").map(|(_, v)| v.clone()).collect()),
     }
 }
 
 /// Back to the app form after problems, with everything typed.
 fn back_to_app_form(page: &str, pairs: &[(String, String)], problems: &[FieldProblem]) -> Response {
-    const FIELDS: [&str; 12] = [
+    const FIELDS: [&str; 14] = [
         "name",
         "description",
         "category",
@@ -368,6 +370,8 @@ fn back_to_app_form(page: &str, pairs: &[(String, String)], problems: &[FieldPro
         "launch_url",
         "initiate_login_uri",
         "redirect_uris",
+        "post_logout_redirect_uris",
+        "id_token_signed_response_alg",
         "permission_ids",
         "flags",
         "retry",

@@ -59,6 +59,9 @@ pub struct ConsentForm {
     /// The ids of the permissions the page showed, comma-separated.
     #[serde(default)]
     permissions: String,
+    /// The authorize request that asked for consent, to continue.
+    #[serde(default)]
+    return_to: Option<String>,
 }
 
 /// POST /consent/{app_id}: the user accepts the prompt. Granted only when a
@@ -80,7 +83,10 @@ pub async fn accept_consent_form(
     let now = now_ms();
     let snapshot = state.store.access_snapshot(&user.org_id, &user.user_id, Some(&app_id), now).await?;
     let access = UserAccess::with_account(&snapshot, &user.account_status(), now, true);
-    let launch = Redirect::to(&format!("/launch/{app_id}")).into_response();
+    // Back to the app's sign-in request that asked, or on to the launch;
+    // either decides again.
+    let next = app::domain::oidc::authorize_continuation(form.return_to.as_deref()).unwrap_or_else(|| format!("/launch/{app_id}"));
+    let launch = Redirect::to(&next).into_response();
     let Some(prompt) = access.consent_prompt(&app_id) else { return Ok(launch) };
     if prompt.next != ConsentNext::UserCanConsent {
         return Ok(launch);
@@ -88,7 +94,11 @@ pub async fn accept_consent_form(
     let missing: Vec<String> = prompt.missing.iter().map(|p| p.id.clone()).collect();
     let shown: Vec<String> = form.permissions.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
     let Ok(grant) = permissions_to_grant(&missing, &shown) else {
-        return Ok(Redirect::to(&format!("/consent/{app_id}?changed=1")).into_response());
+        let mut again = format!("/consent/{app_id}?changed=1");
+        if let Some(back) = app::domain::oidc::authorize_continuation(form.return_to.as_deref()) {
+            again.push_str(&format!("&return_to={}", super::session::urlencode(&back)));
+        }
+        return Ok(Redirect::to(&again).into_response());
     };
     let values: Vec<&str> = prompt.missing.iter().map(|p| p.value.as_str()).collect();
     let audit = user_audit(

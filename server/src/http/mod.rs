@@ -21,6 +21,7 @@ pub mod health;
 pub mod launch;
 pub mod logos;
 pub mod metrics;
+pub mod oauth;
 pub mod openapi;
 pub mod requests;
 pub mod scim;
@@ -85,6 +86,8 @@ pub struct Shared {
     pub exports: Arc<tokio::sync::Semaphore>,
     /// Notifications also go out by e-mail (SMTP is configured).
     pub email: bool,
+    /// The keys that sign ID tokens (see `crate::signing`).
+    pub signing_keys: Arc<crate::signing::SigningKeys>,
     /// (connections, idle) of the database pool.
     pub pool_stats: Arc<dyn Fn() -> (u32, usize) + Send + Sync>,
 }
@@ -119,6 +122,13 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/mfa/enrol/qr.svg", get(auth::enrol_qr))
         .route("/auth/change-password", post(auth::change_password))
         .route("/launch/{app_id}", get(launch::launch))
+        .route(oauth::DISCOVERY_PATH, get(oauth::discovery))
+        .route(oauth::JWKS_PATH, get(oauth::jwks))
+        .route(oauth::AUTHORIZE_PATH, get(oauth::authorize_get).post(oauth::authorize_post))
+        .route(oauth::TOKEN_PATH, post(oauth::token))
+        .route(oauth::USERINFO_PATH, get(oauth::userinfo).post(oauth::userinfo))
+        .route(oauth::REVOCATION_PATH, post(oauth::revoke))
+        .route(oauth::INTROSPECTION_PATH, post(oauth::introspect))
         .route("/me/apps/{app_id}/pin", post(api::pin_form))
         .route("/consent/{app_id}", post(consent::accept_consent_form))
         .route("/consent/{app_id}/request", post(requests::ask_form))

@@ -92,8 +92,13 @@ fn is_public(path: &str) -> bool {
             | "/metrics"
             | "/favicon.svg"
             | "/api/fn/auth_state"
+            | "/sign-in/problem"
+            | "/.well-known/openid-configuration"
             | app::models::api_reference::OPENAPI_PATH
     ) || path.starts_with("/pkg/")
+        // The OpenID Connect provider: clients authenticate themselves, and
+        // authorize sends people to sign in itself (or answers prompt=none).
+        || path.starts_with("/oauth/")
 }
 
 /// Paths a session that still owes a sign-in step may reach.

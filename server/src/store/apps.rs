@@ -77,6 +77,7 @@ struct DetailRow {
     has_client_secret: bool,
     public_client: bool,
     initiate_login_uri: Option<String>,
+    id_token_signed_response_alg: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -116,6 +117,21 @@ macro_rules! replace_app_lists {
             .map_err(db_err)?;
         for uri in &$fields.redirect_uris {
             sqlx::query("INSERT INTO application_redirect_uris (org_id, app_id, uri) VALUES ($1, $2, $3)")
+                .bind($org_id)
+                .bind($app_id)
+                .bind(uri)
+                .execute(&mut *$tx)
+                .await
+                .map_err(db_err)?;
+        }
+        sqlx::query("DELETE FROM application_post_logout_redirect_uris WHERE org_id = $1 AND app_id = $2")
+            .bind($org_id)
+            .bind($app_id)
+            .execute(&mut *$tx)
+            .await
+            .map_err(db_err)?;
+        for uri in &$fields.post_logout_redirect_uris {
+            sqlx::query("INSERT INTO application_post_logout_redirect_uris (org_id, app_id, uri) VALUES ($1, $2, $3)")
                 .bind($org_id)
                 .bind($app_id)
                 .bind(uri)
@@ -256,13 +272,13 @@ impl AppsStore for SqlStore {
     }
 
     async fn find_app_admin(&self, org_id: &str, app_id: &str) -> StoreResult<Option<AppAdminDetail>> {
-        let (row, uris, permissions) = crate::on_pool!(&self.pool, p => {
+        let (row, uris, logout_uris, permissions) = crate::on_pool!(&self.pool, p => {
             let row: Option<DetailRow> = sqlx::query_as(
                 "SELECT a.id, a.name, a.description, a.logo_url, a.category, a.publisher_name, a.publisher_verified, \
                    a.registered_in_org, a.enabled, a.visible, a.assignment_required, a.required_license_id, \
                    l.name AS required_license_name, a.sign_on_mode, a.launch_url, a.client_id, \
                    (a.client_secret_hash IS NOT NULL) AS has_client_secret, a.public_client, a.initiate_login_uri, \
-                   a.created_at, a.updated_at \
+                   a.id_token_signed_response_alg, a.created_at, a.updated_at \
                  FROM applications a LEFT JOIN licenses l ON l.org_id = a.org_id AND l.id = a.required_license_id \
                  WHERE a.org_id = $1 AND a.id = $2")
                 .bind(org_id).bind(app_id).fetch_optional(p).await.map_err(db_err)?;
@@ -272,13 +288,16 @@ impl AppsStore for SqlStore {
             let uris: Vec<String> = sqlx::query_scalar(
                 "SELECT uri FROM application_redirect_uris WHERE org_id = $1 AND app_id = $2 ORDER BY uri")
                 .bind(org_id).bind(app_id).fetch_all(p).await.map_err(db_err)?;
+            let logout_uris: Vec<String> = sqlx::query_scalar(
+                "SELECT uri FROM application_post_logout_redirect_uris WHERE org_id = $1 AND app_id = $2 ORDER BY uri")
+                .bind(org_id).bind(app_id).fetch_all(p).await.map_err(db_err)?;
             let permissions: Vec<PermissionRow> = sqlx::query_as(&format!(
                 "SELECT {PERMISSION_COLUMNS} FROM application_permissions ap \
                  JOIN permissions p ON p.org_id = ap.org_id AND p.id = ap.permission_id \
                  JOIN apis a ON a.org_id = p.org_id AND a.id = p.api_id \
                  WHERE ap.org_id = $1 AND ap.app_id = $2 ORDER BY a.name, p.value"))
                 .bind(org_id).bind(app_id).fetch_all(p).await.map_err(db_err)?;
-            Ok::<_, StoreError>((row, uris, permissions))
+            Ok::<_, StoreError>((row, uris, logout_uris, permissions))
         })?;
         let Some(r) = row else { return Ok(None) };
         let permissions: Vec<PermissionChoice> = permissions.into_iter().map(PermissionChoice::from).collect();
@@ -301,6 +320,8 @@ impl AppsStore for SqlStore {
                 public_client: r.public_client,
                 initiate_login_uri: r.initiate_login_uri,
                 redirect_uris: uris,
+                post_logout_redirect_uris: logout_uris,
+                id_token_signed_response_alg: r.id_token_signed_response_alg,
                 permission_ids,
             },
             id: r.id,
@@ -343,12 +364,12 @@ impl AppsStore for SqlStore {
             sqlx::query(
                 "INSERT INTO applications (id, org_id, name, description, category, publisher_name, publisher_verified, \
                    registered_in_org, enabled, visible, assignment_required, required_license_id, sign_on_mode, launch_url, \
-                   client_id, client_secret_hash, public_client, initiate_login_uri, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)")
+                   client_id, client_secret_hash, public_client, initiate_login_uri, id_token_signed_response_alg, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $20, $19, $19)")
                 .bind(app_id).bind(org_id).bind(&f.name).bind(&f.description).bind(&f.category).bind(&f.publisher_name)
                 .bind(f.publisher_verified).bind(f.registered_in_org).bind(f.enabled).bind(f.visible).bind(f.assignment_required)
                 .bind(&f.required_license_id).bind(f.sign_on_mode.as_str()).bind(&f.launch_url).bind(client_id).bind(secret)
-                .bind(f.public_client).bind(&f.initiate_login_uri).bind(audit.at)
+                .bind(f.public_client).bind(&f.initiate_login_uri).bind(audit.at).bind(&f.id_token_signed_response_alg)
                 .execute(&mut *tx).await.map_err(db_err)?;
             replace_app_lists!(tx, org_id, app_id, f);
             insert_audit_event!(&mut *tx, audit)?;
@@ -370,12 +391,13 @@ impl AppsStore for SqlStore {
             let updated = sqlx::query(
                 "UPDATE applications SET name = $3, description = $4, category = $5, publisher_name = $6, publisher_verified = $7, \
                    registered_in_org = $8, enabled = $9, visible = $10, assignment_required = $11, required_license_id = $12, \
-                   sign_on_mode = $13, launch_url = $14, public_client = $15, initiate_login_uri = $16, updated_at = $17 \
+                   sign_on_mode = $13, launch_url = $14, public_client = $15, initiate_login_uri = $16, updated_at = $17, \
+                   id_token_signed_response_alg = $18 \
                  WHERE org_id = $1 AND id = $2")
                 .bind(org_id).bind(app_id).bind(&f.name).bind(&f.description).bind(&f.category).bind(&f.publisher_name)
                 .bind(f.publisher_verified).bind(f.registered_in_org).bind(f.enabled).bind(f.visible).bind(f.assignment_required)
                 .bind(&f.required_license_id).bind(f.sign_on_mode.as_str()).bind(&f.launch_url).bind(f.public_client)
-                .bind(&f.initiate_login_uri).bind(audit.at)
+                .bind(&f.initiate_login_uri).bind(audit.at).bind(&f.id_token_signed_response_alg)
                 .execute(&mut *tx).await.map_err(db_err)?.rows_affected();
             if updated != 1 {
                 return Ok(false);

@@ -16,6 +16,7 @@ pub(crate) mod kept;
 mod launches;
 mod licenses;
 mod logs;
+mod oauth;
 mod permissions;
 mod postgres;
 mod requests;
@@ -235,6 +236,7 @@ pub(crate) struct SessionRow {
     last_seen_at: i64,
     idle_expires_at: i64,
     absolute_expires_at: i64,
+    authenticated_at: i64,
     user_id: String,
     org_id: String,
     org_name: String,
@@ -256,7 +258,7 @@ pub(crate) struct SessionRow {
 /// A session with its user and organisation; `session_reads` appends the
 /// `WHERE` that picks the sessions.
 pub(crate) const SELECT_SESSIONS: &str = "SELECT s.id_hash, s.stage, s.csrf_token, s.pending_totp_secret, s.last_seen_at, \
-        s.idle_expires_at, s.absolute_expires_at, u.id AS user_id, u.org_id, o.name AS org_name, u.upn, u.display_name, \
+        s.idle_expires_at, s.absolute_expires_at, s.created_at AS authenticated_at, u.id AS user_id, u.org_id, o.name AS org_name, u.upn, u.display_name, \
         u.email, u.role, u.sign_in_blocked, u.password_expires_at, u.must_change_password, u.mfa_state, \
         (u.totp_secret IS NOT NULL) AS totp_enrolled, u.locked_until, o.user_consent_policy, \
         o.admin_consent_workflow_enabled, o.access_version \

@@ -258,6 +258,7 @@ pub(crate) fn session_record(r: SessionRow, pending_totp_secret: Option<String>)
         last_seen_at: r.last_seen_at,
         idle_expires_at: r.idle_expires_at,
         absolute_expires_at: r.absolute_expires_at,
+        authenticated_at: r.authenticated_at,
         user: SessionUser {
             user_id: r.user_id,
             org_id: r.org_id,

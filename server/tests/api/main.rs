@@ -21,6 +21,7 @@ mod launch;
 mod licenses;
 mod mfa_and_password;
 mod my_apps;
+mod oidc;
 mod openapi;
 mod replicas;
 mod requests;

@@ -1,0 +1,473 @@
+//! The OpenID Connect provider's rows: clients (apps in "oidc" mode),
+//! authorization codes, refresh, access and client tokens, signing keys.
+//! Codes and tokens are found by the SHA-256 digest of their value (a
+//! unique index) and never stored otherwise. Spending a code or a refresh
+//! token is one conditional `UPDATE … WHERE <not spent>`, so of two
+//! requests racing with the same value exactly one wins, on either
+//! database, and the loser's answer is a revocation of what the value issued.
+
+use super::{db_err, insert_sign_in_event, SqlStore};
+use crate::on_pool;
+use app::domain::oidc::SubjectProfile;
+use app::ports::*;
+use async_trait::async_trait;
+
+const DAY_MS: i64 = 86_400_000;
+
+fn scopes_of(stored: &str) -> Vec<String> {
+    stored.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+/// The associated data that binds a sealed private key to its key id.
+fn key_context(kid: &str) -> String {
+    format!("signing_keys.private_key_pem:{kid}")
+}
+
+#[derive(sqlx::FromRow)]
+struct ClientRow {
+    org_id: String,
+    id: String,
+    client_id: String,
+    name: String,
+    enabled: bool,
+    public_client: bool,
+    client_secret_hash: Option<String>,
+    id_token_signed_response_alg: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct CodeRow {
+    org_id: String,
+    app_id: String,
+    user_id: String,
+    redirect_uri: String,
+    scopes: String,
+    code_challenge: Option<String>,
+    nonce: Option<String>,
+    auth_time: Option<i64>,
+    created_at: i64,
+    expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RefreshRow {
+    org_id: String,
+    app_id: String,
+    user_id: String,
+    scopes: String,
+    family_id: String,
+    created_at: i64,
+    expires_at: i64,
+    revoked_at: Option<i64>,
+    auth_time: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccessRow {
+    org_id: String,
+    app_id: String,
+    user_id: Option<String>,
+    scopes: String,
+    created_at: i64,
+    expires_at: i64,
+    revoked_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    kid: String,
+    algorithm: String,
+    private_key_pem: String,
+    public_jwk: String,
+    created_at: i64,
+    retired_at: Option<i64>,
+}
+
+/// The grant a user's tokens hang from (revoking it deletes them): their
+/// own, else the organisation's.
+const GRANT_OF: &str = "(SELECT g.id FROM consent_grants g WHERE g.org_id = $2 AND g.app_id = $3 \
+     AND (g.principal_user_id = $4 OR g.principal_user_id IS NULL) \
+     ORDER BY CASE WHEN g.principal_user_id IS NULL THEN 1 ELSE 0 END LIMIT 1)";
+
+const USAGE_UPSERT_END: &str = " ON CONFLICT (app_id, day) DO UPDATE SET {col} = app_usage_daily.{col} + 1, \
+     last_seen_at = CASE WHEN excluded.last_seen_at > app_usage_daily.last_seen_at \
+     THEN excluded.last_seen_at ELSE app_usage_daily.last_seen_at END";
+
+fn usage_sql(kind: UsageKind) -> String {
+    let col = match kind {
+        UsageKind::TokenRequest => "token_requests",
+        UsageKind::UserinfoCall => "userinfo_calls",
+    };
+    // Only for an app that still exists (its counter row would go with it).
+    format!(
+        "INSERT INTO app_usage_daily (org_id, app_id, day, {col}, last_seen_at) \
+         SELECT $1, $2, $3, 1, $4 WHERE EXISTS (SELECT 1 FROM applications a WHERE a.org_id = $1 AND a.id = $2){}",
+        USAGE_UPSERT_END.replace("{col}", col)
+    )
+}
+
+/// Writes the tokens, the event and the usage count on `$tx`.
+macro_rules! write_tokens {
+    ($tx:expr, $t:expr, $event:expr) => {{
+        let scopes = $t.scopes.join(" ");
+        sqlx::query(&format!(
+            "INSERT INTO oauth_access_tokens (token_hash, org_id, app_id, user_id, grant_id, scopes, created_at, expires_at, family_id) \
+             VALUES ($1, $2, $3, $4, {GRANT_OF}, $5, $6, $7, $8)"
+        ))
+        .bind(&$t.access_hash)
+        .bind(&$t.org_id)
+        .bind(&$t.app_id)
+        .bind(&$t.user_id)
+        .bind(&scopes)
+        .bind($t.at)
+        .bind($t.access_expires_at)
+        .bind(&$t.family_id)
+        .execute(&mut *$tx)
+        .await
+        .map_err(db_err)?;
+        if let Some((refresh_hash, refresh_expires_at)) = &$t.refresh {
+            sqlx::query(&format!(
+                "INSERT INTO oauth_refresh_tokens (token_hash, org_id, app_id, user_id, grant_id, scopes, family_id, created_at, expires_at, auth_time) \
+                 VALUES ($1, $2, $3, $4, {GRANT_OF}, $5, $6, $7, $8, $9)"
+            ))
+            .bind(refresh_hash)
+            .bind(&$t.org_id)
+            .bind(&$t.app_id)
+            .bind(&$t.user_id)
+            .bind(&scopes)
+            .bind(&$t.family_id)
+            .bind($t.at)
+            .bind(*refresh_expires_at)
+            .bind($t.auth_time)
+            .execute(&mut *$tx)
+            .await
+            .map_err(db_err)?;
+        }
+        insert_sign_in_event!(&mut *$tx, $event)?;
+        count_usage!(&mut *$tx, $event, UsageKind::TokenRequest)?;
+    }};
+}
+
+macro_rules! count_usage {
+    ($exec:expr, $event:expr, $kind:expr) => {
+        match &$event.app_id {
+            Some(app_id) => sqlx::query(&usage_sql($kind))
+                .bind(&$event.org_id)
+                .bind(app_id)
+                .bind($event.at.div_euclid(DAY_MS))
+                .bind($event.at)
+                .execute($exec)
+                .await
+                .map(|_| ())
+                .map_err(db_err),
+            None => Ok(()),
+        }
+    };
+}
+
+macro_rules! revoke_family {
+    ($exec:expr, $family:expr, $now:expr) => {{
+        let refresh = sqlx::query("UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL")
+            .bind($family)
+            .bind($now)
+            .execute(&mut *$exec)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        let access = sqlx::query("UPDATE oauth_access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL")
+            .bind($family)
+            .bind($now)
+            .execute(&mut *$exec)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        let revoked: u64 = refresh + access;
+        revoked
+    }};
+}
+
+impl SqlStore {
+    /// The OIDC client matching `condition` (over `$1` and `$2`), with its addresses.
+    async fn client_where(&self, condition: &str, a: &str, b: &str) -> StoreResult<Option<OAuthClient>> {
+        let sql = format!(
+            "SELECT org_id, id, client_id, name, enabled, public_client, client_secret_hash, id_token_signed_response_alg \
+             FROM applications WHERE {condition} AND sign_on_mode = 'oidc' AND client_id IS NOT NULL"
+        );
+        on_pool!(&self.pool, p => {
+            let row: Option<ClientRow> = sqlx::query_as(&sql).bind(a).bind(b).fetch_optional(p).await.map_err(db_err)?;
+            let Some(row) = row else { return Ok(None) };
+            let redirect_uris: Vec<String> = sqlx::query_scalar(
+                "SELECT uri FROM application_redirect_uris WHERE org_id = $1 AND app_id = $2 ORDER BY uri")
+                .bind(&row.org_id).bind(&row.id).fetch_all(p).await.map_err(db_err)?;
+            let post_logout_redirect_uris: Vec<String> = sqlx::query_scalar(
+                "SELECT uri FROM application_post_logout_redirect_uris WHERE org_id = $1 AND app_id = $2 ORDER BY uri")
+                .bind(&row.org_id).bind(&row.id).fetch_all(p).await.map_err(db_err)?;
+            Ok(Some(OAuthClient {
+                org_id: row.org_id,
+                app_id: row.id,
+                client_id: row.client_id,
+                name: row.name,
+                enabled: row.enabled,
+                public_client: row.public_client,
+                secret_digest: row.client_secret_hash,
+                redirect_uris,
+                post_logout_redirect_uris,
+                id_token_alg: row.id_token_signed_response_alg,
+            }))
+        })
+    }
+}
+
+#[async_trait]
+impl OAuthStore for SqlStore {
+    async fn oauth_client(&self, client_id: &str) -> StoreResult<Option<OAuthClient>> {
+        self.client_where("client_id = $1 AND $2 = ''", client_id, "").await
+    }
+
+    async fn oauth_client_by_app(&self, org_id: &str, app_id: &str) -> StoreResult<Option<OAuthClient>> {
+        self.client_where("org_id = $1 AND id = $2", org_id, app_id).await
+    }
+
+    async fn oauth_subject(&self, org_id: &str, user_id: &str) -> StoreResult<Option<SubjectProfile>> {
+        let row: Option<(String, String, String, i64)> = on_pool!(&self.pool, p => sqlx::query_as(
+            "SELECT upn, display_name, email, updated_at FROM users WHERE org_id = $1 AND id = $2")
+            .bind(org_id).bind(user_id).fetch_optional(p).await.map_err(db_err))?;
+        Ok(row.map(|(upn, display_name, email, updated_at)| SubjectProfile {
+            user_id: user_id.to_string(),
+            upn,
+            display_name,
+            email,
+            updated_at,
+        }))
+    }
+
+    async fn create_authorization_code(&self, c: NewAuthorizationCode) -> StoreResult<()> {
+        on_pool!(&self.pool, p => sqlx::query(
+            "INSERT INTO oauth_authorization_codes (code_hash, org_id, app_id, user_id, redirect_uri, scopes, code_challenge, \
+             code_challenge_method, nonce, session_hash, created_at, expires_at, auth_time) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+            .bind(&c.code_hash).bind(&c.org_id).bind(&c.app_id).bind(&c.user_id).bind(&c.redirect_uri)
+            .bind(c.scopes.join(" ")).bind(&c.code_challenge).bind(c.code_challenge.as_ref().map(|_| "S256"))
+            .bind(&c.nonce).bind(&c.session_hash).bind(c.created_at).bind(c.expires_at).bind(c.auth_time)
+            .execute(p).await.map(|_| ()).map_err(db_err))
+    }
+
+    async fn redeem_authorization_code(&self, code_hash: &str, family_id: &str, now: i64) -> StoreResult<CodeRedemption> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let spent: Option<CodeRow> = sqlx::query_as(
+                "UPDATE oauth_authorization_codes SET used_at = $2, family_id = $3 WHERE code_hash = $1 AND used_at IS NULL \
+                 RETURNING org_id, app_id, user_id, redirect_uri, scopes, code_challenge, nonce, auth_time, created_at, expires_at")
+                .bind(code_hash).bind(now).bind(family_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+            let answer = match spent {
+                Some(row) => CodeRedemption::Redeemed(AuthorizationCode {
+                    auth_time: row.auth_time.unwrap_or(row.created_at),
+                    org_id: row.org_id,
+                    app_id: row.app_id,
+                    user_id: row.user_id,
+                    redirect_uri: row.redirect_uri,
+                    scopes: scopes_of(&row.scopes),
+                    code_challenge: row.code_challenge,
+                    nonce: row.nonce,
+                    expires_at: row.expires_at,
+                }),
+                None => {
+                    let earlier: Option<Option<String>> = sqlx::query_scalar(
+                        "SELECT family_id FROM oauth_authorization_codes WHERE code_hash = $1")
+                        .bind(code_hash).fetch_optional(&mut *tx).await.map_err(db_err)?;
+                    match earlier {
+                        None => CodeRedemption::Unknown,
+                        Some(family) => {
+                            let revoked = match family { Some(f) => revoke_family!(&mut *tx, &f, now), None => 0 };
+                            CodeRedemption::Reused { revoked }
+                        }
+                    }
+                }
+            };
+            tx.commit().await.map_err(db_err)?;
+            Ok(answer)
+        })
+    }
+
+    async fn issue_tokens(&self, t: IssuedTokens, event: SignInEvent) -> StoreResult<()> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            write_tokens!(tx, t, event);
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn find_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
+        let row: Option<RefreshRow> = on_pool!(&self.pool, p => sqlx::query_as(
+            "SELECT org_id, app_id, user_id, scopes, family_id, created_at, expires_at, revoked_at, auth_time \
+             FROM oauth_refresh_tokens WHERE token_hash = $1")
+            .bind(token_hash).fetch_optional(p).await.map_err(db_err))?;
+        Ok(row.map(|r| RefreshTokenRecord {
+            org_id: r.org_id,
+            app_id: r.app_id,
+            user_id: r.user_id,
+            scopes: scopes_of(&r.scopes),
+            family_id: r.family_id,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            auth_time: r.auth_time,
+        }))
+    }
+
+    async fn rotate_refresh_token(&self, old_hash: &str, t: IssuedTokens, event: SignInEvent) -> StoreResult<RefreshRotation> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let spent = sqlx::query("UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
+                .bind(old_hash).bind(t.at).execute(&mut *tx).await.map_err(db_err)?.rows_affected() == 1;
+            if !spent {
+                // Lost a race with another use of the same token: a replay.
+                drop(tx);
+                let mut tx = p.begin().await.map_err(db_err)?;
+                let _ = revoke_family!(&mut *tx, &t.family_id, t.at);
+                tx.commit().await.map_err(db_err)?;
+                return Ok(RefreshRotation::Replayed);
+            }
+            write_tokens!(tx, t, event);
+            tx.commit().await.map_err(db_err)?;
+            Ok(RefreshRotation::Rotated)
+        })
+    }
+
+    async fn revoke_token_family(&self, family_id: &str, now: i64) -> StoreResult<u64> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let n = revoke_family!(&mut *tx, family_id, now);
+            tx.commit().await.map_err(db_err)?;
+            Ok(n)
+        })
+    }
+
+    async fn issue_client_token(
+        &self,
+        org_id: &str,
+        app_id: &str,
+        token_hash: &str,
+        scopes: &[String],
+        expires_at: i64,
+        event: SignInEvent,
+    ) -> StoreResult<()> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query("INSERT INTO oauth_client_tokens (token_hash, org_id, app_id, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(token_hash).bind(org_id).bind(app_id).bind(scopes.join(" ")).bind(event.at).bind(expires_at)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            insert_sign_in_event!(&mut *tx, event)?;
+            count_usage!(&mut *tx, event, UsageKind::TokenRequest)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn find_access_token(&self, token_hash: &str) -> StoreResult<Option<AccessTokenRecord>> {
+        let row: Option<AccessRow> = on_pool!(&self.pool, p => sqlx::query_as(
+            "SELECT org_id, app_id, user_id, scopes, created_at, expires_at, revoked_at FROM oauth_access_tokens WHERE token_hash = $1 \
+             UNION ALL \
+             SELECT org_id, app_id, NULL, scopes, created_at, expires_at, revoked_at FROM oauth_client_tokens WHERE token_hash = $1")
+            .bind(token_hash).fetch_optional(p).await.map_err(db_err))?;
+        Ok(row.map(|r| AccessTokenRecord {
+            org_id: r.org_id,
+            app_id: r.app_id,
+            user_id: r.user_id,
+            scopes: scopes_of(&r.scopes),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked: r.revoked_at.is_some(),
+        }))
+    }
+
+    async fn revoke_app_token(&self, app_id: &str, token_hash: &str, now: i64) -> StoreResult<bool> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            // A refresh token goes with its family (RFC 7009 §2.1: and the
+            // access tokens of the same grant).
+            let family: Option<String> = sqlx::query_scalar(
+                "SELECT family_id FROM oauth_refresh_tokens WHERE token_hash = $1 AND app_id = $2")
+                .bind(token_hash).bind(app_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+            let found = if let Some(family) = family {
+                let _ = revoke_family!(&mut *tx, &family, now);
+                true
+            } else {
+                let access = sqlx::query("UPDATE oauth_access_tokens SET revoked_at = $3 WHERE token_hash = $1 AND app_id = $2 AND revoked_at IS NULL")
+                    .bind(token_hash).bind(app_id).bind(now).execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+                let client = sqlx::query("UPDATE oauth_client_tokens SET revoked_at = $3 WHERE token_hash = $1 AND app_id = $2 AND revoked_at IS NULL")
+                    .bind(token_hash).bind(app_id).bind(now).execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+                access + client > 0
+            };
+            tx.commit().await.map_err(db_err)?;
+            Ok(found)
+        })
+    }
+
+    async fn record_protocol_event(&self, event: SignInEvent, usage: UsageKind) -> StoreResult<()> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            insert_sign_in_event!(&mut *tx, event)?;
+            count_usage!(&mut *tx, event, usage)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
+        let rows: Vec<KeyRow> = on_pool!(&self.pool, p => sqlx::query_as(
+            "SELECT kid, algorithm, private_key_pem, public_jwk, created_at, retired_at FROM signing_keys ORDER BY created_at DESC, kid")
+            .fetch_all(p).await.map_err(db_err))?;
+        let sealer = self.sealer()?;
+        rows.into_iter()
+            .map(|r| {
+                // Fails closed: a key that does not open is an error, never skipped.
+                let private_key_pem = sealer
+                    .open(&r.private_key_pem, &key_context(&r.kid))
+                    .map_err(|e| StoreError::Internal(format!("signing key {}: {e}", r.kid)))?;
+                Ok(SigningKeyRecord {
+                    kid: r.kid,
+                    algorithm: r.algorithm,
+                    private_key_pem,
+                    public_jwk: r.public_jwk,
+                    created_at: r.created_at,
+                    retired_at: r.retired_at,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_signing_key(&self, key: SigningKeyRecord) -> StoreResult<()> {
+        let sealed = self.sealer()?.seal(&key.private_key_pem, &key_context(&key.kid));
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query("UPDATE signing_keys SET retired_at = $2 WHERE algorithm = $1 AND retired_at IS NULL")
+                .bind(&key.algorithm).bind(key.created_at).execute(&mut *tx).await.map_err(db_err)?;
+            sqlx::query("INSERT INTO signing_keys (kid, algorithm, private_key_pem, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&key.kid).bind(&key.algorithm).bind(&sealed).bind(&key.public_jwk).bind(key.created_at)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            tx.commit().await.map_err(db_err)
+        })
+    }
+
+    async fn delete_signing_keys_retired_before(&self, before: i64) -> StoreResult<u64> {
+        on_pool!(&self.pool, p => sqlx::query("DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < $1")
+            .bind(before).execute(p).await.map(|r| r.rows_affected()).map_err(db_err))
+    }
+
+    async fn delete_expired_oauth(&self, now: i64) -> StoreResult<u64> {
+        on_pool!(&self.pool, p => {
+            let mut n = 0;
+            // Codes stay a day past their expiry, so that a late second use
+            // is still recognised (and revokes what the first one issued).
+            for (table, until) in [
+                ("oauth_authorization_codes", now - DAY_MS),
+                ("oauth_access_tokens", now),
+                ("oauth_refresh_tokens", now),
+                ("oauth_client_tokens", now),
+            ] {
+                n += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
+                    .bind(until).execute(p).await.map_err(db_err)?.rows_affected();
+            }
+            Ok(n)
+        })
+    }
+}

@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/notifications") view=pages::requests::NotificationsPage ssr=SsrMode::Async/>
                 <Route path=path!("/launch-refused") view=pages::launch_refused::LaunchRefusedPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/sign-out") view=pages::sign_in::SignOutConfirmPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in/problem") view=pages::not_found::SignInProblemPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in/mfa") view=pages::sign_in::MfaVerifyPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in/mfa/enrol") view=pages::sign_in::MfaEnrolPage ssr=SsrMode::Async/>

@@ -92,6 +92,10 @@ pub fn problem_message(code: &str) -> Option<&'static str> {
         "duplicated_parameter" => "The app sent its sign-in request with a parameter given twice, so it cannot be answered.",
         "other_organisation" => "This app is registered with another organisation than yours, so you cannot sign in to it here.",
         "request_too_long" => "The app's sign-in request is too long to carry through signing in.",
+        "post_logout_redirect_uri_mismatch" => {
+            "The app asked to send you, once signed out, to an address it has not registered, so you stay here."
+        }
+        "logout_client_mismatch" => "The app's sign-out request names two different apps, so it cannot be followed.",
         _ => return None,
     })
 }

@@ -201,3 +201,36 @@ fn SignOutLink(token: String) -> impl IntoView {
 fn grouped(secret: &str) -> String {
     secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
 }
+
+/// "Sign out of My Apps?": an app asked to sign the person out (OpenID
+/// Connect RP-Initiated Logout) without proving it was for them (no valid
+/// `id_token_hint` for this session), so the person confirms first; a link
+/// alone never ends a session.
+#[component]
+pub fn SignOutConfirmPage() -> impl IntoView {
+    let auth = Resource::new(|| (), |_| auth_state());
+    let query = use_query_map();
+    let kept = move |name: &str| query.read().get(name).unwrap_or_default();
+    view! {
+        <Title text="Sign out?"/>
+        <AuthCard title="Sign out of My Apps?">
+            <p>"An app asked to sign you out of My Apps. You'll be signed out of the portal; apps you opened may keep you signed in until you sign out of them too."</p>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    let token = token_of(&auth.await);
+                    view! {
+                        <form method="post" action="/oauth/logout" class="stack">
+                            <CsrfField token=token/>
+                            <input type="hidden" name="confirmed" value="1"/>
+                            <input type="hidden" name="client_id" value=kept("client_id")/>
+                            <input type="hidden" name="post_logout_redirect_uri" value=kept("post_logout_redirect_uri")/>
+                            <input type="hidden" name="state" value=kept("state")/>
+                            <button type="submit" class="button button-primary">"Sign out"</button>
+                            <a class="button" href="/" rel="external">"Stay signed in"</a>
+                        </form>
+                    }
+                })}
+            </Suspense>
+        </AuthCard>
+    }
+}

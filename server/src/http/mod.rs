@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .route(oauth::USERINFO_PATH, get(oauth::userinfo).post(oauth::userinfo))
         .route(oauth::REVOCATION_PATH, post(oauth::revoke))
         .route(oauth::INTROSPECTION_PATH, post(oauth::introspect))
+        .route(oauth::LOGOUT_PATH, get(oauth::logout_get).post(oauth::logout_post))
         .route("/me/apps/{app_id}/pin", post(api::pin_form))
         .route("/consent/{app_id}", post(consent::accept_consent_form))
         .route("/consent/{app_id}/request", post(requests::ask_form))

@@ -62,6 +62,7 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
         "jwks_uri": format!("{iss}{JWKS_PATH}"),
         "revocation_endpoint": format!("{iss}{REVOCATION_PATH}"),
         "introspection_endpoint": format!("{iss}{INTROSPECTION_PATH}"),
+        "end_session_endpoint": format!("{iss}{LOGOUT_PATH}"),
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -852,4 +853,92 @@ pub async fn userinfo(State(state): State<AppState>, ClientAddr(client_ip): Clie
     let claims = oidc::user_claims(&record.scopes, &who);
     Ok((StatusCode::OK, no_store(), [(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"))], Json(Value::Object(claims)))
         .into_response())
+}
+
+// ---------------------------------------------------------------------------
+// RP-Initiated Logout 1.0.
+
+pub const LOGOUT_PATH: &str = "/oauth/logout";
+
+/// GET /oauth/logout.
+pub async fn logout_get(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    logout(&state, &auth, query_pairs(query.as_deref())).await
+}
+
+/// POST /oauth/logout: the same, form-encoded, and the confirmation form.
+pub async fn logout_post(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    logout(&state, &auth, url::form_urlencoded::parse(&body).into_owned().collect()).await
+}
+
+/// Ends the portal session an app asks to end, then sends the person to
+/// the app's registered `post_logout_redirect_uri` (with `state`), or to
+/// the sign-in page. Without a valid `id_token_hint` naming this session's
+/// user, the person confirms first (a link from anywhere must not sign
+/// anyone out). An address not registered for the client named by the
+/// hint (its `aud`) or by `client_id` is never redirected to.
+async fn logout(state: &AppState, auth: &RequestAuth, pairs: Vec<(String, String)>) -> Result<Response, AppError> {
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    let hint = match get("id_token_hint") {
+        Some(h) if h.len() <= 8192 => state.signing_keys.verify_own(h, issuer(state)).await,
+        _ => None,
+    };
+    let hinted_client = hint.as_ref().and_then(|c| match &c["aud"] {
+        Value::String(a) => Some(a.clone()),
+        Value::Array(list) => list.first().and_then(|a| a.as_str()).map(str::to_string),
+        _ => None,
+    });
+    let client_id = match (hinted_client, get("client_id")) {
+        (Some(a), Some(b)) if a != b => return Ok(shown("logout_client_mismatch")),
+        (Some(a), _) => Some(a),
+        (None, b) => b.map(str::to_string),
+    };
+    let client = match &client_id {
+        Some(id) if id.len() <= 200 => state.store.oauth_client(id).await?,
+        _ => None,
+    };
+    let target = match get("post_logout_redirect_uri") {
+        None => None,
+        Some(uri) => match &client {
+            Some(c) if c.post_logout_redirect_uris.iter().any(|r| r == uri) => {
+                let mut url = url::Url::parse(uri).map_err(|_| AppError::bad_request("post_logout_redirect_uri", "not an address"))?;
+                if let Some(s) = get("state") {
+                    url.query_pairs_mut().append_pair("state", s);
+                }
+                Some(url.to_string())
+            }
+            _ => return Ok(shown("post_logout_redirect_uri_mismatch")),
+        },
+    };
+    let done = |target: Option<String>| Redirect::to(target.as_deref().unwrap_or("/sign-in?notice=signed_out")).into_response();
+    let RequestAuth::Session(session) = auth else {
+        return Ok(done(target)); // nobody to sign out here
+    };
+    let hinted_sub = hint.as_ref().and_then(|c| c["sub"].as_str());
+    let proven = hinted_sub == Some(session.user.user_id.as_str());
+    let confirmed =
+        get("confirmed") == Some("1") && get("csrf_token").is_some_and(|t| crate::security::constant_time_eq(t, &session.csrf_token));
+    if !proven && !confirmed {
+        let mut confirm = url::form_urlencoded::Serializer::new(String::new());
+        for name in ["post_logout_redirect_uri", "state"] {
+            if let Some(v) = get(name) {
+                confirm.append_pair(name, v);
+            }
+        }
+        if let Some(id) = &client_id {
+            confirm.append_pair("client_id", id);
+        }
+        return Ok(Redirect::to(&format!("/sign-out?{}", confirm.finish())).into_response());
+    }
+    state.store.delete_session(&session.id_hash).await?;
+    let mut res = done(target);
+    res.headers_mut().append(header::SET_COOKIE, state.cookies.clear(state.cookies.session_name()));
+    Ok(res)
 }

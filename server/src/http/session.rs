@@ -93,6 +93,7 @@ fn is_public(path: &str) -> bool {
             | "/favicon.svg"
             | "/api/fn/auth_state"
             | "/sign-in/problem"
+            | "/sign-out"
             | "/.well-known/openid-configuration"
             | app::models::api_reference::OPENAPI_PATH
     ) || path.starts_with("/pkg/")

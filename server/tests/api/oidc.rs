@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 const CALLBACK: &str = "https://wiki.example/callback";
+const SIGNED_OUT: &str = "https://wiki.example/signed-out";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 struct Client {
@@ -30,7 +31,8 @@ async fn oidc_app(app: &TestApp) -> Client {
             "/api/v1/admin/apps",
             json!({
                 "name": "Wiki", "sign_on_mode": "oidc", "assignment_required": false, "publisher_verified": true,
-                "redirect_uris": [CALLBACK], "launch_url": "https://wiki.example/", "permission_ids": ids
+                "redirect_uris": [CALLBACK], "launch_url": "https://wiki.example/", "permission_ids": ids,
+                "post_logout_redirect_uris": [SIGNED_OUT]
             }),
         )
         .await;
@@ -494,4 +496,104 @@ async fn expired_codes_and_tokens_are_deleted_and_live_ones_kept() {
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM oauth_refresh_tokens", &[]).await, 1, "the live refresh token stays");
     let (status, _) = refresh(&app, &client, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, 200);
+}
+
+async fn signed_in_still(app: &TestApp, browser: &reqwest::Client) -> bool {
+    browser.get(app.url("/api/v1/me")).send().await.unwrap().status() == 200
+}
+
+#[tokio::test]
+async fn logout_with_a_valid_hint_signs_out_and_returns_to_a_registered_address_only() {
+    let app = spawn_app().await;
+    let client = oidc_app(&app).await;
+    let alex = app.signed_in(EMPLOYEE).await;
+    let code = code_for(&app, &alex, &client).await;
+    let (_, tokens) = exchange(&app, &client, &code).await;
+    let hint = tokens["id_token"].as_str().unwrap();
+    let discovery: Value = reqwest::get(app.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
+    assert_eq!(discovery["end_session_endpoint"], app.url("/oauth/logout"));
+
+    // Somewhere not registered: never sent there, and still signed in.
+    let evil = format!("/oauth/logout?id_token_hint={hint}&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F&state=s1");
+    let res = alex.get(app.url(&evil)).send().await.unwrap();
+    assert_eq!(location(&res), "/sign-in/problem?code=post_logout_redirect_uri_mismatch");
+    assert!(signed_in_still(&app, &alex).await);
+
+    let good = format!("/oauth/logout?id_token_hint={hint}&post_logout_redirect_uri={}&state=s1", urlencode(SIGNED_OUT));
+    let res = alex.get(app.url(&good)).send().await.unwrap();
+    assert_eq!(location(&res), format!("{SIGNED_OUT}?state=s1"));
+    assert!(!signed_in_still(&app, &alex).await, "the session ended");
+}
+
+#[tokio::test]
+async fn logout_without_proof_asks_the_person_first() {
+    let app = spawn_app().await;
+    let client = oidc_app(&app).await;
+    let alex = app.signed_in(EMPLOYEE).await;
+    // No hint, or a forged one (alg none): a link alone signs nobody out.
+    let claims = json!({"iss": app.address, "sub": app.user_id(EMPLOYEE).await, "aud": client.client_id});
+    let b64 = |v: &Value| data_encoding::BASE64URL_NOPAD.encode(v.to_string().as_bytes());
+    let forged = format!("{}.{}.", b64(&json!({"alg": "none"})), b64(&claims));
+    for hint in ["", forged.as_str()] {
+        let path = format!(
+            "/oauth/logout?client_id={}&id_token_hint={hint}&post_logout_redirect_uri={}&state=s2",
+            client.client_id,
+            urlencode(SIGNED_OUT)
+        );
+        let res = alex.get(app.url(&path)).send().await.unwrap();
+        assert!(location(&res).starts_with("/sign-out?"), "{}", location(&res));
+        assert!(signed_in_still(&app, &alex).await);
+    }
+    let confirm = location(
+        &alex
+            .get(app.url(&format!(
+                "/oauth/logout?client_id={}&post_logout_redirect_uri={}&state=s2",
+                client.client_id,
+                urlencode(SIGNED_OUT)
+            )))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let (status, html) = app.page(&alex, &confirm).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Sign out of My Apps?"));
+    // The confirmation needs this session's CSRF token.
+    let res = alex
+        .post(app.url("/oauth/logout"))
+        .form(&[("confirmed", "1"), ("csrf_token", "forged"), ("client_id", &client.client_id)])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&res).starts_with("/sign-out?"));
+    assert!(signed_in_still(&app, &alex).await);
+    let res = app
+        .post_form(
+            &alex,
+            &confirm,
+            "/oauth/logout",
+            &[("confirmed", "1"), ("client_id", &client.client_id), ("post_logout_redirect_uri", SIGNED_OUT), ("state", "s2")],
+        )
+        .await;
+    assert_eq!(location(&res), format!("{SIGNED_OUT}?state=s2"));
+    assert!(!signed_in_still(&app, &alex).await);
+}
+
+#[tokio::test]
+async fn a_launch_never_takes_its_target_from_the_request() {
+    let app = spawn_app().await;
+    let alex = app.signed_in(EMPLOYEE).await;
+    let chat = app.app_id("Team Chat").await;
+    let res = alex
+        .get(app.url(&format!("/launch/{chat}?target_link_uri=https%3A%2F%2Fevil.example%2F&iss=https%3A%2F%2Fevil.example")))
+        .send()
+        .await
+        .unwrap();
+    let q = query_of(&location(&res));
+    assert_eq!(q["target_link_uri"], "https://chat.northwind.example/");
+    assert_eq!(q["iss"], app.address);
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -454,10 +454,11 @@ pub async fn token(State(state): State<AppState>, ClientAddr(client_ip): ClientA
     };
     let now = now_ms();
     let grant = param(&params, "grant_type").unwrap_or("");
+    let request = TokenRequest { state: &state, client: &client, params: &params, headers: &headers, client_ip: &client_ip, now };
     let answer = match grant {
-        "authorization_code" => code_grant(&state, &client, &params, &headers, &client_ip, now).await,
-        "refresh_token" => refresh_grant(&state, &client, &params, &headers, &client_ip, now).await,
-        "client_credentials" => client_credentials_grant(&state, &client, &params, &headers, &client_ip, now).await,
+        "authorization_code" => code_grant(&request).await,
+        "refresh_token" => refresh_grant(&request).await,
+        "client_credentials" => client_credentials_grant(&request).await,
         "" => Err(no_user(OAuthError::new("invalid_request", "grant_type is required"))),
         _ => Err(no_user(OAuthError::new(
             "unsupported_grant_type",
@@ -480,6 +481,17 @@ pub async fn token(State(state): State<AppState>, ClientAddr(client_ip): ClientA
     }
 }
 
+/// What every grant reads: the authenticated client and its request.
+#[derive(Clone, Copy)]
+struct TokenRequest<'a> {
+    state: &'a AppState,
+    client: &'a OAuthClient,
+    params: &'a HashMap<String, String>,
+    headers: &'a HeaderMap,
+    client_ip: &'a str,
+    now: i64,
+}
+
 /// A refused grant and, when known, whose it was (user id, UPN) for the log.
 type GrantResult = Result<Value, (OAuthError, Option<(String, String)>)>;
 
@@ -495,14 +507,8 @@ async fn subject(state: &AppState, client: &OAuthClient, user_id: &str) -> Resul
         .ok_or_else(|| OAuthError::new("invalid_grant", "the user no longer exists").because("user_not_found"))
 }
 
-async fn code_grant(
-    state: &AppState,
-    client: &OAuthClient,
-    params: &HashMap<String, String>,
-    headers: &HeaderMap,
-    client_ip: &str,
-    now: i64,
-) -> GrantResult {
+async fn code_grant(r: &TokenRequest<'_>) -> GrantResult {
+    let TokenRequest { state, client, params, headers, client_ip, now } = *r;
     let code = param(params, "code").ok_or_else(|| no_user(OAuthError::new("invalid_request", "code is required")))?;
     let family_id = crate::store::new_id();
     let grant = match state.store.redeem_authorization_code(&token_digest(code), &family_id, now).await.map_err(|e| no_user(e.into()))? {
@@ -629,14 +635,8 @@ async fn id_token(
     })
 }
 
-async fn refresh_grant(
-    state: &AppState,
-    client: &OAuthClient,
-    params: &HashMap<String, String>,
-    headers: &HeaderMap,
-    client_ip: &str,
-    now: i64,
-) -> GrantResult {
+async fn refresh_grant(r: &TokenRequest<'_>) -> GrantResult {
+    let TokenRequest { state, client, params, headers, client_ip, now } = *r;
     let presented =
         param(params, "refresh_token").ok_or_else(|| no_user(OAuthError::new("invalid_request", "refresh_token is required")))?;
     let old_hash = token_digest(presented);
@@ -691,14 +691,8 @@ async fn refresh_grant(
     }
 }
 
-async fn client_credentials_grant(
-    state: &AppState,
-    client: &OAuthClient,
-    params: &HashMap<String, String>,
-    headers: &HeaderMap,
-    client_ip: &str,
-    now: i64,
-) -> GrantResult {
+async fn client_credentials_grant(r: &TokenRequest<'_>) -> GrantResult {
+    let TokenRequest { state, client, params, headers, client_ip, now } = *r;
     if client.public_client {
         return Err(no_user(OAuthError::new("unauthorized_client", "a public client cannot use client_credentials")));
     }

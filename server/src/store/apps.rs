@@ -105,39 +105,29 @@ impl From<PermissionRow> for PermissionChoice {
     }
 }
 
-/// Writes an app's redirect URIs and requested permissions anew, inside the
+/// Writes an app's redirect URIs (sign-in and sign-out) and requested permissions anew, inside the
 /// caller's transaction.
 macro_rules! replace_app_lists {
     ($tx:expr, $org_id:expr, $app_id:expr, $fields:expr) => {{
-        sqlx::query("DELETE FROM application_redirect_uris WHERE org_id = $1 AND app_id = $2")
-            .bind($org_id)
-            .bind($app_id)
-            .execute(&mut *$tx)
-            .await
-            .map_err(db_err)?;
-        for uri in &$fields.redirect_uris {
-            sqlx::query("INSERT INTO application_redirect_uris (org_id, app_id, uri) VALUES ($1, $2, $3)")
+        for (table, uris) in [
+            ("application_redirect_uris", &$fields.redirect_uris),
+            ("application_post_logout_redirect_uris", &$fields.post_logout_redirect_uris),
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE org_id = $1 AND app_id = $2"))
                 .bind($org_id)
                 .bind($app_id)
-                .bind(uri)
                 .execute(&mut *$tx)
                 .await
                 .map_err(db_err)?;
-        }
-        sqlx::query("DELETE FROM application_post_logout_redirect_uris WHERE org_id = $1 AND app_id = $2")
-            .bind($org_id)
-            .bind($app_id)
-            .execute(&mut *$tx)
-            .await
-            .map_err(db_err)?;
-        for uri in &$fields.post_logout_redirect_uris {
-            sqlx::query("INSERT INTO application_post_logout_redirect_uris (org_id, app_id, uri) VALUES ($1, $2, $3)")
-                .bind($org_id)
-                .bind($app_id)
-                .bind(uri)
-                .execute(&mut *$tx)
-                .await
-                .map_err(db_err)?;
+            for uri in uris {
+                sqlx::query(&format!("INSERT INTO {table} (org_id, app_id, uri) VALUES ($1, $2, $3)"))
+                    .bind($org_id)
+                    .bind($app_id)
+                    .bind(uri)
+                    .execute(&mut *$tx)
+                    .await
+                    .map_err(db_err)?;
+            }
         }
         sqlx::query("DELETE FROM application_permissions WHERE org_id = $1 AND app_id = $2")
             .bind($org_id)

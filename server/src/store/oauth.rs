@@ -167,21 +167,16 @@ macro_rules! count_usage {
 
 macro_rules! revoke_family {
     ($exec:expr, $family:expr, $now:expr) => {{
-        let refresh = sqlx::query("UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL")
-            .bind($family)
-            .bind($now)
-            .execute(&mut *$exec)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        let access = sqlx::query("UPDATE oauth_access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL")
-            .bind($family)
-            .bind($now)
-            .execute(&mut *$exec)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        let revoked: u64 = refresh + access;
+        let mut revoked: u64 = 0;
+        for table in ["oauth_refresh_tokens", "oauth_access_tokens"] {
+            revoked += sqlx::query(&format!("UPDATE {table} SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL"))
+                .bind($family)
+                .bind($now)
+                .execute(&mut *$exec)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+        }
         revoked
     }};
 }

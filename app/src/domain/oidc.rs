@@ -78,6 +78,22 @@ pub fn authorize_continuation(raw: Option<&str>) -> Option<String> {
     back.as_str().starts_with("/oauth/authorize?").then(|| back.as_str().to_string())
 }
 
+/// The request's parameters with one `prompt` value answered: taken out
+/// (and `prompt` with it when nothing is left), so coming back after the
+/// sign-in or consent that answered it does not ask again.
+pub fn answering(pairs: &[(String, String)], answered: &str) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            if k != "prompt" {
+                return Some((k.clone(), v.clone()));
+            }
+            let left: Vec<&str> = v.split(' ').filter(|p| !p.is_empty() && *p != answered).collect();
+            (!left.is_empty()).then(|| (k.clone(), left.join(" ")))
+        })
+        .collect()
+}
+
 /// The parameter a declined consent prompt adds to the authorize request
 /// it returns to: the client is told `access_denied`.
 pub const DECLINED_PARAM: &str = "declined";
@@ -601,5 +617,13 @@ mod tests {
             assert_eq!(authorize_continuation(Some(bad)), None, "{bad}");
         }
         assert_eq!(authorize_continuation(None), None);
+    }
+
+    #[test]
+    fn an_answered_prompt_is_taken_out_and_the_rest_kept() {
+        let list = pairs(&[("client_id", "c"), ("prompt", "login consent"), ("state", "s")]);
+        assert_eq!(answering(&list, "login"), pairs(&[("client_id", "c"), ("prompt", "consent"), ("state", "s")]));
+        assert_eq!(answering(&answering(&list, "login"), "consent"), pairs(&[("client_id", "c"), ("state", "s")]));
+        assert_eq!(answering(&list, "none"), list, "nothing to answer");
     }
 }

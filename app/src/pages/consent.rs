@@ -30,6 +30,10 @@ pub fn ConsentPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let app_id = move || params.read().get("app_id").unwrap_or_default();
+    // prompt=admin_consent: a privileged admin consents for everyone.
+    let for_organisation = move || query.read().get("for").as_deref() == Some("organisation");
+    // prompt=consent: confirm what was granted before.
+    let review = move || query.read().get("review").is_some();
     let prompt = Resource::new(app_id, load_consent_prompt);
     let auth = Resource::new(|| (), |_| auth_state());
     let changed = move || query.read().get("changed").is_some();
@@ -45,8 +49,14 @@ pub fn ConsentPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 let token = token_of(&auth.await);
+                if let (true, Some(back)) = (for_organisation(), return_to()) {
+                    return view! { <main id="main" class="page page-narrow"><OrganisationConsent app_id=app_id() token return_to=back/></main> }.into_any();
+                }
                 let body = match prompt.await {
                     Ok(Some(p)) => view! { <Prompt prompt=p token changed=changed() asked=asked() return_to=return_to()/> }.into_any(),
+                    Ok(None) if review() && return_to().is_some() => {
+                        view! { <ReviewConsent app_id=app_id() return_to=return_to().unwrap_or_default()/> }.into_any()
+                    }
                     Ok(None) => view! {
                         <Title text="Nothing to approve"/>
                         <h1>"Nothing to approve here"</h1>
@@ -55,7 +65,7 @@ pub fn ConsentPage() -> impl IntoView {
                     }.into_any(),
                     Err(e) => view! { <h1>"Permissions requested"</h1><Alert message=e.to_string() error=true/> }.into_any(),
                 };
-                view! { <main id="main" class="page page-narrow">{body}</main> }
+                view! { <main id="main" class="page page-narrow">{body}</main> }.into_any()
             })}
         </Suspense>
     }
@@ -266,4 +276,106 @@ fn ApprovalRequired(prompt: ConsentPrompt, token: String, asked: AskState) -> im
         </section>
     }
     .into_any()
+}
+
+fn declined(back: &str) -> String {
+    format!("{back}&{}=1", crate::domain::oidc::DECLINED_PARAM)
+}
+
+/// prompt=consent: the app asks the person to confirm what it was granted
+/// before; continuing changes nothing, cancelling tells the app no.
+#[component]
+fn ReviewConsent(app_id: String, return_to: String) -> impl IntoView {
+    let details = Resource::new(move || app_id.clone(), crate::server_fns::apps::load_app_details);
+    let cancel = declined(&return_to);
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let (back, cancel) = (return_to.clone(), cancel.clone());
+                Suspend::new(async move {
+                    let Ok(Some(d)) = details.await else {
+                        return view! { <h1>"Nothing to approve here"</h1><p><a class="button" href="/">"Back to My Apps"</a></p> }.into_any();
+                    };
+                    let heading = format!("Continue to {}?", d.app.name);
+                    view! {
+                        <Title text=heading.clone()/>
+                        <h1>{heading}</h1>
+                        <p class="muted" data-testid="publisher">{publisher_line(&d.app.publisher, d.app.publisher_verified, d.registered_in_org)}</p>
+                        <section class="card" aria-labelledby="keeps-heading">
+                            <h2 id="keeps-heading">"It asks you to confirm it may keep"</h2>
+                            <ul class="permission-list">
+                                {d.permissions.iter().map(|p| view! {
+                                    <li>
+                                        <span class="permission-name">{p.display_name.clone()}</span>
+                                        <span class="permission-description">{p.description.clone()}</span>
+                                        <span class="permission-meta">{format!("{} · {} · {}", p.api_name, p.value, if p.granted_by == Some(GrantedBy::Organisation) { "granted by your organisation" } else { "granted by you" })}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <p class="muted">"You can remove what you granted on My consents."</p>
+                        </section>
+                        <p class="actions">
+                            <a class="button button-primary" href=back rel="external">"Continue"</a>
+                            <a class="button" href=cancel rel="external">"Cancel"</a>
+                        </p>
+                    }.into_any()
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// prompt=admin_consent: what the app asks for, granted for everyone in
+/// the organisation by a privileged admin (the grant's form and rules are
+/// the admin area's; this page only asks).
+#[component]
+fn OrganisationConsent(app_id: String, token: String, return_to: String) -> impl IntoView {
+    let consents = Resource::new(move || app_id.clone(), crate::server_fns::admin::load_app_consents);
+    let cancel = declined(&return_to);
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let (back, cancel, token) = (return_to.clone(), cancel.clone(), token.clone());
+                Suspend::new(async move {
+                    let c = match consents.await {
+                        Ok(Some(c)) => c,
+                        Ok(None) => return view! { <h1>"We can't find that app"</h1> }.into_any(),
+                        Err(e) => return view! { <h1>"Permissions requested"</h1><Alert message=e.to_string() error=true/> }.into_any(),
+                    };
+                    let heading = format!("{} wants permission for your organisation", c.app_name);
+                    view! {
+                        <Title text=heading.clone()/>
+                        <h1>{heading}</h1>
+                        {c.blocked_reason.clone().map(|r| view! { <Alert message=format!("This app is blocked from consent: {r}. Unblock it from Reviews first.") error=true/> })}
+                        <section class="card" aria-labelledby="org-asks-heading">
+                            <h2 id="org-asks-heading">"For everyone in your organisation, it will be able to"</h2>
+                            {if c.requested.is_empty() {
+                                view! { <p class="empty-state">"Nothing: it asks for no permissions."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="permission-list">
+                                        {c.requested.iter().map(|p| view! {
+                                            <li>
+                                                <span class="permission-name">{p.display_name.clone()}</span>
+                                                <span class="permission-description">{p.description.clone()}</span>
+                                                <span class="permission-meta">{format!("{} · {} · {}", p.api_name, p.value, p.classification.map_or("Not classified", |c| c.label()))}</span>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                            <p class="muted">"Nobody will be asked again for these. You can revoke the grant from the app's Consent grants page."</p>
+                        </section>
+                        <form method="post" action=format!("/admin/apps/{}/consents", c.app_id) class="actions">
+                            <CsrfField token=token/>
+                            <input type="hidden" name="scope" value="organisation"/>
+                            <input type="hidden" name="return_to" value=back/>
+                            <button type="submit" class="button button-primary">"Accept for your organisation"</button>
+                            <a class="button" href=cancel rel="external">"Cancel"</a>
+                        </form>
+                    }.into_any()
+                })
+            }}
+        </Suspense>
+    }
 }

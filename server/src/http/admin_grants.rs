@@ -13,7 +13,7 @@ use app::models::consents::AppConsents;
 use app::ports::StoreError;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form, Json};
 use serde::Deserialize;
 use serde_json::json;
@@ -191,6 +191,9 @@ pub struct GrantForm {
     scope: String,
     #[serde(default)]
     upn: String,
+    /// From `prompt=admin_consent`: the app's sign-in request to go on with.
+    #[serde(default)]
+    return_to: Option<String>,
 }
 
 /// POST /admin/apps/{app_id}/consents: "Grant for everyone" or "Grant for
@@ -218,7 +221,11 @@ pub async fn grant_form(
     } else {
         None
     };
+    let continuation = app::domain::oidc::authorize_continuation(form.return_to.as_deref());
     match grant(&state, &admin, &headers, &app_id, user_id.as_deref(), None).await {
+        Ok(_) | Err(AppError::Client { code: "nothing_to_grant", .. }) if continuation.is_some() => {
+            Ok(axum::response::Redirect::to(continuation.as_deref().unwrap_or("/")).into_response())
+        }
         Ok(_) => Ok(back_with_notice(None, &page, "granted")),
         Err(AppError::Client { code: "nothing_to_grant", .. }) => Ok(back_with_notice(None, &page, "nothing_to_grant")),
         Err(e) => Err(e),

@@ -73,7 +73,7 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
-        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account", "admin_consent"],
         "claims_supported": CLAIMS_SUPPORTED,
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
@@ -200,6 +200,17 @@ async fn authorize(
     if pairs.iter().any(|(k, v)| k == oidc::DECLINED_PARAM && v == "1") {
         return Ok(fail("access_denied", "the person declined"));
     }
+    // prompt=admin_consent: a privileged admin consents for everyone first,
+    // then the request goes on as their own.
+    if request.prompts.contains(&Prompt::AdminConsent) {
+        if !user.role.is_privileged_admin() {
+            return Ok(fail("access_denied", "only a privileged admin can consent for the organisation"));
+        }
+        let Some(back) = authorize_again(&oidc::answering(&pairs, "admin_consent"), &[]) else { return Ok(shown("request_too_long")) };
+        return Ok(
+            Redirect::to(&format!("/consent/{}?for=organisation&return_to={}", client.app_id, urlencode(back.as_str()))).into_response()
+        );
+    }
     let now = now_ms();
     if oidc::needs_fresh_sign_in(&request, session.authenticated_at, now) {
         if none {
@@ -209,7 +220,7 @@ async fn authorize(
         // without what asked for it (the new sign-in answers it; its
         // time is the ID token's auth_time).
         state.store.delete_session(&session.id_hash).await?;
-        let mut res = sign_in_first(&pairs, &request, &["prompt", "max_age"]);
+        let mut res = sign_in_first(&oidc::answering(&pairs, "login"), &request, &["max_age"]);
         res.headers_mut().append(header::SET_COOKIE, state.cookies.clear(state.cookies.session_name()));
         return Ok(res);
     }
@@ -248,7 +259,8 @@ async fn authorize(
             });
         }
         if matches!(consent_next, Some(ConsentNext::UserCanConsent | ConsentNext::ApprovalRequired)) {
-            let Some(back) = authorize_again(&pairs, &[]) else { return Ok(shown("request_too_long")) };
+            // The prompt answers prompt=consent too.
+            let Some(back) = authorize_again(&oidc::answering(&pairs, "consent"), &[]) else { return Ok(shown("request_too_long")) };
             return Ok(Redirect::to(&format!("/consent/{}?return_to={}", client.app_id, urlencode(back.as_str()))).into_response());
         }
         // Told in plain words, with the correlation id, like a launch.
@@ -262,6 +274,12 @@ async fn authorize(
         event.reason_code = "openid_not_registered".into();
         state.store.record_sign_in_event(event).await?;
         return Ok(fail("invalid_scope", "the app is not registered for the openid permission; an admin can add it"));
+    }
+    // prompt=consent: the person confirms what the app keeps, even though
+    // it was granted before.
+    if request.prompts.contains(&Prompt::Consent) {
+        let Some(back) = authorize_again(&oidc::answering(&pairs, "consent"), &[]) else { return Ok(shown("request_too_long")) };
+        return Ok(Redirect::to(&format!("/consent/{}?review=1&return_to={}", client.app_id, urlencode(back.as_str()))).into_response());
     }
     let code = random_token();
     state

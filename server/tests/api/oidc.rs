@@ -597,3 +597,53 @@ async fn a_launch_never_takes_its_target_from_the_request() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn prompt_consent_asks_again_even_when_granted() {
+    let app = spawn_app().await;
+    let client = oidc_app(&app).await;
+    let alex = app.signed_in(EMPLOYEE).await;
+    let res = alex.get(app.url(&authorize_path(&client.client_id, &[("prompt", "consent")]))).send().await.unwrap();
+    let review = location(&res);
+    assert!(review.starts_with(&format!("/consent/{}?review=1&return_to=", client.app_id)), "{review}");
+    let (status, html) = app.page(&alex, &review).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Continue to Wiki?") && html.contains("granted by your organisation"), "{html}");
+    let back: String = url::form_urlencoded::parse(review.split_once('?').unwrap().1.as_bytes())
+        .find(|(k, _)| k == "return_to")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert!(!urlencoding_contains(&back, "prompt=consent"), "answered once confirmed: {back}");
+    assert!(query_of(&follow(&app, &alex, &back).await).contains_key("code"));
+}
+
+#[tokio::test]
+async fn prompt_admin_consent_lets_a_privileged_admin_consent_for_everyone() {
+    let app = spawn_app().await;
+    let client = oidc_app(&app).await;
+    let morgan_api = Api::as_user(&app, PRIVILEGED_ADMIN).await;
+    let (_, grants) = morgan_api.get(&format!("/api/v1/admin/apps/{}/consents", client.app_id)).await;
+    let grant = grants["grants"][0]["id"].as_str().unwrap().to_string();
+    morgan_api.delete(&format!("/api/v1/admin/apps/{}/consents/{grant}", client.app_id)).await;
+
+    // Not for an employee.
+    let alex = app.signed_in(EMPLOYEE).await;
+    let res = alex.get(app.url(&authorize_path(&client.client_id, &[("prompt", "admin_consent")]))).send().await.unwrap();
+    assert_eq!(query_of(&location(&res))["error"], "access_denied");
+
+    let morgan = app.signed_in(PRIVILEGED_ADMIN).await;
+    let res = morgan.get(app.url(&authorize_path(&client.client_id, &[("prompt", "admin_consent")]))).send().await.unwrap();
+    let page = location(&res);
+    assert!(page.starts_with(&format!("/consent/{}?for=organisation&return_to=", client.app_id)), "{page}");
+    let (status, html) = app.page(&morgan, &page).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("wants permission for your organisation"), "{html}");
+    let back = html.split("name=\"return_to\" value=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let res = app
+        .post_form(&morgan, &page, &format!("/admin/apps/{}/consents", client.app_id), &[("scope", "organisation"), ("return_to", &back)])
+        .await;
+    assert_eq!(location(&res), back);
+    assert!(query_of(&follow(&app, &morgan, &back).await).contains_key("code"));
+    // Everyone has it now: Alex goes straight through.
+    assert!(query_of(&follow(&app, &alex, &authorize_path(&client.client_id, &[])).await).contains_key("code"));
+}

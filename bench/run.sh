@@ -4,6 +4,7 @@
 #   bench/run.sh --sqlite   SQLite only (no PostgreSQL needed)
 #   bench/run.sh --postgres PostgreSQL only (no first load, no flood)
 #   bench/run.sh --flood    only the sign-in flood
+#   bench/run.sh --tokens   only the token endpoint, on both backends
 #
 # Builds release binaries, starts the portal on fresh databases with the
 # demo organisation, starts a bare axum 303 handler as the reference, and
@@ -19,6 +20,8 @@ backends=(sqlite postgres)
 [[ "${1:-}" == "--sqlite" ]] && backends=(sqlite)
 [[ "${1:-}" == "--postgres" ]] && backends=(postgres)
 [[ "${1:-}" == "--flood" ]] && backends=()
+only_tokens=false
+[[ "${1:-}" == "--tokens" ]] && only_tokens=true
 DURATION=${BENCH_SECONDS:-10}
 FLOOD_SECONDS=${BENCH_FLOOD_SECONDS:-60}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
@@ -26,6 +29,8 @@ PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 scripts/build.sh --release >/dev/null
 cargo build --locked --release -p server --bin bare_redirect --bin hash_rate
+# The token endpoint's load generator (server/benches/token_grants.rs).
+cargo bench --locked -q -p server --bench token_grants --no-run 2>/dev/null
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 
 work=$(mktemp -d)
@@ -95,6 +100,12 @@ for backend in ${backends[@]+"${backends[@]}"}; do
   else
     start_portal sqlite
   fi
+  if $only_tokens; then
+    cargo bench --locked -q -p server --bench token_grants -- "$base" "$DURATION"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    [[ $backend == postgres ]] && psql "$PG_URL/postgres" -qc "DROP DATABASE $db" >/dev/null
+    continue
+  fi
   echo "RSS right after creating the demo: $(( $(rss_kb "$pid") / 1024 )) MB"
   # Idle: tokio's blocking threads (where the demo's passwords were hashed)
   # exit after 10 s unused, and with them their allocator caches.
@@ -123,12 +134,15 @@ print(f"launch / bare = {l / b:.3f}")
 EOF
   events=$(curl -s "$base/metrics" | awk '/myapps_launches_total\{outcome="success"/{s+=$2} END{print s+0}')
   echo "launches recorded as successful sign-in events: $events"
+  # The token endpoint: refresh grants (each a real rotation) and
+  # client-credentials grants, 64 connections.
+  cargo bench --locked -q -p server --bench token_grants -- "$base" "$DURATION"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   [[ $backend == postgres ]] && psql "$PG_URL/postgres" -qc "DROP DATABASE $db" >/dev/null
 done
 
 # --- Sign-in flood (SQLite, per-address throttle off) ------------------------
-[[ "${1:-}" == "--postgres" ]] && exit 0
+[[ "${1:-}" == "--postgres" || "${1:-}" == "--tokens" ]] && exit 0
 echo
 echo "== sign-in flood: 256 connections posting unknown-account sign-ins for ${FLOOD_SECONDS}s"
 read -r _ hash_rate < <(target/release/hash_rate 10)

@@ -77,8 +77,21 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [[ -n "$base" ]] || { cat "$log"; stop_server; echo "the server did not start in time"; exit 1; }
+# The demo relying party, registered by the demo organisation at 127.0.0.1:4000.
+cargo build --locked -p demo-rp
+target/debug/demo-rp --issuer "$base" >"$data_dir/demo-rp.log" 2>&1 &
+demo_rp_pid=$!
+stop_server() {
+  kill "$server_pid" "$demo_rp_pid" 2>/dev/null || true
+  wait "$server_pid" "$demo_rp_pid" 2>/dev/null || true
+}
+for _ in $(seq 1 100); do
+  grep -q 'is running at' "$data_dir/demo-rp.log" && break
+  kill -0 "$demo_rp_pid" 2>/dev/null || { cat "$data_dir/demo-rp.log"; stop_server; echo "the demo relying party did not start"; exit 1; }
+  sleep 0.1
+done
 set +e
-(cd tests/browser && BASE_URL="$base" node --test --test-concurrency=1 ./*.test.mjs)
+(cd tests/browser && BASE_URL="$base" DEMO_RP_URL=http://127.0.0.1:4000 node --test --test-concurrency=1 ./*.test.mjs)
 browser_status=$?
 set -e
 

@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/apps/:app_id/consents") view=pages::admin_grants::AdminAppConsentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/apps/:app_id/assignments") view=pages::admin_apps::AdminAppAssignmentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/apps/:app_id") view=pages::admin_apps::AdminAppPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/connected-apps") view=pages::admin_connected::AdminConnectedAppsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/sign-ins") view=pages::admin_logs::AdminSignInsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/audit") view=pages::admin_logs::AdminAuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/api") view=pages::admin_api::AdminApiPage ssr=SsrMode::Async/>

@@ -1315,6 +1315,8 @@ pub struct SigningKeyRecord {
 /// Which usage counter of `app_usage_daily` a protocol request adds to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UsageKind {
+    /// A successful sign-in to the app: an authorization answered with a code.
+    Launch,
     TokenRequest,
     UserinfoCall,
 }
@@ -1383,4 +1385,8 @@ pub trait OAuthStore: Send + Sync + 'static {
 
     /// Deletes expired codes and tokens; how many.
     async fn delete_expired_oauth(&self, now: Millis) -> StoreResult<u64>;
+
+    /// The organisation's OAuth apps by name, with their usage (launches,
+    /// token requests, userinfo calls) as of `now`.
+    async fn connected_apps(&self, org_id: &str, now: Millis) -> StoreResult<Vec<crate::models::admin::ConnectedApp>>;
 }

@@ -193,7 +193,7 @@ for (const colorScheme of ['light', 'dark']) {
   test(`the apps pages are accessible (${colorScheme})`, async () => {
     const { context, page } = await signedIn(APP_ADMIN, colorScheme);
     await page.goto(`${BASE}/admin`);
-    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Apps' }).click();
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Apps', exact: true }).click();
     await page.getByRole('heading', { name: 'Apps', level: 1 }).waitFor();
     await assertAccessible(page, 'apps');
     await page.getByRole('link', { name: 'Team Chat', exact: true }).click();
@@ -211,6 +211,10 @@ for (const colorScheme of ['light', 'dark']) {
     await assertAccessible(page, 'editing an app');
     await page.goto(`${BASE}/admin/apps/new`);
     await assertAccessible(page, 'registering an app');
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Connected apps' }).click();
+    await page.getByRole('heading', { name: 'Connected applications', level: 1 }).waitFor();
+    await page.getByRole('img', { name: /requests in the last 30 days|No requests/ }).first().waitFor();
+    await assertAccessible(page, 'connected applications');
     await context.close();
   });
 }

@@ -169,10 +169,9 @@ fn uri_list(
 enum UrlRule {
     /// A web address people's browsers open: http or https.
     Web,
-    /// https only (OpenID Connect requires it of `initiate_login_uri`).
-    Https,
-    /// A redirect URI (OAuth 2.0 Security BCP, RFC 8252): https, or http
-    /// on a loopback address for native apps; no fragment.
+    /// A redirect URI (OAuth 2.0 Security BCP, RFC 8252), and an
+    /// `initiate_login_uri` (OpenID Connect asks for https): https, or http
+    /// on a loopback address for apps on the person's own device; no fragment.
     Redirect,
 }
 
@@ -264,7 +263,9 @@ pub fn validate_app(current: Option<&AppFields>, input: &AppInput) -> Result<App
         None => base.launch_url.clone(),
     };
     let initiate_login_uri = match &input.initiate_login_uri {
-        Some(u) => optional_url("initiate_login_uri", u, UrlRule::Https, &mut problems),
+        // https, or http on this machine (an app on the person's own
+        // device, like a loopback redirect URI).
+        Some(u) => optional_url("initiate_login_uri", u, UrlRule::Redirect, &mut problems),
         None => base.initiate_login_uri.clone(),
     };
     let redirect_uris = uri_list("redirect_uris", &input.redirect_uris, &base.redirect_uris, &mut problems);

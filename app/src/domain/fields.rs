@@ -96,7 +96,9 @@ pub fn field_message(field: &str, code: &str) -> Option<&'static str> {
         ("sign_on_mode", "unknown") => "Choose Linked or OpenID Connect.",
         ("launch_url", "missing") => "Enter the address a launch opens, for example https://payroll.example/.",
         ("launch_url", "not_web") => "The address must start with https:// (or http://).",
-        ("initiate_login_uri", "not_https") => "The login initiation address must start with https://.",
+        ("initiate_login_uri", "not_https") => {
+            "The login initiation address must start with https:// (http:// only on localhost or 127.0.0.1)."
+        }
         ("redirect_uris", "missing") => "An OpenID Connect app needs at least one redirect URI.",
         ("redirect_uris", "not_https") => {
             "A redirect URI must start with https:// (http:// only on localhost or 127.0.0.1, for apps on the person's own device)."

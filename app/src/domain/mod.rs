@@ -20,4 +20,5 @@ pub mod scim;
 pub mod signin;
 pub mod throttle;
 pub mod totp;
+pub mod usage;
 pub mod users;

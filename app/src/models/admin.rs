@@ -487,3 +487,20 @@ pub struct ApiTokenPage {
     pub tokens: Vec<ApiTokenView>,
     pub next_cursor: Option<String>,
 }
+
+/// An OAuth app of the organisation and its usage (connected applications).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectedApp {
+    pub app_id: String,
+    pub name: String,
+    pub client_id: String,
+    pub enabled: bool,
+    pub public_client: bool,
+    /// The latest launch, token request or userinfo call.
+    pub last_seen_at: Option<i64>,
+    /// Launches, token requests and userinfo calls in the last 24 hours.
+    pub requests_24h: i64,
+    /// The same per day (UTC) over the last 30 days, oldest first, today last.
+    pub daily_requests: Vec<i64>,
+}

@@ -43,7 +43,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// The admin area's navigation: what the viewer's role may open.
 #[component]
 fn AdminNav(role: Role, current: &'static str) -> impl IntoView {
-    let mut links = vec![("/admin", "Overview"), ("/admin/apps", "Apps")];
+    let mut links = vec![("/admin", "Overview"), ("/admin/apps", "Apps"), ("/admin/connected-apps", "Connected apps")];
     if role.is_privileged_admin() {
         links.push(("/admin/users", "Users"));
         links.push(("/admin/groups", "Groups"));

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admin_api;
 pub mod admin_apps;
+pub mod admin_connected;
 pub mod admin_consent;
 pub mod admin_grants;
 pub mod admin_groups;

@@ -332,3 +332,10 @@ pub async fn load_permission_catalogue() -> Result<Vec<crate::models::consents::
     let admin = guard::require_admin()?;
     guard::store()?.permission_catalogue(&admin.org_id).await.map_err(guard::internal)
 }
+
+/// The organisation's OAuth apps with their usage. Admins.
+#[server(prefix = "/api/fn", endpoint = "admin_connected_apps", input = GetUrl)]
+pub async fn load_connected_apps() -> Result<Vec<crate::models::admin::ConnectedApp>, ServerFnError> {
+    let admin = guard::require_admin()?;
+    guard::store()?.connected_apps(&admin.org_id, guard::now()).await.map_err(guard::internal)
+}

@@ -243,3 +243,20 @@ pub async fn revoke_form(
     revoke(&state, &admin, &headers, &app_id, &grant_id).await?;
     Ok(back_with_notice(None, &format!("/admin/apps/{app_id}/consents"), "grant_revoked"))
 }
+
+/// Connected applications
+///
+/// The organisation's OpenID Connect apps with their usage: last seen, requests in the last 24 hours, and requests per day (UTC) over the last 30 days, counted from launches, token requests and userinfo calls. App admins and privileged admins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/connected-apps",
+    tag = "Apps",
+    responses((status = 200, description = "The apps, by name", body = Vec<app::models::admin::ConnectedApp>), (status = 401, description = "Not signed in, or no valid API token", body = super::error::ErrorResponse), (status = 403, description = "The caller's role may not do this", body = super::error::ErrorResponse))
+)]
+pub async fn connected_apps(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+) -> Result<Json<Vec<app::models::admin::ConnectedApp>>, AppError> {
+    let admin = super::admin::require_admin(&auth)?;
+    Ok(Json(state.store.connected_apps(&admin.org_id, crate::time::now_ms()).await?))
+}

@@ -299,7 +299,7 @@ async fn authorize(
             expires_at: now + lifetimes::CODE_MS,
         })
         .await?;
-    state.store.record_sign_in_event(event).await?;
+    state.store.record_protocol_event(event, UsageKind::Launch).await?;
     Ok(redirect_to(oidc::success_location(&request.redirect_uri, &code, request.state.as_deref(), issuer(state))))
 }
 

@@ -113,6 +113,7 @@ pub fn admin_api(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::
         .routes(routes!(requests::unblock_app))
         .routes(routes!(admin_grants::list_app_consents, admin_grants::grant_app_consent))
         .routes(routes!(admin_grants::revoke_app_consent))
+        .routes(routes!(admin_grants::connected_apps))
         .routes(routes!(admin_logs::sign_ins))
         .routes(routes!(admin_logs::export_sign_ins))
         .routes(routes!(admin_logs::audit_events))

@@ -95,6 +95,7 @@ const USAGE_UPSERT_END: &str = " ON CONFLICT (app_id, day) DO UPDATE SET {col} =
 
 fn usage_sql(kind: UsageKind) -> String {
     let col = match kind {
+        UsageKind::Launch => "launches",
         UsageKind::TokenRequest => "token_requests",
         UsageKind::UserinfoCall => "userinfo_calls",
     };
@@ -464,5 +465,49 @@ impl OAuthStore for SqlStore {
             }
             Ok(n)
         })
+    }
+
+    async fn connected_apps(&self, org_id: &str, now: i64) -> StoreResult<Vec<app::models::admin::ConnectedApp>> {
+        use app::domain::usage::{daily_counts, trend_days};
+        let days = trend_days(now);
+        let (apps, usage, recent, seen) = on_pool!(&self.pool, p => {
+            let apps: Vec<(String, String, String, bool, bool)> = sqlx::query_as(
+                "SELECT id, name, client_id, enabled, public_client FROM applications \
+                 WHERE org_id = $1 AND sign_on_mode = 'oidc' AND client_id IS NOT NULL ORDER BY lower(name), id")
+                .bind(org_id).fetch_all(p).await.map_err(db_err)?;
+            let usage: Vec<(String, i64, i64)> = sqlx::query_as(
+                "SELECT app_id, day, launches + token_requests + userinfo_calls FROM app_usage_daily \
+                 WHERE org_id = $1 AND day >= $2")
+                .bind(org_id).bind(days[0]).fetch_all(p).await.map_err(db_err)?;
+            // The same requests as the daily counters count, for the exact
+            // last 24 hours: successful launches (My Apps and authorize),
+            // every token request and userinfo call.
+            let recent: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT app_id, COUNT(*) FROM sign_in_events WHERE org_id = $1 AND created_at > $2 AND app_id IS NOT NULL \
+                 AND ((kind = 'launch' AND outcome = 'success') OR kind IN ('token', 'userinfo')) GROUP BY app_id")
+                .bind(org_id).bind(now - DAY_MS).fetch_all(p).await.map_err(db_err)?;
+            // Last seen, however long ago.
+            let seen: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT app_id, MAX(last_seen_at) FROM app_usage_daily WHERE org_id = $1 GROUP BY app_id")
+                .bind(org_id).fetch_all(p).await.map_err(db_err)?;
+            Ok::<_, StoreError>((apps, usage, recent, seen))
+        })?;
+        Ok(apps
+            .into_iter()
+            .map(|(app_id, name, client_id, enabled, public_client)| {
+                let rows: Vec<(i64, i64)> = usage.iter().filter(|u| u.0 == app_id).map(|u| (u.1, u.2)).collect();
+                let last_seen_at = seen.iter().find(|s| s.0 == app_id).map(|s| s.1);
+                app::models::admin::ConnectedApp {
+                    requests_24h: recent.iter().find(|r| r.0 == app_id).map_or(0, |r| r.1),
+                    daily_requests: daily_counts(&days, &rows),
+                    last_seen_at,
+                    app_id,
+                    name,
+                    client_id,
+                    enabled,
+                    public_client,
+                }
+            })
+            .collect())
     }
 }

@@ -141,6 +141,11 @@ const fn app(
 
 const OIDC_BASIC: &[&str] = &["openid", "profile", "email"];
 
+/// The demo relying party (the `demo-rp` crate) as the demo registers it:
+/// a public client (PKCE, no secret to hand over) at this address.
+pub const DEMO_RP_NAME: &str = "Northwind Notes";
+pub const DEMO_RP_URL: &str = "http://127.0.0.1:4000/";
+
 fn apps() -> Vec<AppSpec> {
     vec![
         AppSpec {
@@ -371,6 +376,23 @@ fn apps() -> Vec<AppSpec> {
             &["IT Admins"],
             "Shared credentials for the IT team.",
         ),
+        // The demo relying party (`cargo run -p demo-rp`, README): a real
+        // OpenID Connect client on this machine, for everyone, not yet
+        // consented to, so trying it goes launch → consent → tokens.
+        AppSpec {
+            in_org: true,
+            assignment_required: false,
+            scopes: &["openid", "profile", "email", "offline_access"],
+            ..app(
+                DEMO_RP_NAME,
+                "Productivity",
+                "Northwind Traders",
+                "oidc",
+                DEMO_RP_URL,
+                &[],
+                "The demo relying party: a small app that signs you in with My Apps and shows its tokens.",
+            )
+        },
         AppSpec {
             scopes: &["openid", "profile", "User.Read.All"],
             ..app(
@@ -557,6 +579,10 @@ pub async fn seed_demo(store: &SqlStore, password_hashes: Vec<String>, now: i64)
             if oidc {
                 sqlx::query("INSERT INTO application_redirect_uris (org_id, app_id, uri) VALUES ($1, $2, $3)")
                     .bind(&org_id).bind(&id).bind(format!("{}auth/callback", a.url))
+                    .execute(&mut *tx).await.map_err(db_err)?;
+                // Signed out of the portal from the app: back to its start.
+                sqlx::query("INSERT INTO application_post_logout_redirect_uris (org_id, app_id, uri) VALUES ($1, $2, $3)")
+                    .bind(&org_id).bind(&id).bind(a.url)
                     .execute(&mut *tx).await.map_err(db_err)?;
             }
             for scope in a.scopes {

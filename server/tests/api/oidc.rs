@@ -647,3 +647,40 @@ async fn prompt_admin_consent_lets_a_privileged_admin_consent_for_everyone() {
     // Everyone has it now: Alex goes straight through.
     assert!(query_of(&follow(&app, &alex, &authorize_path(&client.client_id, &[])).await).contains_key("code"));
 }
+
+#[tokio::test]
+async fn connected_apps_count_sign_ins_token_requests_and_userinfo_calls() {
+    let app = spawn_app().await;
+    let client = oidc_app(&app).await;
+    let sam = Api::as_user(&app, APP_ADMIN).await;
+    let (status, before) = sam.get("/api/v1/admin/connected-apps").await;
+    assert_eq!(status, 200);
+    let wiki = |list: &Value| list.as_array().unwrap().iter().find(|a| a["name"] == "Wiki").cloned().unwrap();
+    assert_eq!(wiki(&before)["last_seen_at"], Value::Null);
+    assert_eq!(wiki(&before)["requests_24h"], 0);
+    assert!(before.as_array().unwrap().iter().all(|a| a["client_id"].is_string()), "OAuth apps only");
+    assert!(!before.to_string().contains("\"Mail\""), "linked apps are not connected apps");
+
+    let alex = app.signed_in(EMPLOYEE).await;
+    let code = code_for(&app, &alex, &client).await; // a sign-in: 1
+    let (_, tokens) = exchange(&app, &client, &code).await; // 2
+    userinfo(&app, tokens["access_token"].as_str().unwrap()).await; // 3
+    refresh(&app, &client, tokens["refresh_token"].as_str().unwrap()).await; // 4
+    token(&app, &client, &[("grant_type", "refresh_token"), ("refresh_token", "unknown")]).await; // 5: refused, still a request
+    let (_, after) = sam.get("/api/v1/admin/connected-apps").await;
+    let w = wiki(&after);
+    assert_eq!(w["requests_24h"], 5, "{w}");
+    let daily = w["daily_requests"].as_array().unwrap();
+    assert_eq!(daily.len(), 30);
+    assert_eq!(daily[29], 5, "today, last");
+    assert!(w["last_seen_at"].as_i64().unwrap() > 0);
+
+    // The page draws the same.
+    let (status, html) = app.page(&app.signed_in(APP_ADMIN).await, "/admin/connected-apps").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("5 requests in the last 30 days; the busiest day, today, had 5."), "{html}");
+    assert!(html.contains("<svg role=\"img\""));
+    // Employees have no admin area.
+    let (status, _) = json_of(alex.get(app.url("/api/v1/admin/connected-apps")).send().await.unwrap()).await;
+    assert_eq!(status, 403);
+}

@@ -1,0 +1,201 @@
+//! Token endpoint throughput: refresh-token grants and client-credentials
+//! grants per second, at 64 concurrent connections, against a running
+//! portal with the demo organisation (bench/run.sh starts one per backend):
+//!
+//!   cargo bench -p server --bench token_grants -- http://127.0.0.1:PORT [SECONDS]
+//!
+//! It registers a confidential OpenID Connect client as the demo's app
+//! admin, consents for the organisation as its privileged admin, and signs
+//! the employee in through the forms, as people would. Each of the 64
+//! workers then gets its own refresh token through the code flow (PKCE) and
+//! refreshes in a loop, each time with the token the last refresh returned
+//! (rotation makes every refresh token single-use), so every request is a
+//! real rotation: decision, spend, two inserts, a sign-in event. Then 64
+//! workers ask for client-credentials tokens. Prints requests/s and p99.
+
+use reqwest::redirect::Policy;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const CONNECTIONS: usize = 64;
+const PASSWORD: &str = "Northwind-Demo-2026";
+const CALLBACK: &str = "https://bench.example/callback";
+const VERIFIER: &str = "bench-verifier-bench-verifier-bench-verifier-0123";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+}
+
+async fn signed_in(base: &str, upn: &str) -> (reqwest::Client, String) {
+    let client = browser();
+    let html = client.get(format!("{base}/sign-in")).header("accept", "text/html").send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let csrf = html[start..].split('"').next().unwrap().to_string();
+    let res = client
+        .post(format!("{base}/auth/sign-in"))
+        .header("accept", "text/html")
+        .form(&[("csrf_token", csrf.as_str()), ("upn", upn), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "signed in as {upn}");
+    let me: Value = client.get(format!("{base}/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    (client, me["csrf_token"].as_str().unwrap().to_string())
+}
+
+async fn register(base: &str) -> (String, String) {
+    let (sam, csrf) = signed_in(base, "sam.patel@northwind.example").await;
+    let catalogue: Value = sam.get(format!("{base}/api/v1/admin/permissions")).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<String> = catalogue
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|api| api["permissions"].as_array().unwrap().iter())
+        .filter(|p| ["openid", "profile", "email", "offline_access"].contains(&p["value"].as_str().unwrap()))
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    let created: Value = sam
+        .post(format!("{base}/api/v1/admin/apps"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "Token bench", "sign_on_mode": "oidc", "assignment_required": false, "publisher_verified": true,
+                      "redirect_uris": [CALLBACK], "launch_url": "https://bench.example/", "permission_ids": ids}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (morgan, csrf) = signed_in(base, "morgan.lee@northwind.example").await;
+    let res = morgan
+        .post(format!("{base}/api/v1/admin/apps/{}/consents", created["id"].as_str().unwrap()))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    (created["client_id"].as_str().unwrap().to_string(), created["client_secret"].as_str().unwrap().to_string())
+}
+
+async fn refresh_token(base: &str, alex: &reqwest::Client, http: &reqwest::Client, client_id: &str, secret: &str) -> String {
+    let challenge = app::domain::oidc::pkce_s256(VERIFIER);
+    let url = format!(
+        "{base}/oauth/authorize?client_id={client_id}&redirect_uri=https%3A%2F%2Fbench.example%2Fcallback&response_type=code\
+         &scope=openid%20profile%20offline_access&code_challenge={challenge}&code_challenge_method=S256"
+    );
+    let res = alex.get(url).send().await.unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let code = url::Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let tokens: Value = http
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK), ("code_verifier", VERIFIER)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tokens["refresh_token"].as_str().unwrap().to_string()
+}
+
+/// Runs `CONNECTIONS` workers for `seconds`; each request's latency kept.
+async fn load<F, Fut>(seconds: u64, worker: F) -> (f64, Duration, u64)
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = (Vec<Duration>, u64)> + Send + 'static,
+{
+    let start = Instant::now();
+    let handles: Vec<_> = (0..CONNECTIONS).map(|i| tokio::spawn(worker(i))).collect();
+    let mut times = Vec::new();
+    let mut failures = 0;
+    for h in handles {
+        let (t, f) = h.await.unwrap();
+        times.extend(t);
+        failures += f;
+    }
+    let elapsed = start.elapsed().as_secs_f64().min(seconds as f64 + 1.0);
+    times.sort();
+    let p99 = times.get(times.len() * 99 / 100).copied().unwrap_or_default();
+    (times.len() as f64 / elapsed, p99, failures)
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let base = args.first().expect("the portal's address").trim_end_matches('/').to_string();
+    let seconds: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let (client_id, secret) = register(&base).await;
+    let (alex, _) = signed_in(&base, "alex.wu@northwind.example").await;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(CONNECTIONS).build().unwrap();
+    let mut tokens = Vec::new();
+    for _ in 0..CONNECTIONS {
+        tokens.push(refresh_token(&base, &alex, &http, &client_id, &secret).await);
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+
+    let (rate, p99, failures) = load(seconds, |i| {
+        let (http, base, client_id, secret) = (http.clone(), base.clone(), client_id.clone(), secret.clone());
+        let mut token = tokens[i].clone();
+        async move {
+            let (mut times, mut failures) = (Vec::new(), 0u64);
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let res = http
+                    .post(format!("{base}/oauth/token"))
+                    .basic_auth(&client_id, Some(&secret))
+                    .form(&[("grant_type", "refresh_token"), ("refresh_token", token.as_str())])
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status().is_success() => {
+                        let body: Value = r.json().await.unwrap();
+                        token = body["refresh_token"].as_str().unwrap().to_string();
+                        times.push(t.elapsed());
+                    }
+                    _ => {
+                        failures += 1;
+                        break; // a refused refresh ends this worker's chain
+                    }
+                }
+            }
+            (times, failures)
+        }
+    })
+    .await;
+    println!(
+        "refresh_token grants:      {rate:8.0} /s  p99 {:6.2} ms  ({CONNECTIONS} connections, {failures} refused)",
+        p99.as_secs_f64() * 1000.0
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let (rate, p99, failures) = load(seconds, |_| {
+        let (http, base, client_id, secret) = (http.clone(), base.clone(), client_id.clone(), secret.clone());
+        async move {
+            let (mut times, mut failures) = (Vec::new(), 0u64);
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let res = http
+                    .post(format!("{base}/oauth/token"))
+                    .basic_auth(&client_id, Some(&secret))
+                    .form(&[("grant_type", "client_credentials")])
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        times.push(t.elapsed());
+                    }
+                    _ => failures += 1,
+                }
+            }
+            (times, failures)
+        }
+    })
+    .await;
+    println!(
+        "client_credentials grants: {rate:8.0} /s  p99 {:6.2} ms  ({CONNECTIONS} connections, {failures} refused)",
+        p99.as_secs_f64() * 1000.0
+    );
+}

@@ -387,6 +387,18 @@ pub trait AccessStore: Send + Sync + 'static {
     /// [`SessionUser::account_status`], read fresh with the session.
     async fn launch_snapshot(&self, user: &SessionUser, app_id: &str, now: Millis) -> StoreResult<std::sync::Arc<AccessSnapshot>>;
 
+    /// The same for anyone whose organisation's access version was read at
+    /// `access_version` in this request (a token request reads it with the
+    /// user: [`OAuthStore::token_holder`]).
+    async fn snapshot_at_version(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        app_id: &str,
+        access_version: i64,
+        now: Millis,
+    ) -> StoreResult<std::sync::Arc<AccessSnapshot>>;
+
     /// Records a launch: its sign-in event and, when it succeeded, the
     /// app's daily counter and the user's recently used list. One transaction.
     /// With `confirm` (a session from [`Store::cached_session`] the launch
@@ -1208,6 +1220,14 @@ pub struct OAuthClient {
     pub id_token_alg: String,
 }
 
+/// See [`OAuthStore::token_holder`].
+#[derive(Clone, Debug)]
+pub struct TokenHolder {
+    pub profile: crate::domain::oidc::SubjectProfile,
+    pub account: AccountStatus,
+    pub access_version: i64,
+}
+
 /// An authorization code as issued (its value only as a digest).
 #[derive(Clone, Debug)]
 pub struct NewAuthorizationCode {
@@ -1328,11 +1348,17 @@ pub trait OAuthStore: Send + Sync + 'static {
     /// The client with this `client_id`, in whichever organisation registered it.
     async fn oauth_client(&self, client_id: &str) -> StoreResult<Option<OAuthClient>>;
 
-    /// The client that is this app of the organisation.
+    /// What the token endpoint needs of a client, in one read: who it is
+    /// and its secret's digest (not its addresses).
+    async fn oauth_client_credentials(&self, client_id: &str) -> StoreResult<Option<OAuthClient>>;
+
+    /// The client that is this app of the organisation (without its addresses).
     async fn oauth_client_by_app(&self, org_id: &str, app_id: &str) -> StoreResult<Option<OAuthClient>>;
 
-    /// What ID tokens and userinfo may say of a user of the organisation.
-    async fn oauth_subject(&self, org_id: &str, user_id: &str) -> StoreResult<Option<crate::domain::oidc::SubjectProfile>>;
+    /// The user a token is for, read fresh in one query: who they are,
+    /// their account state and their organisation's access version (for
+    /// [`AccessStore::snapshot_at_version`]).
+    async fn token_holder(&self, org_id: &str, user_id: &str) -> StoreResult<Option<TokenHolder>>;
 
     async fn create_authorization_code(&self, code: NewAuthorizationCode) -> StoreResult<()>;
 

@@ -418,7 +418,7 @@ async fn authenticate_client(state: &AppState, headers: &HeaderMap, params: &Has
     if client_id.len() > 200 {
         return Err(unknown());
     }
-    let client = state.store.oauth_client(&client_id).await?.ok_or_else(unknown)?;
+    let client = state.store.oauth_client_credentials(&client_id).await?.ok_or_else(unknown)?;
     match (client.public_client, &secret, &client.secret_digest) {
         (true, None, _) => Ok(client),
         (true, Some(_), _) => Err(OAuthError::invalid_client("a public client has no secret", basic)),
@@ -427,11 +427,20 @@ async fn authenticate_client(state: &AppState, headers: &HeaderMap, params: &Has
     }
 }
 
-/// The decision for `user_id` and the client's app, read fresh: the app's
-/// registered scopes when allowed, the refusal's code otherwise.
-async fn decide_for(state: &AppState, client: &OAuthClient, user_id: &str, now: i64) -> Result<Result<Vec<String>, String>, StoreError> {
-    let snapshot = state.store.access_snapshot(&client.org_id, user_id, Some(&client.app_id), now).await?;
-    let access = UserAccess::new(&snapshot, now, true);
+/// The decision for the token's user and the client's app: the app's
+/// registered scopes when allowed, the refusal's code otherwise. The
+/// account state and the organisation's access version are the holder's,
+/// read in this request; the rest is read at that version or later (from
+/// this replica's memory while nothing changed, as a launch does).
+async fn decide_for(
+    state: &AppState,
+    client: &OAuthClient,
+    holder: &TokenHolder,
+    now: i64,
+) -> Result<Result<Vec<String>, String>, StoreError> {
+    let user_id = &holder.profile.user_id;
+    let snapshot = state.store.snapshot_at_version(&client.org_id, user_id, &client.app_id, holder.access_version, now).await?;
+    let access = UserAccess::with_account(&snapshot, &holder.account, now, true);
     let (_, decision) = access.decide(access.app(&client.app_id));
     Ok(match decision.first_refusal() {
         Some(refusal) => Err(refusal.code().to_string()),
@@ -517,10 +526,10 @@ fn no_user(e: OAuthError) -> (OAuthError, Option<(String, String)>) {
     (e, None)
 }
 
-async fn subject(state: &AppState, client: &OAuthClient, user_id: &str) -> Result<oidc::SubjectProfile, OAuthError> {
+async fn holder(state: &AppState, client: &OAuthClient, user_id: &str) -> Result<TokenHolder, OAuthError> {
     state
         .store
-        .oauth_subject(&client.org_id, user_id)
+        .token_holder(&client.org_id, user_id)
         .await?
         .ok_or_else(|| OAuthError::new("invalid_grant", "the user no longer exists").because("user_not_found"))
 }
@@ -539,7 +548,8 @@ async fn code_grant(r: &TokenRequest<'_>) -> GrantResult {
         }
         CodeRedemption::Unknown => return Err(no_user(OAuthError::new("invalid_grant", "unknown or expired code"))),
     };
-    let who = subject(state, client, &grant.user_id).await.map_err(no_user)?;
+    let holder = holder(state, client, &grant.user_id).await.map_err(no_user)?;
+    let who = &holder.profile;
     let user = Some((who.user_id.clone(), who.upn.clone()));
     let refuse = |e: OAuthError| (e, user.clone());
     if grant.app_id != client.app_id {
@@ -556,14 +566,14 @@ async fn code_grant(r: &TokenRequest<'_>) -> GrantResult {
     if !oidc::pkce_answers(grant.code_challenge.as_deref(), param(params, "code_verifier")) {
         return Err(refuse(OAuthError::new("invalid_grant", "code_verifier does not match the code_challenge").because("pkce_failed")));
     }
-    let registered = match decide_for(state, client, &grant.user_id, now).await.map_err(|e| refuse(e.into()))? {
+    let registered = match decide_for(state, client, &holder, now).await.map_err(|e| refuse(e.into()))? {
         Ok(r) => r,
         Err(code) => return Err(refuse(OAuthError::new("invalid_grant", format!("access refused: {code}")).because(&code))),
     };
     let registered: Vec<&str> = registered.iter().map(String::as_str).collect();
     let scopes = oidc::granted_scopes(&grant.scopes, &registered);
     let tokens = new_tokens(client, &grant.user_id, scopes, family_id, grant.auth_time, now);
-    let id_token = id_token(state, client, &who, &tokens, grant.nonce.as_deref(), now).await.map_err(refuse)?;
+    let id_token = id_token(state, client, who, &tokens, grant.nonce.as_deref(), now).await.map_err(refuse)?;
     let body = token_response(&tokens, Some(id_token));
     state
         .store
@@ -666,7 +676,8 @@ async fn refresh_grant(r: &TokenRequest<'_>) -> GrantResult {
     if old.app_id != client.app_id {
         return Err(no_user(invalid().because("refresh_token_other_client")));
     }
-    let who = subject(state, client, &old.user_id).await.map_err(no_user)?;
+    let holder = holder(state, client, &old.user_id).await.map_err(no_user)?;
+    let who = &holder.profile;
     let user = Some((who.user_id.clone(), who.upn.clone()));
     let refuse = |e: OAuthError| (e, user.clone());
     if old.revoked_at.is_some() {
@@ -689,7 +700,7 @@ async fn refresh_grant(r: &TokenRequest<'_>) -> GrantResult {
             asked
         }
     };
-    let registered = match decide_for(state, client, &old.user_id, now).await.map_err(|e| refuse(e.into()))? {
+    let registered = match decide_for(state, client, &holder, now).await.map_err(|e| refuse(e.into()))? {
         Ok(r) => r,
         Err(code) => {
             // Access is gone (consent, assignment, license, account): so is
@@ -793,12 +804,12 @@ pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body:
         });
         match user_id {
             Some(user_id) => {
-                if decide_for(&state, &client, &user_id, now).await?.is_err() {
+                let Some(holder) = state.store.token_holder(&client.org_id, &user_id).await? else { return Ok(inactive) };
+                if decide_for(&state, &client, &holder, now).await?.is_err() {
                     return Ok(inactive);
                 }
-                let Some(who) = state.store.oauth_subject(&client.org_id, &user_id).await? else { return Ok(inactive) };
-                answer["sub"] = who.user_id.into();
-                answer["username"] = who.upn.into();
+                answer["sub"] = holder.profile.user_id.into();
+                answer["username"] = holder.profile.upn.into();
             }
             None => answer["sub"] = client.client_id.clone().into(),
         }
@@ -853,16 +864,17 @@ pub async fn userinfo(State(state): State<AppState>, ClientAddr(client_ip): Clie
     let Some(client) = state.store.oauth_client_by_app(&record.org_id, &record.app_id).await? else { return Ok(invalid()) };
     let mut event =
         SignInEvent { kind: SignInKind::Userinfo, ..token_event(&client, &headers, &client_ip.to_string(), Some((&user_id, "")), now) };
-    let Some(who) = state.store.oauth_subject(&record.org_id, &user_id).await? else { return Ok(invalid()) };
+    let Some(holder) = state.store.token_holder(&record.org_id, &user_id).await? else { return Ok(invalid()) };
+    let who = &holder.profile;
     event.upn_attempted = who.upn.clone();
-    if let Err(code) = decide_for(&state, &client, &user_id, now).await? {
+    if let Err(code) = decide_for(&state, &client, &holder, now).await? {
         event.outcome = SignInOutcome::Failure;
         event.reason_code = code;
         state.store.record_protocol_event(event, UsageKind::UserinfoCall).await?;
         return Ok(bearer_error(StatusCode::UNAUTHORIZED, "invalid_token", "access to the app has been withdrawn"));
     }
     state.store.record_protocol_event(event, UsageKind::UserinfoCall).await?;
-    let claims = oidc::user_claims(&record.scopes, &who);
+    let claims = oidc::user_claims(&record.scopes, who);
     Ok((StatusCode::OK, no_store(), [(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"))], Json(Value::Object(claims)))
         .into_response())
 }

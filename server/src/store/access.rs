@@ -201,13 +201,24 @@ impl AccessStore for SqlStore {
     }
 
     async fn launch_snapshot(&self, user: &SessionUser, app_id: &str, now: Millis) -> StoreResult<Arc<AccessSnapshot>> {
-        if let Some(snapshot) = self.snapshots.get(&user.user_id, app_id, user.access_version) {
+        self.snapshot_at_version(&user.org_id, &user.user_id, app_id, user.access_version, now).await
+    }
+
+    async fn snapshot_at_version(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        app_id: &str,
+        version: i64,
+        now: Millis,
+    ) -> StoreResult<Arc<AccessSnapshot>> {
+        if let Some(snapshot) = self.snapshots.get(user_id, app_id, version) {
             return Ok(snapshot);
         }
-        // Read after the session (and so after the version it saw): at least
-        // as new as that version, which is what it is tagged with.
-        let snapshot = Arc::new(self.access_snapshot(&user.org_id, &user.user_id, Some(app_id), now).await?);
-        self.snapshots.insert(&user.user_id, app_id, user.access_version, snapshot.clone());
+        // Read after the version was (with the session, or the token's
+        // user): at least as new as that version, which is what it is tagged with.
+        let snapshot = Arc::new(self.access_snapshot(org_id, user_id, Some(app_id), now).await?);
+        self.snapshots.insert(user_id, app_id, version, snapshot.clone());
         Ok(snapshot)
     }
 

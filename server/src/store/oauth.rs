@@ -183,8 +183,9 @@ macro_rules! revoke_family {
 }
 
 impl SqlStore {
-    /// The OIDC client matching `condition` (over `$1` and `$2`), with its addresses.
-    async fn client_where(&self, condition: &str, a: &str, b: &str) -> StoreResult<Option<OAuthClient>> {
+    /// The OIDC client matching `condition` (over `$1` and `$2`), with its
+    /// addresses unless `addresses` is false (the token endpoint's case).
+    async fn client_where(&self, condition: &str, a: &str, b: &str, addresses: bool) -> StoreResult<Option<OAuthClient>> {
         let sql = format!(
             "SELECT org_id, id, client_id, name, enabled, public_client, client_secret_hash, id_token_signed_response_alg \
              FROM applications WHERE {condition} AND sign_on_mode = 'oidc' AND client_id IS NOT NULL"
@@ -192,6 +193,20 @@ impl SqlStore {
         on_pool!(&self.pool, p => {
             let row: Option<ClientRow> = sqlx::query_as(&sql).bind(a).bind(b).fetch_optional(p).await.map_err(db_err)?;
             let Some(row) = row else { return Ok(None) };
+            if !addresses {
+                return Ok(Some(OAuthClient {
+                    org_id: row.org_id,
+                    app_id: row.id,
+                    client_id: row.client_id,
+                    name: row.name,
+                    enabled: row.enabled,
+                    public_client: row.public_client,
+                    secret_digest: row.client_secret_hash,
+                    redirect_uris: vec![],
+                    post_logout_redirect_uris: vec![],
+                    id_token_alg: row.id_token_signed_response_alg,
+                }));
+            }
             let redirect_uris: Vec<String> = sqlx::query_scalar(
                 "SELECT uri FROM application_redirect_uris WHERE org_id = $1 AND app_id = $2 ORDER BY uri")
                 .bind(&row.org_id).bind(&row.id).fetch_all(p).await.map_err(db_err)?;
@@ -217,23 +232,54 @@ impl SqlStore {
 #[async_trait]
 impl OAuthStore for SqlStore {
     async fn oauth_client(&self, client_id: &str) -> StoreResult<Option<OAuthClient>> {
-        self.client_where("client_id = $1 AND $2 = ''", client_id, "").await
+        self.client_where("client_id = $1 AND $2 = ''", client_id, "", true).await
+    }
+
+    async fn oauth_client_credentials(&self, client_id: &str) -> StoreResult<Option<OAuthClient>> {
+        self.client_where("client_id = $1 AND $2 = ''", client_id, "", false).await
     }
 
     async fn oauth_client_by_app(&self, org_id: &str, app_id: &str) -> StoreResult<Option<OAuthClient>> {
-        self.client_where("org_id = $1 AND id = $2", org_id, app_id).await
+        self.client_where("org_id = $1 AND id = $2", org_id, app_id, false).await
     }
 
-    async fn oauth_subject(&self, org_id: &str, user_id: &str) -> StoreResult<Option<SubjectProfile>> {
-        let row: Option<(String, String, String, i64)> = on_pool!(&self.pool, p => sqlx::query_as(
-            "SELECT upn, display_name, email, updated_at FROM users WHERE org_id = $1 AND id = $2")
+    async fn token_holder(&self, org_id: &str, user_id: &str) -> StoreResult<Option<TokenHolder>> {
+        #[derive(sqlx::FromRow)]
+        struct HolderRow {
+            upn: String,
+            display_name: String,
+            email: String,
+            updated_at: i64,
+            sign_in_blocked: bool,
+            locked_until: Option<i64>,
+            password_expires_at: Option<i64>,
+            must_change_password: bool,
+            user_consent_policy: String,
+            admin_consent_workflow_enabled: bool,
+            access_version: i64,
+        }
+        let row: Option<HolderRow> = on_pool!(&self.pool, p => sqlx::query_as(
+            "SELECT u.upn, u.display_name, u.email, u.updated_at, u.sign_in_blocked, u.locked_until, u.password_expires_at, \
+                    u.must_change_password, o.user_consent_policy, o.admin_consent_workflow_enabled, o.access_version \
+             FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.org_id = $1 AND u.id = $2")
             .bind(org_id).bind(user_id).fetch_optional(p).await.map_err(db_err))?;
-        Ok(row.map(|(upn, display_name, email, updated_at)| SubjectProfile {
-            user_id: user_id.to_string(),
-            upn,
-            display_name,
-            email,
-            updated_at,
+        Ok(row.map(|r| TokenHolder {
+            profile: SubjectProfile {
+                user_id: user_id.to_string(),
+                upn: r.upn,
+                display_name: r.display_name,
+                email: r.email,
+                updated_at: r.updated_at,
+            },
+            account: AccountStatus {
+                sign_in_blocked: r.sign_in_blocked,
+                locked_until: r.locked_until,
+                password_expires_at: r.password_expires_at,
+                must_change_password: r.must_change_password,
+                user_consent_policy: r.user_consent_policy,
+                admin_consent_workflow_enabled: r.admin_consent_workflow_enabled,
+            },
+            access_version: r.access_version,
         }))
     }
 

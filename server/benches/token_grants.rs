@@ -133,69 +133,56 @@ async fn main() {
     for _ in 0..CONNECTIONS {
         tokens.push(refresh_token(&base, &alex, &http, &client_id, &secret).await);
     }
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    for kind in ["refresh_token", "client_credentials"] {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let (rate, p99, failures) = load(seconds, |i| {
+            let (http, base, client_id, secret) = (http.clone(), base.clone(), client_id.clone(), secret.clone());
+            let chain = (kind == "refresh_token").then(|| tokens[i].clone());
+            grants(http, base, client_id, secret, chain, deadline)
+        })
+        .await;
+        println!(
+            "{:<27}{rate:8.0} /s  p99 {:6.2} ms  ({CONNECTIONS} connections, {failures} refused)",
+            format!("{kind} grants:"),
+            p99.as_secs_f64() * 1000.0
+        );
+    }
+}
 
-    let (rate, p99, failures) = load(seconds, |i| {
-        let (http, base, client_id, secret) = (http.clone(), base.clone(), client_id.clone(), secret.clone());
-        let mut token = tokens[i].clone();
-        async move {
-            let (mut times, mut failures) = (Vec::new(), 0u64);
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                let res = http
-                    .post(format!("{base}/oauth/token"))
-                    .basic_auth(&client_id, Some(&secret))
-                    .form(&[("grant_type", "refresh_token"), ("refresh_token", token.as_str())])
-                    .send()
-                    .await;
-                match res {
-                    Ok(r) if r.status().is_success() => {
-                        let body: Value = r.json().await.unwrap();
-                        token = body["refresh_token"].as_str().unwrap().to_string();
-                        times.push(t.elapsed());
-                    }
-                    _ => {
-                        failures += 1;
-                        break; // a refused refresh ends this worker's chain
-                    }
+/// One worker: client-credentials grants, or (with a refresh token)
+/// refresh grants, each with the token the last one returned, until the
+/// deadline. A refused refresh ends the chain.
+async fn grants(
+    http: reqwest::Client,
+    base: String,
+    client_id: String,
+    secret: String,
+    mut chain: Option<String>,
+    deadline: Instant,
+) -> (Vec<Duration>, u64) {
+    let (mut times, mut failures) = (Vec::new(), 0u64);
+    while Instant::now() < deadline {
+        let t = Instant::now();
+        let form: Vec<(&str, &str)> = match &chain {
+            Some(token) => vec![("grant_type", "refresh_token"), ("refresh_token", token.as_str())],
+            None => vec![("grant_type", "client_credentials")],
+        };
+        let res = http.post(format!("{base}/oauth/token")).basic_auth(&client_id, Some(&secret)).form(&form).send().await;
+        match res {
+            Ok(r) if r.status().is_success() => {
+                let body: Value = r.json().await.unwrap();
+                if chain.is_some() {
+                    chain = body["refresh_token"].as_str().map(str::to_string);
+                }
+                times.push(t.elapsed());
+            }
+            _ => {
+                failures += 1;
+                if chain.is_some() {
+                    break;
                 }
             }
-            (times, failures)
         }
-    })
-    .await;
-    println!(
-        "refresh_token grants:      {rate:8.0} /s  p99 {:6.2} ms  ({CONNECTIONS} connections, {failures} refused)",
-        p99.as_secs_f64() * 1000.0
-    );
-
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let (rate, p99, failures) = load(seconds, |_| {
-        let (http, base, client_id, secret) = (http.clone(), base.clone(), client_id.clone(), secret.clone());
-        async move {
-            let (mut times, mut failures) = (Vec::new(), 0u64);
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                let res = http
-                    .post(format!("{base}/oauth/token"))
-                    .basic_auth(&client_id, Some(&secret))
-                    .form(&[("grant_type", "client_credentials")])
-                    .send()
-                    .await;
-                match res {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                        times.push(t.elapsed());
-                    }
-                    _ => failures += 1,
-                }
-            }
-            (times, failures)
-        }
-    })
-    .await;
-    println!(
-        "client_credentials grants: {rate:8.0} /s  p99 {:6.2} ms  ({CONNECTIONS} connections, {failures} refused)",
-        p99.as_secs_f64() * 1000.0
-    );
+    }
+    (times, failures)
 }

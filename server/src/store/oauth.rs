@@ -193,27 +193,7 @@ impl SqlStore {
         on_pool!(&self.pool, p => {
             let row: Option<ClientRow> = sqlx::query_as(&sql).bind(a).bind(b).fetch_optional(p).await.map_err(db_err)?;
             let Some(row) = row else { return Ok(None) };
-            if !addresses {
-                return Ok(Some(OAuthClient {
-                    org_id: row.org_id,
-                    app_id: row.id,
-                    client_id: row.client_id,
-                    name: row.name,
-                    enabled: row.enabled,
-                    public_client: row.public_client,
-                    secret_digest: row.client_secret_hash,
-                    redirect_uris: vec![],
-                    post_logout_redirect_uris: vec![],
-                    id_token_alg: row.id_token_signed_response_alg,
-                }));
-            }
-            let redirect_uris: Vec<String> = sqlx::query_scalar(
-                "SELECT uri FROM application_redirect_uris WHERE org_id = $1 AND app_id = $2 ORDER BY uri")
-                .bind(&row.org_id).bind(&row.id).fetch_all(p).await.map_err(db_err)?;
-            let post_logout_redirect_uris: Vec<String> = sqlx::query_scalar(
-                "SELECT uri FROM application_post_logout_redirect_uris WHERE org_id = $1 AND app_id = $2 ORDER BY uri")
-                .bind(&row.org_id).bind(&row.id).fetch_all(p).await.map_err(db_err)?;
-            Ok(Some(OAuthClient {
+            let mut client = OAuthClient {
                 org_id: row.org_id,
                 app_id: row.id,
                 client_id: row.client_id,
@@ -221,10 +201,20 @@ impl SqlStore {
                 enabled: row.enabled,
                 public_client: row.public_client,
                 secret_digest: row.client_secret_hash,
-                redirect_uris,
-                post_logout_redirect_uris,
+                redirect_uris: vec![],
+                post_logout_redirect_uris: vec![],
                 id_token_alg: row.id_token_signed_response_alg,
-            }))
+            };
+            if addresses {
+                for (table, list) in [
+                    ("application_redirect_uris", &mut client.redirect_uris),
+                    ("application_post_logout_redirect_uris", &mut client.post_logout_redirect_uris),
+                ] {
+                    *list = sqlx::query_scalar(&format!("SELECT uri FROM {table} WHERE org_id = $1 AND app_id = $2 ORDER BY uri"))
+                        .bind(&client.org_id).bind(&client.app_id).fetch_all(p).await.map_err(db_err)?;
+                }
+            }
+            Ok(Some(client))
         })
     }
 }

@@ -83,10 +83,7 @@ struct AskState {
 #[component]
 fn Prompt(prompt: ConsentPrompt, token: String, changed: bool, asked: AskState, return_to: Option<String>) -> impl IntoView {
     // From an app's sign-in: accepting continues it, cancelling tells the app no.
-    let cancel = match &return_to {
-        Some(back) => format!("{back}&{}=1", crate::domain::oidc::DECLINED_PARAM),
-        None => "/".to_string(),
-    };
+    let cancel = return_to.as_deref().map_or_else(|| "/".to_string(), declined);
     let ids: Vec<String> = prompt.missing.iter().map(|p| p.id.clone()).collect();
     let heading = format!("{} wants permission", prompt.app_name);
     let logo_style = format!("--hue: {}", prompt.hue);

@@ -225,8 +225,10 @@ async fn authorize(
         return Ok(res);
     }
 
-    // The same decision as a launch, read fresh.
-    let snapshot = state.store.access_snapshot(&user.org_id, &user.user_id, Some(&client.app_id), now).await?;
+    // The same decision as a launch, over the same inputs: the account as
+    // read with this request's session, the rest as of the access version
+    // that session read (from this replica's memory while unchanged).
+    let snapshot = state.store.launch_snapshot(user, &client.app_id, now).await?;
     let access = UserAccess::with_account(&snapshot, &user.account_status(), now, true);
     let app = access.app(&client.app_id);
     let (_, decision) = access.decide(app);

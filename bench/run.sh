@@ -88,7 +88,8 @@ bare_port=$(free_port)
 target/release/bare_redirect 127.0.0.1:$bare_port >/dev/null &
 pids+=($!)
 sleep 0.5
-bare=http://127.0.0.1:$bare_port/launch/00000000-0000-7000-8000-000000000000
+bare_base=http://127.0.0.1:$bare_port
+bare=$bare_base/launch/00000000-0000-7000-8000-000000000000
 
 for backend in ${backends[@]+"${backends[@]}"}; do
   echo
@@ -101,7 +102,7 @@ for backend in ${backends[@]+"${backends[@]}"}; do
     start_portal sqlite
   fi
   if $only_tokens; then
-    cargo bench --locked -q -p server --bench token_grants -- "$base" "$DURATION"
+    cargo bench --locked -q -p server --bench token_grants -- "$base" "$DURATION" "$bare_base"
     kill "$pid"; wait "$pid" 2>/dev/null || true
     [[ $backend == postgres ]] && psql "$PG_URL/postgres" -qc "DROP DATABASE $db" >/dev/null
     continue
@@ -136,7 +137,7 @@ EOF
   echo "launches recorded as successful sign-in events: $events"
   # The token endpoint: refresh grants (each a real rotation) and
   # client-credentials grants, 64 connections.
-  cargo bench --locked -q -p server --bench token_grants -- "$base" "$DURATION"
+  cargo bench --locked -q -p server --bench token_grants -- "$base" "$DURATION" "$bare_base"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   [[ $backend == postgres ]] && psql "$PG_URL/postgres" -qc "DROP DATABASE $db" >/dev/null
 done

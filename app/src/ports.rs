@@ -1298,6 +1298,9 @@ pub struct RefreshTokenRecord {
     /// Set once rotated or revoked: presenting it again is a replay.
     pub revoked_at: Option<Millis>,
     pub auth_time: Option<Millis>,
+    /// Its user as read with it (as [`OAuthStore::token_holder`] reads
+    /// them); none once the user is deleted.
+    pub holder: Option<TokenHolder>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1369,6 +1372,7 @@ pub trait OAuthStore: Send + Sync + 'static {
     /// Stores new tokens with their sign-in event and usage, in one transaction.
     async fn issue_tokens(&self, tokens: IssuedTokens, event: SignInEvent) -> StoreResult<()>;
 
+    /// A refresh token by its digest, with its holder read in the same query.
     async fn find_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
 
     /// Rotates a refresh token: the old one is spent and the new ones are

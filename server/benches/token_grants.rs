@@ -2,7 +2,7 @@
 //! grants per second, at 64 concurrent connections, against a running
 //! portal with the demo organisation (bench/run.sh starts one per backend):
 //!
-//!   cargo bench -p server --bench token_grants -- http://127.0.0.1:PORT [SECONDS]
+//!   cargo bench -p server --bench token_grants -- http://127.0.0.1:PORT [SECONDS [REFERENCE]]
 //!
 //! It registers a confidential OpenID Connect client as the demo's app
 //! admin, consents for the organisation as its privileged admin, and signs
@@ -12,6 +12,11 @@
 //! (rotation makes every refresh token single-use), so every request is a
 //! real rotation: decision, spend, two inserts, a sign-in event. Then 64
 //! workers ask for client-credentials tokens. Prints requests/s and p99.
+//!
+//! With REFERENCE (the address of `bare_redirect`), the same 64 workers
+//! first and last post the same refresh form to its `/oauth/token`, which
+//! answers at once: the same run's ceiling for this load generator, HTTP
+//! and JSON on these cores. Refresh grants are printed as a ratio of it.
 
 use reqwest::redirect::Policy;
 use serde_json::{json, Value};
@@ -126,6 +131,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let base = args.first().expect("the portal's address").trim_end_matches('/').to_string();
     let seconds: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let reference = args.get(2).map(|r| r.trim_end_matches('/').to_string());
     let (client_id, secret) = register(&base).await;
     let (alex, _) = signed_in(&base, "alex.wu@northwind.example").await;
     let http = reqwest::Client::builder().pool_max_idle_per_host(CONNECTIONS).build().unwrap();
@@ -133,19 +139,35 @@ async fn main() {
     for _ in 0..CONNECTIONS {
         tokens.push(refresh_token(&base, &alex, &http, &client_id, &secret).await);
     }
-    for kind in ["refresh_token", "client_credentials"] {
+    // (target, grant): the reference twice around the portal's two grants.
+    let mut runs = vec![(base.clone(), "refresh_token"), (base.clone(), "client_credentials")];
+    if let Some(reference) = &reference {
+        runs.insert(0, (reference.clone(), "reference"));
+        runs.push((reference.clone(), "reference"));
+    }
+    let (mut reference_rates, mut refresh_rate) = (Vec::new(), 0.0);
+    for (target, kind) in runs {
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let (rate, p99, failures) = load(seconds, |i| {
-            let (http, base, client_id, secret) = (http.clone(), base.clone(), client_id.clone(), secret.clone());
-            let chain = (kind == "refresh_token").then(|| tokens[i].clone());
-            grants(http, base, client_id, secret, chain, deadline)
+            let (http, target, client_id, secret) = (http.clone(), target.clone(), client_id.clone(), secret.clone());
+            let chain = (kind != "client_credentials").then(|| tokens[i].clone());
+            grants(http, target, client_id, secret, chain, deadline)
         })
         .await;
+        match kind {
+            "reference" => reference_rates.push(rate),
+            "refresh_token" => refresh_rate = rate,
+            _ => {}
+        }
         println!(
             "{:<27}{rate:8.0} /s  p99 {:6.2} ms  ({CONNECTIONS} connections, {failures} refused)",
             format!("{kind} grants:"),
             p99.as_secs_f64() * 1000.0
         );
+    }
+    if !reference_rates.is_empty() {
+        let reference = reference_rates.iter().sum::<f64>() / reference_rates.len() as f64;
+        println!("refresh grants / reference = {:.3}", refresh_rate / reference);
     }
 }
 

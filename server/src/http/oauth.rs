@@ -528,12 +528,12 @@ fn no_user(e: OAuthError) -> (OAuthError, Option<(String, String)>) {
     (e, None)
 }
 
+fn user_gone() -> OAuthError {
+    OAuthError::new("invalid_grant", "the user no longer exists").because("user_not_found")
+}
+
 async fn holder(state: &AppState, client: &OAuthClient, user_id: &str) -> Result<TokenHolder, OAuthError> {
-    state
-        .store
-        .token_holder(&client.org_id, user_id)
-        .await?
-        .ok_or_else(|| OAuthError::new("invalid_grant", "the user no longer exists").because("user_not_found"))
+    state.store.token_holder(&client.org_id, user_id).await?.ok_or_else(user_gone)
 }
 
 async fn code_grant(r: &TokenRequest<'_>) -> GrantResult {
@@ -671,14 +671,15 @@ async fn refresh_grant(r: &TokenRequest<'_>) -> GrantResult {
         param(params, "refresh_token").ok_or_else(|| no_user(OAuthError::new("invalid_request", "refresh_token is required")))?;
     let old_hash = token_digest(presented);
     let invalid = || OAuthError::new("invalid_grant", "unknown, expired or revoked refresh token");
-    let Some(old) = state.store.find_refresh_token(&old_hash).await.map_err(|e| no_user(e.into()))? else {
+    let Some(mut old) = state.store.find_refresh_token(&old_hash).await.map_err(|e| no_user(e.into()))? else {
         return Err(no_user(invalid()));
     };
     // Another client's token: refused, and not revoked (its owner did nothing wrong).
     if old.app_id != client.app_id {
         return Err(no_user(invalid().because("refresh_token_other_client")));
     }
-    let holder = holder(state, client, &old.user_id).await.map_err(no_user)?;
+    // Read with the token, in the same query.
+    let holder = old.holder.take().ok_or_else(|| no_user(user_gone()))?;
     let who = &holder.profile;
     let user = Some((who.user_id.clone(), who.upn.clone()));
     let refuse = |e: OAuthError| (e, user.clone());

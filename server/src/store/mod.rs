@@ -11,6 +11,7 @@ mod api_tokens;
 mod apps;
 mod consents;
 mod directory;
+mod grants;
 mod groups;
 pub(crate) mod kept;
 mod launches;
@@ -82,6 +83,8 @@ pub struct SqlStore {
     launches: launches::LaunchWriter,
     /// Reads the sessions of concurrent requests in one query (see `session_reads`).
     session_reads: session_reads::SessionReader,
+    /// Writes issued tokens in batches, one transaction each (see `grants`).
+    grants: grants::GrantWriter,
 }
 
 /// The associated data that binds a sealed TOTP key to its user.
@@ -126,8 +129,8 @@ impl SqlStore {
         Ok(SqlStore::new(pool))
     }
 
-    /// A store over `pool` (migrated); starts its session reader and
-    /// launch writer on a thread of their own.
+    /// A store over `pool` (migrated); starts its session reader, launch
+    /// writer and grant writer on a thread of their own.
     ///
     /// Every request waits for one of their round trips, so they must get
     /// on with the next batch the moment the database answers. On the
@@ -141,19 +144,20 @@ impl SqlStore {
     fn new(pool: Pool) -> Self {
         let (launches, write_batches) = launches::LaunchWriter::new(pool.clone());
         let (session_reads, read_batches) = session_reads::SessionReader::new(pool.clone());
+        let (grants, write_grants) = grants::GrantWriter::new(pool.clone());
         std::thread::Builder::new()
             .name("myapps-db".into())
             .spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
                 match runtime {
                     Ok(runtime) => runtime.block_on(async {
-                        tokio::join!(write_batches, read_batches);
+                        tokio::join!(write_batches, read_batches, write_grants);
                     }),
                     Err(e) => tracing::error!(error = %e, "could not start the database thread's runtime"),
                 }
             })
             .expect("the database thread starts");
-        SqlStore { pool, sealer: None, snapshots: Default::default(), launches, session_reads }
+        SqlStore { pool, sealer: None, snapshots: Default::default(), launches, session_reads, grants }
     }
 
     /// The same store, sealing second factors with `sealer`.

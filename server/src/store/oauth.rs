@@ -6,7 +6,8 @@
 //! requests racing with the same value exactly one wins, on either
 //! database, and the loser's answer is a revocation of what the value issued.
 
-use super::{db_err, insert_sign_in_event, SqlStore};
+use super::grants::GrantWrite;
+use super::{db_err, SqlStore};
 use crate::on_pool;
 use app::domain::oidc::SubjectProfile;
 use app::ports::*;
@@ -60,6 +61,54 @@ struct RefreshRow {
     expires_at: i64,
     revoked_at: Option<i64>,
     auth_time: Option<i64>,
+    #[sqlx(flatten)]
+    holder: HolderRow,
+}
+
+/// Who a token is for and their account state: `HOLDER_COLUMNS`. Every
+/// column is optional so that the same row reads from a left join (a token
+/// whose user is gone).
+#[derive(sqlx::FromRow)]
+struct HolderRow {
+    upn: Option<String>,
+    display_name: Option<String>,
+    email: Option<String>,
+    updated_at: Option<i64>,
+    sign_in_blocked: Option<bool>,
+    locked_until: Option<i64>,
+    password_expires_at: Option<i64>,
+    must_change_password: Option<bool>,
+    user_consent_policy: Option<String>,
+    admin_consent_workflow_enabled: Option<bool>,
+    access_version: Option<i64>,
+}
+
+/// Of `users u` joined to `organisations o`.
+const HOLDER_COLUMNS: &str = "u.upn, u.display_name, u.email, u.updated_at, u.sign_in_blocked, u.locked_until, \
+     u.password_expires_at, u.must_change_password, o.user_consent_policy, o.admin_consent_workflow_enabled, o.access_version";
+
+impl HolderRow {
+    /// The holder, unless the row found no user.
+    fn into_holder(self, user_id: &str) -> Option<TokenHolder> {
+        Some(TokenHolder {
+            profile: SubjectProfile {
+                user_id: user_id.to_string(),
+                upn: self.upn?,
+                display_name: self.display_name?,
+                email: self.email?,
+                updated_at: self.updated_at?,
+            },
+            account: AccountStatus {
+                sign_in_blocked: self.sign_in_blocked?,
+                locked_until: self.locked_until,
+                password_expires_at: self.password_expires_at,
+                must_change_password: self.must_change_password?,
+                user_consent_policy: self.user_consent_policy?,
+                admin_consent_workflow_enabled: self.admin_consent_workflow_enabled?,
+            },
+            access_version: self.access_version?,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -81,89 +130,6 @@ struct KeyRow {
     public_jwk: String,
     created_at: i64,
     retired_at: Option<i64>,
-}
-
-/// The grant a user's tokens hang from (revoking it deletes them): their
-/// own, else the organisation's.
-const GRANT_OF: &str = "(SELECT g.id FROM consent_grants g WHERE g.org_id = $2 AND g.app_id = $3 \
-     AND (g.principal_user_id = $4 OR g.principal_user_id IS NULL) \
-     ORDER BY CASE WHEN g.principal_user_id IS NULL THEN 1 ELSE 0 END LIMIT 1)";
-
-const USAGE_UPSERT_END: &str = " ON CONFLICT (app_id, day) DO UPDATE SET {col} = app_usage_daily.{col} + 1, \
-     last_seen_at = CASE WHEN excluded.last_seen_at > app_usage_daily.last_seen_at \
-     THEN excluded.last_seen_at ELSE app_usage_daily.last_seen_at END";
-
-fn usage_sql(kind: UsageKind) -> String {
-    let col = match kind {
-        UsageKind::Launch => "launches",
-        UsageKind::TokenRequest => "token_requests",
-        UsageKind::UserinfoCall => "userinfo_calls",
-    };
-    // Only for an app that still exists (its counter row would go with it).
-    format!(
-        "INSERT INTO app_usage_daily (org_id, app_id, day, {col}, last_seen_at) \
-         SELECT $1, $2, $3, 1, $4 WHERE EXISTS (SELECT 1 FROM applications a WHERE a.org_id = $1 AND a.id = $2){}",
-        USAGE_UPSERT_END.replace("{col}", col)
-    )
-}
-
-/// Writes the tokens, the event and the usage count on `$tx`.
-macro_rules! write_tokens {
-    ($tx:expr, $t:expr, $event:expr) => {{
-        let scopes = $t.scopes.join(" ");
-        sqlx::query(&format!(
-            "INSERT INTO oauth_access_tokens (token_hash, org_id, app_id, user_id, grant_id, scopes, created_at, expires_at, family_id) \
-             VALUES ($1, $2, $3, $4, {GRANT_OF}, $5, $6, $7, $8)"
-        ))
-        .bind(&$t.access_hash)
-        .bind(&$t.org_id)
-        .bind(&$t.app_id)
-        .bind(&$t.user_id)
-        .bind(&scopes)
-        .bind($t.at)
-        .bind($t.access_expires_at)
-        .bind(&$t.family_id)
-        .execute(&mut *$tx)
-        .await
-        .map_err(db_err)?;
-        if let Some((refresh_hash, refresh_expires_at)) = &$t.refresh {
-            sqlx::query(&format!(
-                "INSERT INTO oauth_refresh_tokens (token_hash, org_id, app_id, user_id, grant_id, scopes, family_id, created_at, expires_at, auth_time) \
-                 VALUES ($1, $2, $3, $4, {GRANT_OF}, $5, $6, $7, $8, $9)"
-            ))
-            .bind(refresh_hash)
-            .bind(&$t.org_id)
-            .bind(&$t.app_id)
-            .bind(&$t.user_id)
-            .bind(&scopes)
-            .bind(&$t.family_id)
-            .bind($t.at)
-            .bind(*refresh_expires_at)
-            .bind($t.auth_time)
-            .execute(&mut *$tx)
-            .await
-            .map_err(db_err)?;
-        }
-        insert_sign_in_event!(&mut *$tx, $event)?;
-        count_usage!(&mut *$tx, $event, UsageKind::TokenRequest)?;
-    }};
-}
-
-macro_rules! count_usage {
-    ($exec:expr, $event:expr, $kind:expr) => {
-        match &$event.app_id {
-            Some(app_id) => sqlx::query(&usage_sql($kind))
-                .bind(&$event.org_id)
-                .bind(app_id)
-                .bind($event.at.div_euclid(DAY_MS))
-                .bind($event.at)
-                .execute($exec)
-                .await
-                .map(|_| ())
-                .map_err(db_err),
-            None => Ok(()),
-        }
-    };
 }
 
 macro_rules! revoke_family {
@@ -234,43 +200,10 @@ impl OAuthStore for SqlStore {
     }
 
     async fn token_holder(&self, org_id: &str, user_id: &str) -> StoreResult<Option<TokenHolder>> {
-        #[derive(sqlx::FromRow)]
-        struct HolderRow {
-            upn: String,
-            display_name: String,
-            email: String,
-            updated_at: i64,
-            sign_in_blocked: bool,
-            locked_until: Option<i64>,
-            password_expires_at: Option<i64>,
-            must_change_password: bool,
-            user_consent_policy: String,
-            admin_consent_workflow_enabled: bool,
-            access_version: i64,
-        }
-        let row: Option<HolderRow> = on_pool!(&self.pool, p => sqlx::query_as(
-            "SELECT u.upn, u.display_name, u.email, u.updated_at, u.sign_in_blocked, u.locked_until, u.password_expires_at, \
-                    u.must_change_password, o.user_consent_policy, o.admin_consent_workflow_enabled, o.access_version \
-             FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.org_id = $1 AND u.id = $2")
+        let row: Option<HolderRow> = on_pool!(&self.pool, p => sqlx::query_as(&format!(
+            "SELECT {HOLDER_COLUMNS} FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.org_id = $1 AND u.id = $2"))
             .bind(org_id).bind(user_id).fetch_optional(p).await.map_err(db_err))?;
-        Ok(row.map(|r| TokenHolder {
-            profile: SubjectProfile {
-                user_id: user_id.to_string(),
-                upn: r.upn,
-                display_name: r.display_name,
-                email: r.email,
-                updated_at: r.updated_at,
-            },
-            account: AccountStatus {
-                sign_in_blocked: r.sign_in_blocked,
-                locked_until: r.locked_until,
-                password_expires_at: r.password_expires_at,
-                must_change_password: r.must_change_password,
-                user_consent_policy: r.user_consent_policy,
-                admin_consent_workflow_enabled: r.admin_consent_workflow_enabled,
-            },
-            access_version: r.access_version,
-        }))
+        Ok(row.and_then(|r| r.into_holder(user_id)))
     }
 
     async fn create_authorization_code(&self, c: NewAuthorizationCode) -> StoreResult<()> {
@@ -322,19 +255,21 @@ impl OAuthStore for SqlStore {
     }
 
     async fn issue_tokens(&self, t: IssuedTokens, event: SignInEvent) -> StoreResult<()> {
-        on_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            write_tokens!(tx, t, event);
-            tx.commit().await.map_err(db_err)
-        })
+        self.grants.write(GrantWrite::Tokens(t), event, UsageKind::TokenRequest).await.map(|_| ())
     }
 
     async fn find_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
-        let row: Option<RefreshRow> = on_pool!(&self.pool, p => sqlx::query_as(
-            "SELECT org_id, app_id, user_id, scopes, family_id, created_at, expires_at, revoked_at, auth_time \
-             FROM oauth_refresh_tokens WHERE token_hash = $1")
+        // With its holder: a refresh needs both, and this is one read less.
+        let row: Option<RefreshRow> = on_pool!(&self.pool, p => sqlx::query_as(&format!(
+            "SELECT r.org_id, r.app_id, r.user_id, r.scopes, r.family_id, r.created_at, r.expires_at, r.revoked_at, r.auth_time, \
+                    {HOLDER_COLUMNS} \
+             FROM oauth_refresh_tokens r \
+             LEFT JOIN users u ON u.org_id = r.org_id AND u.id = r.user_id \
+             LEFT JOIN organisations o ON o.id = u.org_id \
+             WHERE r.token_hash = $1"))
             .bind(token_hash).fetch_optional(p).await.map_err(db_err))?;
         Ok(row.map(|r| RefreshTokenRecord {
+            holder: r.holder.into_holder(&r.user_id),
             org_id: r.org_id,
             app_id: r.app_id,
             user_id: r.user_id,
@@ -348,22 +283,8 @@ impl OAuthStore for SqlStore {
     }
 
     async fn rotate_refresh_token(&self, old_hash: &str, t: IssuedTokens, event: SignInEvent) -> StoreResult<RefreshRotation> {
-        on_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            let spent = sqlx::query("UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
-                .bind(old_hash).bind(t.at).execute(&mut *tx).await.map_err(db_err)?.rows_affected() == 1;
-            if !spent {
-                // Lost a race with another use of the same token: a replay.
-                drop(tx);
-                let mut tx = p.begin().await.map_err(db_err)?;
-                let _ = revoke_family!(&mut *tx, &t.family_id, t.at);
-                tx.commit().await.map_err(db_err)?;
-                return Ok(RefreshRotation::Replayed);
-            }
-            write_tokens!(tx, t, event);
-            tx.commit().await.map_err(db_err)?;
-            Ok(RefreshRotation::Rotated)
-        })
+        // Group commit, the spend first: see `grants`.
+        self.grants.write(GrantWrite::Rotation { old_hash: old_hash.to_string(), tokens: t }, event, UsageKind::TokenRequest).await
     }
 
     async fn revoke_token_family(&self, family_id: &str, now: i64) -> StoreResult<u64> {
@@ -384,15 +305,14 @@ impl OAuthStore for SqlStore {
         expires_at: i64,
         event: SignInEvent,
     ) -> StoreResult<()> {
-        on_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            sqlx::query("INSERT INTO oauth_client_tokens (token_hash, org_id, app_id, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(token_hash).bind(org_id).bind(app_id).bind(scopes.join(" ")).bind(event.at).bind(expires_at)
-                .execute(&mut *tx).await.map_err(db_err)?;
-            insert_sign_in_event!(&mut *tx, event)?;
-            count_usage!(&mut *tx, event, UsageKind::TokenRequest)?;
-            tx.commit().await.map_err(db_err)
-        })
+        let write = GrantWrite::ClientToken {
+            token_hash: token_hash.to_string(),
+            org_id: org_id.to_string(),
+            app_id: app_id.to_string(),
+            scopes: scopes.to_vec(),
+            expires_at,
+        };
+        self.grants.write(write, event, UsageKind::TokenRequest).await.map(|_| ())
     }
 
     async fn find_access_token(&self, token_hash: &str) -> StoreResult<Option<AccessTokenRecord>> {
@@ -436,12 +356,7 @@ impl OAuthStore for SqlStore {
     }
 
     async fn record_protocol_event(&self, event: SignInEvent, usage: UsageKind) -> StoreResult<()> {
-        on_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            insert_sign_in_event!(&mut *tx, event)?;
-            count_usage!(&mut *tx, event, usage)?;
-            tx.commit().await.map_err(db_err)
-        })
+        self.grants.write(GrantWrite::EventOnly, event, usage).await.map(|_| ())
     }
 
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {

@@ -208,7 +208,7 @@ async fn launches_record_client_and_correlation_id() {
 
 /// A launch event the store is asked to record directly (as the launch
 /// handler does), for the user `upn`, of app `app_id`.
-async fn launch_event(app: &TestApp, org_id: &str, upn: &str, app_id: &str, correlation_id: &str) -> app::ports::SignInEvent {
+pub(super) async fn launch_event(app: &TestApp, org_id: &str, upn: &str, app_id: &str, correlation_id: &str) -> app::ports::SignInEvent {
     app::ports::SignInEvent {
         org_id: org_id.to_string(),
         correlation_id: correlation_id.to_string(),

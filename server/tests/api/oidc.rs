@@ -222,6 +222,61 @@ async fn code_flow_with_pkce_gives_verified_tokens_that_refresh_rotate_and_revok
     assert_eq!(app.last_token_reason().await, "refresh_token_reused");
 }
 
+#[tokio::test]
+async fn one_refresh_token_presented_at_once_by_many_rotates_once_and_loses_its_family() {
+    let app = spawn_app().await;
+    let client = oidc_app(&app).await;
+    let alex = app.signed_in(EMPLOYEE).await;
+    let code = code_for(&app, &alex, &client).await;
+    let (_, tokens) = exchange(&app, &client, &code).await;
+    let presented = tokens["refresh_token"].as_str().unwrap();
+    // Concurrent requests reach the token store together (most of them in
+    // one batch): whatever the interleaving, one spends the token.
+    let answers = futures_util::future::join_all((0..8).map(|_| refresh(&app, &client, presented))).await;
+    let won: Vec<&Value> = answers.iter().filter(|(status, _)| *status == 200).map(|(_, body)| body).collect();
+    assert_eq!(won.len(), 1, "exactly one rotation: {answers:?}");
+    for (status, body) in answers.iter().filter(|(status, _)| *status != 200) {
+        assert_eq!((*status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    }
+    // The others were replays: the winner's new tokens went with the family.
+    let (status, _) = refresh(&app, &client, won[0]["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 400, "the family is revoked");
+    assert_eq!(introspect(&app, &client, won[0]["access_token"].as_str().unwrap()).await["active"], false);
+    let reasons = app.strings("SELECT reason_code FROM sign_in_events WHERE kind = 'token' ORDER BY created_at, id", &[]).await;
+    assert_eq!(reasons.iter().filter(|r| r.is_empty()).count(), 2, "the code exchange and one rotation: {reasons:?}");
+    assert_eq!(reasons.iter().filter(|r| *r == "refresh_token_reused").count(), 8, "seven losers and the last try: {reasons:?}");
+    // Every token request counts once in the app's usage, refused ones too.
+    let counted = "SELECT CAST(SUM(token_requests) AS BIGINT) FROM app_usage_daily WHERE app_id = $1";
+    assert_eq!(app.scalar_i64(counted, &[&client.app_id]).await, 10);
+}
+
+#[tokio::test]
+async fn a_failed_batch_of_token_writes_is_rolled_back_and_the_next_one_is_written() {
+    use app::ports::{OAuthStore, UsageKind};
+    let app = spawn_app().await;
+    let client = oidc_app(&app).await;
+    // An event of an organisation that does not exist breaks its batch's
+    // transaction (foreign key): nothing of it may remain, and the writer
+    // must carry on with a working connection.
+    let broken = super::launch::launch_event(&app, "no-such-org", EMPLOYEE, &client.app_id, "broken").await;
+    assert!(app.server_store.record_protocol_event(broken, UsageKind::UserinfoCall).await.is_err());
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sign_in_events WHERE correlation_id = 'broken'", &[]).await, 0);
+    for n in 0..3 {
+        let fine = super::launch::launch_event(&app, &app.org_id, EMPLOYEE, &client.app_id, &format!("fine-{n}")).await;
+        app.server_store.record_protocol_event(fine, UsageKind::UserinfoCall).await.expect("the writer recovered");
+    }
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sign_in_events WHERE correlation_id LIKE 'fine-%'", &[]).await, 3);
+    let counted = "SELECT CAST(SUM(userinfo_calls) AS BIGINT) FROM app_usage_daily WHERE app_id = $1";
+    assert_eq!(app.scalar_i64(counted, &[&client.app_id]).await, 3);
+    // And grants go on: a code exchange and a rotation through the same writer.
+    let alex = app.signed_in(EMPLOYEE).await;
+    let code = code_for(&app, &alex, &client).await;
+    let (status, tokens) = exchange(&app, &client, &code).await;
+    assert_eq!(status, 200, "{tokens}");
+    let (status, rotated) = refresh(&app, &client, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{rotated}");
+}
+
 impl TestApp {
     /// The reason of the latest token request in the sign-in log.
     async fn last_token_reason(&self) -> String {

@@ -24,7 +24,7 @@
 //! `json_to_recordset` on PostgreSQL), so every statement's text is fixed
 //! and prepared once, and both backends run the same statements.
 
-use super::kept::{KeptConnection, OwnConnection};
+use super::kept::{next_batch, KeptConnection, OwnConnection};
 use super::{db_err, new_id, Pool};
 use app::domain::model::DAY;
 use app::ports::{IssuedTokens, RefreshRotation, SignInEvent, StoreError, StoreResult, UsageKind};
@@ -104,24 +104,8 @@ impl GrantWriter {
 async fn write_batches(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
     let mut connection = KeptConnection::new(pool);
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    loop {
-        if rx.recv_many(&mut batch, MAX_BATCH).await == 0 {
-            return;
-        }
-        tokio::task::yield_now().await;
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
-            }
-        }
-        let result = match connection.get().await {
-            Ok(c) => write(c, &batch).await,
-            Err(e) => Err(e),
-        };
-        if result.is_err() {
-            connection.discard().await;
-        }
+    while next_batch(&mut rx, &mut batch, MAX_BATCH).await {
+        let result = connection.run(async |c| write(c, &batch).await).await;
         match result {
             Ok(answers) => {
                 for (pending, answer) in batch.drain(..).zip(answers) {

@@ -12,6 +12,7 @@
 use super::{db_err, Pool};
 use app::ports::StoreResult;
 use sqlx::{Connection, PgConnection, SqliteConnection};
+use tokio::sync::mpsc;
 
 /// A connection of either backend, out of its pool.
 #[derive(Debug)]
@@ -66,6 +67,19 @@ impl KeptConnection {
         Ok(self.connection.as_mut().expect("set just above"))
     }
 
+    /// Runs `work` on the kept connection and, if it fails, closes the
+    /// connection (see [`Self::discard`]).
+    pub async fn run<R>(&mut self, work: impl AsyncFnOnce(&mut OwnConnection) -> StoreResult<R>) -> StoreResult<R> {
+        let result = match self.get().await {
+            Ok(c) => work(c).await,
+            Err(e) => Err(e),
+        };
+        if result.is_err() {
+            self.discard().await;
+        }
+        result
+    }
+
     /// Closes the kept connection after an error (it may be broken, or
     /// inside a transaction the error left open); the next [`Self::get`]
     /// starts on a fresh one.
@@ -74,4 +88,22 @@ impl KeptConnection {
             let _ = on_connection!(connection, c => c.close_hard().await);
         }
     }
+}
+
+/// A writer's next batch: waits for one item, then takes every item
+/// waiting, up to `max`, into `batch`. One yield in between lets requests
+/// already running hand theirs over too, so the batch grows without a timer
+/// and a lone item waits for nothing. False once every sender is gone.
+pub async fn next_batch<T>(rx: &mut mpsc::Receiver<T>, batch: &mut Vec<T>, max: usize) -> bool {
+    if rx.recv_many(batch, max).await == 0 {
+        return false;
+    }
+    tokio::task::yield_now().await;
+    while batch.len() < max {
+        match rx.try_recv() {
+            Ok(item) => batch.push(item),
+            Err(_) => break,
+        }
+    }
+    true
 }

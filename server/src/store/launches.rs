@@ -22,7 +22,7 @@
 //! are answered [`LaunchRecorded::SessionChanged`] with nothing written,
 //! and are decided again from a fresh read.
 
-use super::kept::{KeptConnection, OwnConnection};
+use super::kept::{next_batch, KeptConnection, OwnConnection};
 use super::{db_err, new_id, session_reads, Pool};
 use app::domain::model::DAY;
 use app::ports::{LaunchRecorded, SessionRecord, SignInEvent, StoreError, StoreResult};
@@ -87,27 +87,8 @@ impl LaunchWriter {
 async fn write_batches(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
     let mut connection = KeptConnection::new(pool);
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    loop {
-        // Waits for at least one launch, then takes all that are waiting.
-        if rx.recv_many(&mut batch, MAX_BATCH).await == 0 {
-            return;
-        }
-        // One yield lets requests already running hand theirs over too: the
-        // batch grows without a timer, and a lone launch waits for nothing.
-        tokio::task::yield_now().await;
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
-            }
-        }
-        let result = match connection.get().await {
-            Ok(c) => confirm_and_write(c, &batch).await,
-            Err(e) => Err(e),
-        };
-        if result.is_err() {
-            connection.discard().await;
-        }
+    while next_batch(&mut rx, &mut batch, MAX_BATCH).await {
+        let result = connection.run(async |c| confirm_and_write(c, &batch).await).await;
         match result {
             Ok(changed) => {
                 for (pending, changed) in batch.drain(..).zip(changed) {

@@ -101,13 +101,7 @@ async fn answer(connection: &mut KeptConnection, lookups: Vec<Lookup>, remembere
     let mut ids: Vec<&str> = lookups.iter().map(|l| l.id_hash.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let rows = match connection.get().await {
-        Ok(c) => read(c, &ids).await,
-        Err(e) => Err(e),
-    };
-    if rows.is_err() {
-        connection.discard().await;
-    }
+    let rows = connection.run(async |c| read(c, &ids).await).await;
     match rows {
         Ok(rows) => {
             let by_id: HashMap<&str, &SessionRow> = rows.iter().map(|r| (r.id_hash.as_str(), r)).collect();

@@ -243,11 +243,14 @@ impl Statements {
                  t.reason_code, t.client_ip, t.user_agent, t.at FROM ({}) AS t",
                 rows(sqlite, EVENT_COLUMNS)
             ),
-            // (The WHERE also keeps SQLite from reading ON CONFLICT as a join's.)
+            // (The WHERE also keeps SQLite from reading ON CONFLICT as a
+            // join's.) In key order: batches of two replicas then lock the
+            // counter rows they share in the same order, never in opposite
+            // orders (a deadlock).
             usage: format!(
                 "INSERT INTO app_usage_daily (org_id, app_id, day, launches, token_requests, userinfo_calls, last_seen_at) \
                  SELECT t.org_id, t.app_id, t.day, t.launches, t.token_requests, t.userinfo_calls, t.last_seen_at \
-                 FROM ({}) AS t WHERE {APP_EXISTS} \
+                 FROM ({}) AS t WHERE {APP_EXISTS} ORDER BY t.app_id, t.day \
                  ON CONFLICT (app_id, day) DO UPDATE SET launches = app_usage_daily.launches + excluded.launches, \
                  token_requests = app_usage_daily.token_requests + excluded.token_requests, \
                  userinfo_calls = app_usage_daily.userinfo_calls + excluded.userinfo_calls, \

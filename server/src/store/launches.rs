@@ -229,16 +229,21 @@ static POSTGRES_WRITE: LazyLock<String> = LazyLock::new(|| {
          usage AS (INSERT INTO app_usage_daily (org_id, app_id, day, launches, last_seen_at) \
            SELECT u.* FROM UNNEST($13::text[], $14::text[], $15::bigint[], $16::bigint[], $17::bigint[]) \
              AS u (org_id, app_id, day, launches, last_seen_at) \
-           WHERE EXISTS (SELECT 1 FROM applications a WHERE a.org_id = u.org_id AND a.id = u.app_id) {UPSERT_USAGE}) \
+           WHERE EXISTS (SELECT 1 FROM applications a WHERE a.org_id = u.org_id AND a.id = u.app_id) \
+           ORDER BY u.app_id, u.day {UPSERT_USAGE}) \
          INSERT INTO user_app_recents (org_id, user_id, app_id, last_launched_at) \
            SELECT r.* FROM UNNEST($18::text[], $19::text[], $20::text[], $21::bigint[]) AS r (org_id, user_id, app_id, at) \
            WHERE EXISTS (SELECT 1 FROM applications a WHERE a.org_id = r.org_id AND a.id = r.app_id) \
-             AND EXISTS (SELECT 1 FROM users s WHERE s.org_id = r.org_id AND s.id = r.user_id) {UPSERT_RECENTS}"
+             AND EXISTS (SELECT 1 FROM users s WHERE s.org_id = r.org_id AND s.id = r.user_id) \
+           ORDER BY r.user_id, r.app_id {UPSERT_RECENTS}"
     )
 });
 
 /// PostgreSQL: one statement (its own transaction), the rows passed as
 /// arrays, so its text is the same for every batch and is prepared once.
+/// Counters and recents are upserted in key order, so batches of two
+/// replicas lock the rows they share in the same order (in opposite orders
+/// they would deadlock).
 async fn write_postgres(c: &mut sqlx::PgConnection, batch: &[&Pending], derived: &Derived<'_>) -> StoreResult<()> {
     let events: Vec<&SignInEvent> = batch.iter().map(|p| &p.event).collect();
     let column = |f: fn(&SignInEvent) -> Option<&str>| events.iter().map(|e| f(e)).collect::<Vec<_>>();

@@ -24,7 +24,7 @@
 //! `json_to_recordset` on PostgreSQL), so every statement's text is fixed
 //! and prepared once, and both backends run the same statements.
 
-use super::kept::{next_batch, KeptConnection, OwnConnection};
+use super::kept::{next_batch, KeptConnection, OwnConnection, WriteTurns};
 use super::{db_err, new_id, Pool};
 use app::domain::model::DAY;
 use app::ports::{IssuedTokens, RefreshRotation, SignInEvent, StoreError, StoreResult, UsageKind};
@@ -75,9 +75,9 @@ pub struct GrantWriter {
 impl GrantWriter {
     /// The writer's handle and its task (which ends when every handle is
     /// gone), to be run on the database thread (see `SqlStore::new`).
-    pub fn new(pool: Pool) -> (Self, impl std::future::Future<Output = ()> + Send + 'static) {
+    pub fn new(pool: Pool, turns: WriteTurns) -> (Self, impl std::future::Future<Output = ()> + Send + 'static) {
         let (queue, rx) = mpsc::channel(QUEUE);
-        (GrantWriter { queue }, write_batches(pool, rx))
+        (GrantWriter { queue }, write_batches(pool, turns, rx))
     }
 
     /// Stores one request's writes with its event and usage count; returns
@@ -101,8 +101,8 @@ impl GrantWriter {
 /// The writer: takes the writes waiting at that moment, commits them,
 /// answers them, again (as `launches::write_batches` does, and for the
 /// same reasons: one batch in flight, no timer).
-async fn write_batches(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
-    let mut connection = KeptConnection::new(pool);
+async fn write_batches(pool: Pool, turns: WriteTurns, mut rx: mpsc::Receiver<Pending>) {
+    let mut connection = KeptConnection::taking_turns(pool, turns);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while next_batch(&mut rx, &mut batch, MAX_BATCH).await {
         let result = connection.run(async |c| write(c, &batch).await).await;

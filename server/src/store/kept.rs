@@ -37,11 +37,33 @@ macro_rules! on_connection {
 pub struct KeptConnection {
     pool: Pool,
     connection: Option<OwnConnection>,
+    /// Writers' turns at SQLite's write lock (see [`WriteTurns`]).
+    turns: Option<WriteTurns>,
 }
+
+/// Turns at SQLite's one write lock for the writers on the database
+/// thread, handed out in the order they were asked for.
+///
+/// SQLite lets one transaction write at a time; another writer gets "busy"
+/// and its busy handler sleeps and tries again (1, 2, 5, 10 … ms). The
+/// launch and grant writers each start their next batch as soon as the
+/// last one commits, so under load one of them found the lock free only by
+/// luck between the other's batches: with refresh grants running flat out,
+/// launches waited 356–594 ms at p99 (29–32 ms taking turns; BENCHMARKS.md).
+/// They take turns here instead, and the lock is always free when their
+/// turn comes. (PostgreSQL has row locks and needs none of this.)
+#[derive(Clone, Debug, Default)]
+pub struct WriteTurns(std::sync::Arc<tokio::sync::Mutex<()>>);
 
 impl KeptConnection {
     pub fn new(pool: Pool) -> Self {
-        KeptConnection { pool, connection: None }
+        KeptConnection { pool, connection: None, turns: None }
+    }
+
+    /// The same, for a writer that takes `turns` on SQLite.
+    pub fn taking_turns(pool: Pool, turns: WriteTurns) -> Self {
+        let turns = matches!(pool, Pool::Sqlite(_)).then_some(turns);
+        KeptConnection { pool, connection: None, turns }
     }
 
     /// The kept connection, opened (with the pool's options) if there is
@@ -67,9 +89,16 @@ impl KeptConnection {
         Ok(self.connection.as_mut().expect("set just above"))
     }
 
-    /// Runs `work` on the kept connection and, if it fails, closes the
-    /// connection (see [`Self::discard`]).
+    /// Runs `work` on the kept connection (in its writer's turn, if it
+    /// takes turns) and, if it fails, closes the connection (see
+    /// [`Self::discard`]).
     pub async fn run<R>(&mut self, work: impl AsyncFnOnce(&mut OwnConnection) -> StoreResult<R>) -> StoreResult<R> {
+        let turns = self.turns.clone();
+        // (tokio's mutex is fair: waiters get it in the order they asked.)
+        let _turn = match &turns {
+            Some(turns) => Some(turns.0.lock().await),
+            None => None,
+        };
         let result = match self.get().await {
             Ok(c) => work(c).await,
             Err(e) => Err(e),

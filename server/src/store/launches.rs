@@ -22,7 +22,7 @@
 //! are answered [`LaunchRecorded::SessionChanged`] with nothing written,
 //! and are decided again from a fresh read.
 
-use super::kept::{next_batch, KeptConnection, OwnConnection};
+use super::kept::{next_batch, KeptConnection, OwnConnection, WriteTurns};
 use super::{db_err, new_id, session_reads, Pool};
 use app::domain::model::DAY;
 use app::ports::{LaunchRecorded, SessionRecord, SignInEvent, StoreError, StoreResult};
@@ -60,9 +60,9 @@ impl std::fmt::Debug for Pending {
 impl LaunchWriter {
     /// The writer's handle and its task (which ends when every handle is
     /// gone), to be run on the database thread (see `SqlStore::new`).
-    pub fn new(pool: Pool) -> (Self, impl std::future::Future<Output = ()> + Send + 'static) {
+    pub fn new(pool: Pool, turns: WriteTurns) -> (Self, impl std::future::Future<Output = ()> + Send + 'static) {
         let (queue, rx) = mpsc::channel(QUEUE);
-        (LaunchWriter { queue }, write_batches(pool, rx))
+        (LaunchWriter { queue }, write_batches(pool, turns, rx))
     }
 
     /// Records one launch; returns once it is committed (or, with
@@ -84,8 +84,8 @@ impl LaunchWriter {
 /// answers them, again. (One writer: measured on PostgreSQL, two or four
 /// made batches smaller and launches no faster — concurrent batches update
 /// the same usage row, so each waits for the other's commit.)
-async fn write_batches(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
-    let mut connection = KeptConnection::new(pool);
+async fn write_batches(pool: Pool, turns: WriteTurns, mut rx: mpsc::Receiver<Pending>) {
+    let mut connection = KeptConnection::taking_turns(pool, turns);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while next_batch(&mut rx, &mut batch, MAX_BATCH).await {
         let result = connection.run(async |c| confirm_and_write(c, &batch).await).await;

@@ -142,9 +142,11 @@ impl SqlStore {
     /// thread ends when the store is dropped (its tasks end with their
     /// queues).
     fn new(pool: Pool) -> Self {
-        let (launches, write_batches) = launches::LaunchWriter::new(pool.clone());
+        // The two writers take turns at SQLite's write lock (see `kept::WriteTurns`).
+        let turns = kept::WriteTurns::default();
+        let (launches, write_batches) = launches::LaunchWriter::new(pool.clone(), turns.clone());
         let (session_reads, read_batches) = session_reads::SessionReader::new(pool.clone());
-        let (grants, write_grants) = grants::GrantWriter::new(pool.clone());
+        let (grants, write_grants) = grants::GrantWriter::new(pool.clone(), turns);
         std::thread::Builder::new()
             .name("myapps-db".into())
             .spawn(move || {

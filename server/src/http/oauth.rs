@@ -782,16 +782,20 @@ pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body:
         let now = now_ms();
         let inactive = json!({ "active": false });
         // Access token first (the usual question), then refresh token.
-        let (user_id, scopes, iat, exp, token_type) = if let Some(t) = state.store.find_access_token(&digest).await? {
+        // (A refresh token comes with its holder, read in the same query.)
+        let (user_id, read_holder, scopes, iat, exp, token_type) = if let Some(t) = state.store.find_access_token(&digest).await? {
             if t.app_id != client.app_id || t.revoked || t.expires_at <= now {
                 return Ok(inactive);
             }
-            (t.user_id, t.scopes, t.created_at, t.expires_at, "access_token")
+            (t.user_id, None, t.scopes, t.created_at, t.expires_at, "access_token")
         } else if let Some(t) = state.store.find_refresh_token(&digest).await? {
             if t.app_id != client.app_id || t.revoked_at.is_some() || t.expires_at <= now {
                 return Ok(inactive);
             }
-            (Some(t.user_id), t.scopes, t.created_at, t.expires_at, "refresh_token")
+            if t.holder.is_none() {
+                return Ok(inactive);
+            }
+            (Some(t.user_id), t.holder, t.scopes, t.created_at, t.expires_at, "refresh_token")
         } else {
             return Ok(inactive);
         };
@@ -807,7 +811,13 @@ pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body:
         });
         match user_id {
             Some(user_id) => {
-                let Some(holder) = state.store.token_holder(&client.org_id, &user_id).await? else { return Ok(inactive) };
+                let holder = match read_holder {
+                    Some(holder) => holder,
+                    None => match state.store.token_holder(&client.org_id, &user_id).await? {
+                        Some(holder) => holder,
+                        None => return Ok(inactive),
+                    },
+                };
                 if decide_for(&state, &client, &holder, now).await?.is_err() {
                     return Ok(inactive);
                 }
